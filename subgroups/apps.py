@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SubgroupsConfig(AppConfig):
+    name = "subgroups"
+    verbose_name = "Sub-groups"

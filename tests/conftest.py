@@ -1,0 +1,81 @@
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+
+from wkp.roles import COORDINATOR, MEMBER
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine:
+            raise pytest.UsageError(f"WKP_REQUIRE_POSTGRES=1 but the database engine is {engine}")
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username, group=None, **extra):
+        user = django_user_model.objects.create_user(
+            username=username, password=PASSWORD, email=f"{username}@example.org", **extra
+        )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user("member", MEMBER, first_name="Mary", last_name="Member")
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user("coordinator", COORDINATOR, first_name="Cora", last_name="Ordinator")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright drives Debian's Chromium: it cannot download its own browsers here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }

@@ -1,0 +1,57 @@
+"""Load the demo data (the 14 July 2006 meeting and its partners) and create three demo logins."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import BaseCommand, call_command
+from django.db import transaction
+
+from wkp.roles import COORDINATOR, MEMBER
+
+# In dependency order: later files refer to rows of earlier ones.
+DEMO_FIXTURES = ["partners"]
+
+DEMO_USERS = [
+    # username, full name, group, is_staff/superuser
+    ("admin", ("Demo", "Administrator"), None, True),
+    ("coordinator", ("Demo", "Co-ordinator"), COORDINATOR, False),
+    ("member", ("Demo", "Member"), MEMBER, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo fixtures and (re)create the admin, co-ordinator and member logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-users", action="store_true", help="Load the fixtures only; create no logins."
+        )
+
+    def handle(self, *args, no_users=False, **options):
+        with transaction.atomic():
+            for name in DEMO_FIXTURES:
+                call_command(
+                    "loaddata", settings.BASE_DIR / "fixtures" / f"{name}.json", verbosity=0
+                )
+            if no_users:
+                return
+            logins = [self.make_user(*spec) for spec in DEMO_USERS]
+        self.stdout.write("Demo logins (passwords are new on every run):")
+        for username, password in logins:
+            self.stdout.write(f"  {username:<12} {password}")
+
+    def make_user(self, username, names, group_name, is_admin):
+        user_model = get_user_model()
+        user, _ = user_model.objects.get_or_create(username=username)
+        user.first_name, user.last_name = names
+        user.email = f"{username}@example.org"
+        user.is_staff = user.is_superuser = is_admin
+        user.is_active = True
+        password = secrets.token_urlsafe(9)
+        user.set_password(password)
+        user.save()
+        if group_name:
+            user.groups.set([Group.objects.get(name=group_name)])
+        return username, password

@@ -1,0 +1,86 @@
+"""The partner list: organisations in the partnership and the people who represent them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+
+class Sector(models.TextChoices):
+    COUNTY_COUNCIL = "county", "County council"
+    DISTRICT_COUNCIL = "district", "District/borough council"
+    POLICE = "police", "Police"
+    FIRE = "fire", "Fire and rescue"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    VOLUNTARY = "voluntary", "Voluntary and community"
+    BUSINESS = "business", "Business"
+    TRANSPORT = "transport", "Transport operator"
+    GOVERNMENT = "government", "Government and agencies"
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def partners(self):
+        return self.filter(is_partner=True)
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(
+        max_length=30, blank=True, help_text="Abbreviation used in papers, e.g. KCC, TWBC."
+    )
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    is_partner = models.BooleanField(
+        "WKP partner", default=False, help_text="A member organisation of the partnership."
+    )
+    website = models.URLField(blank=True)
+    address = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_name_unique_ci",
+                violation_error_message="An organisation with this name already exists.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self):
+        """The short name where there is one, as papers write it (KCC, TWBC)."""
+        return self.short_name or self.name
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200)
+    title = models.CharField("title or role", max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        verbose_name="login account",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        if self.organisation_id:
+            return f"{self.name} ({self.organisation.label})"
+        return self.name

@@ -1,0 +1,44 @@
+"""The two roles of the intranet, as Django groups, and the permissions each carries.
+
+Co-ordinators may add, change, delete and view partnership content; members may view (and so
+download). Administrators are staff users and manage the partner list in the Django admin.
+"""
+
+COORDINATOR = "Co-ordinator"
+MEMBER = "Member"
+
+# Apps whose content the roles act on. The partner list (wkp) is the administrators' business:
+# members and co-ordinators may view it but not change it.
+CONTENT_APPS = ("meetings", "finance", "subgroups")
+VIEW_ONLY_APPS = ("wkp",)
+
+
+def grant_role_permissions(apps, app_label):
+    """Give the role groups their permissions on one app's models (used by data migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; create this app's now so that a
+    # data migration can grant them (the app config stub has no models module of its own).
+    app_config = apps.get_app_config(app_label)
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    coordinator, _ = group_model.objects.get_or_create(name=COORDINATOR)
+    member, _ = group_model.objects.get_or_create(name=MEMBER)
+
+    perms = permission_model.objects.filter(content_type__app_label=app_label)
+    view = perms.filter(codename__startswith="view_")
+    member.permissions.add(*view)
+    if app_label in CONTENT_APPS:
+        coordinator.permissions.add(*perms)
+    else:
+        coordinator.permissions.add(*view)
+
+
+def is_coordinator(user):
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name=COORDINATOR).exists()
+    )

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path(
+        "accounts/login/",
+        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("partners/", views.PartnerListView.as_view(), name="partner_list"),
+    path("partners/<int:pk>/", views.PartnerDetailView.as_view(), name="partner_detail"),
+    path("meetings/", include("meetings.urls")),
+    path("finance/", include("finance.urls")),
+    path("subgroups/", include("subgroups.urls")),
+    path("admin/", admin.site.urls),
+]
