@@ -10,9 +10,6 @@ from django.db import transaction
 
 from wkp.roles import COORDINATOR, MEMBER
 
-# In dependency order: later files refer to rows of earlier ones.
-DEMO_FIXTURES = ["partners"]
-
 DEMO_USERS = [
     # username, full name, group, is_staff/superuser
     ("admin", ("Demo", "Administrator"), None, True),
@@ -31,10 +28,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_users=False, **options):
         with transaction.atomic():
-            for name in DEMO_FIXTURES:
-                call_command(
-                    "loaddata", settings.BASE_DIR / "fixtures" / f"{name}.json", verbosity=0
-                )
+            # Files are numbered in dependency order: later ones refer to rows of earlier ones.
+            for fixture in sorted((settings.BASE_DIR / "fixtures").glob("*.json")):
+                call_command("loaddata", fixture, verbosity=0)
             if no_users:
                 return
             logins = [self.make_user(*spec) for spec in DEMO_USERS]

@@ -1,0 +1,337 @@
+"""Meetings, their agendas and papers.
+
+An agenda is a tree of items (at most three levels). Papers belong to a meeting and are taken by
+one or more items; their letters (A, B, C …) follow agenda order until the agenda is published,
+then stay fixed. Items and papers are deleted softly (deleted_at) so they can be restored.
+"""
+
+import string
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from wkp.models import Organisation, Person
+
+MAX_AGENDA_DEPTH = 3
+
+
+class Body(models.Model):
+    class Kind(models.TextChoices):
+        BOARD = "board", "Partnership board"
+        SUBGROUP = "subgroup", "Sub-group"
+        EVENT = "event", "Event"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.BOARD)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "bodies"
+
+    def __str__(self):
+        return self.name
+
+
+class Venue(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    address = models.TextField(blank=True)
+    directions = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.has_perm("meetings.change_meeting"):
+            return self
+        return self.exclude(status=Meeting.Status.DRAFT)
+
+    def upcoming(self, today):
+        return self.filter(date__gte=today).order_by("date", "start_time")
+
+    def past(self, today):
+        return self.filter(date__lt=today).order_by("-date", "-start_time")
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        HELD = "held", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class SubNumbering(models.TextChoices):
+        BULLETS = "bullets", "Bullets (–)"
+        DECIMAL = "decimal", "Decimal (1.1, 1.1.1)"
+
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
+    title = models.CharField(
+        max_length=200, blank=True, help_text="Leave blank for “<body> Meeting”."
+    )
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
+    )
+    contact_officer = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    replaces_date = models.DateField(
+        null=True, blank=True, help_text="The date this meeting replaces, if it was moved."
+    )
+    note = models.CharField(
+        max_length=200, blank=True, help_text="Shown after the date in lists, e.g. “conference”."
+    )
+    number_from = models.PositiveSmallIntegerField(
+        default=1, help_text="The number of the first agenda item."
+    )
+    sub_numbering = models.CharField(
+        max_length=10, choices=SubNumbering.choices, default=SubNumbering.BULLETS
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True)
+                | Q(start_time__isnull=True)
+                | Q(end_time__gt=models.F("start_time")),
+                name="meeting_ends_after_it_starts",
+                violation_error_message="The meeting must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number_from__gte=1), name="meeting_numbering_starts_at_one_or_more"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_title} – {self.date:%d %B %Y}"
+
+    def get_absolute_url(self):
+        return reverse("meetings:meeting_detail", args=[self.pk])
+
+    @property
+    def display_title(self):
+        return self.title or f"{self.body.name} Meeting"
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    @property
+    def letters_fixed(self):
+        """Paper letters are fixed once the agenda has been published."""
+        return self.published_at is not None
+
+    @property
+    def file_stem(self):
+        return f"WKP-{self.date:%Y-%m-%d}"
+
+
+class LiveQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class Paper(models.Model):
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        TO_FOLLOW = "to_follow", "To follow"
+        TABLED = "tabled", "Tabled at the meeting"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class FileKind(models.TextChoices):
+        NONE = "", "None"
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word document"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="papers")
+    letter = models.CharField(max_length=3, blank=True, editable=False)
+    title = models.CharField(max_length=300)
+    author_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
+    separate_attachment = models.BooleanField(
+        default=False,
+        help_text="Circulated as a separate attachment: listed in the pack, not merged into it.",
+    )
+    attachment_note = models.CharField(
+        max_length=200, blank=True, help_text="e.g. “separate Choosing Health attachment”."
+    )
+    body_html = models.TextField("content", blank=True)
+    file = models.FileField(upload_to="papers/%Y/", blank=True, max_length=300)
+    file_kind = models.CharField(max_length=10, choices=FileKind.choices, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    file_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    objects = LiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "letter", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "letter"],
+                condition=~Q(letter="") & Q(deleted_at__isnull=True),
+                name="paper_letter_unique_in_meeting",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label} – {self.title}" if self.letter else self.title
+
+    def get_absolute_url(self):
+        return reverse("meetings:paper_detail", args=[self.pk])
+
+    @property
+    def label(self):
+        return f"Paper {self.letter}" if self.letter else "Paper"
+
+    @property
+    def is_to_follow(self):
+        return self.status == self.Status.TO_FOLLOW
+
+    @property
+    def is_withdrawn(self):
+        return self.status == self.Status.WITHDRAWN
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        STANDING = "standing", "Standing item"
+        PRESENTATION = "presentation", "Presentation"
+        REPORT = "report", "Report"
+        DISCUSSION = "discussion", "Discussion"
+        AOB = "aob", "Any other business"
+        NEXT_MEETINGS = "next_meetings", "Dates of next meetings"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REPORT)
+    scheduled_time = models.TimeField(null=True, blank=True)
+    presenters = models.ManyToManyField(Person, blank=True, related_name="presentations")
+    presenters_text = models.CharField(
+        "other presenters",
+        max_length=300,
+        blank=True,
+        help_text="Names not on the partner list, separated by commas.",
+    )
+    papers = models.ManyToManyField(
+        Paper, blank=True, through="AgendaItemPaper", related_name="agenda_items"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[presenters])
+
+    objects = LiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def depth(self, items_by_id=None):
+        """1 for a top-level item; computed from parents (one query each without the map)."""
+        level, node = 1, self
+        while node.parent_id:
+            node = items_by_id[node.parent_id] if items_by_id else node.parent
+            level += 1
+        return level
+
+
+class AgendaItemPaper(models.Model):
+    """A paper taken at an agenda item; the pk keeps the order in which papers were attached."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="paper_links")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="item_links")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "paper"], name="item_paper_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} → {self.paper}"
+
+
+class Attachment(models.Model):
+    """A further file of a paper, e.g. the separate Choosing Health document of Paper K."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="attachments")
+    title = models.CharField(max_length=300)
+    file = models.FileField(upload_to="attachments/%Y/", blank=True, max_length=300)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class CalendarToken(models.Model):
+    """A secret per user for calendar clients that cannot sign in to subscribe to the feed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Calendar token of {self.user}"
+
+
+def letter_for(index):
+    """0 → A, 25 → Z, 26 → AA, 27 → AB …"""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = string.ascii_uppercase[remainder] + letters
+    return letters
+
+
+def index_of_letter(letters):
+    """Inverse of letter_for: A → 0, AA → 26."""
+    index = 0
+    for char in letters:
+        index = index * 26 + (ord(char) - ord("A") + 1)
+    return index - 1

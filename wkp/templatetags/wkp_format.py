@@ -1,0 +1,75 @@
+"""Money, date and time filters shared by pages and PDFs, so screen and paper agree.
+
+British forms: "£55,000", "Friday 14 July 2006", "10am", "9.30am".
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from wkp.sanitise import clean_html
+
+register = template.Library()
+
+
+@register.filter
+def money(value, places=0):
+    """£ with thousands separators; pence only when asked for (places=2). Negatives as −£1,000."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    places = int(places)
+    quantum = Decimal(1).scaleb(-places)
+    amount = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "−" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.{places}f}"
+
+
+@register.filter
+def plain_number(value):
+    """A whole number with thousands separators and no currency sign: 55,000."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{amount:,}"
+
+
+@register.filter
+def uk_date(value):
+    """Friday 14 July 2006."""
+    if not isinstance(value, datetime.date):
+        return ""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+@register.filter
+def short_date(value):
+    """14 July 2006."""
+    if not isinstance(value, datetime.date):
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+@register.filter
+def uk_time(value):
+    """10am, 9.30am, 12 noon, 2.15pm."""
+    if not isinstance(value, datetime.time):
+        return ""
+    if value.hour == 12 and value.minute == 0:
+        return "12 noon"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    if value.minute:
+        return f"{hour}.{value.minute:02d}{suffix}"
+    return f"{hour}{suffix}"
+
+
+@register.filter
+def clean_rich_text(value):
+    """Render stored rich text: cleaned again at render time (defence in depth)."""
+    return mark_safe(clean_html(value))  # noqa: S308 - cleaned by the nh3 allow-list
