@@ -1,0 +1,66 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    EventBudget,
+    EventBudgetLine,
+    ExternalFunding,
+    FinancialYear,
+    LedgerEntry,
+    Project,
+    YearReopening,
+)
+
+
+@admin.register(FinancialYear)
+class FinancialYearAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "kind", "actual_from", "is_closed"]
+
+
+@admin.register(YearReopening)
+class YearReopeningAdmin(admin.ModelAdmin):
+    list_display = ["year", "reopened_by", "reopened_at", "reason"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "sort_order"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(SimpleHistoryAdmin):
+    """Read-only: the ledger is append-only, posted and corrected through the finance pages."""
+
+    list_display = ["year", "kind", "posted_on", "description", "amount", "project"]
+    list_filter = ["year", "kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExternalFunding)
+class ExternalFundingAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "funder", "year", "amount"]
+
+
+class EventBudgetLineInline(admin.TabularInline):
+    model = EventBudgetLine
+    extra = 0
+
+
+@admin.register(EventBudget)
+class EventBudgetAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "event_date"]
+    inlines = [EventBudgetLineInline]
