@@ -1,5 +1,20 @@
 """What the home page shows a user: the next meeting and recent papers."""
 
+from django.utils import timezone
+
+from .access import papers_visible_to
+from .models import Meeting
+
 
 def dashboard_for(user):
-    return {"next_meeting": None, "recent_papers": []}
+    if not user.has_perm("meetings.view_meeting"):
+        return {"next_meeting": None, "recent_papers": []}
+    next_meeting = (
+        Meeting.objects.visible_to(user)
+        .upcoming(timezone.localdate())
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("body", "venue")
+        .first()
+    )
+    recent = papers_visible_to(user).live().select_related("meeting").order_by("-updated_at")[:8]
+    return {"next_meeting": next_meeting, "recent_papers": list(recent)}

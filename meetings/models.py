@@ -51,9 +51,16 @@ class Venue(models.Model):
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if user.has_perm("meetings.change_meeting"):
+        """Dates, times and venues are no secret to anyone who may view meetings."""
+        if user.has_perm("meetings.view_meeting"):
             return self
-        return self.exclude(status=Meeting.Status.DRAFT)
+        return self.none()
+
+    def with_agenda_visible_to(self, user):
+        """Meetings whose agenda and papers the user may read: drafts are co-ordinators' only."""
+        if user.has_perm("meetings.change_meeting"):
+            return self.visible_to(user)
+        return self.visible_to(user).exclude(status=Meeting.Status.DRAFT)
 
     def upcoming(self, today):
         return self.filter(date__gte=today).order_by("date", "start_time")
@@ -92,6 +99,9 @@ class Meeting(models.Model):
     )
     note = models.CharField(
         max_length=200, blank=True, help_text="Shown after the date in lists, e.g. “conference”."
+    )
+    record_note = models.TextField(
+        blank=True, help_text="A note for the record, shown on the meeting page only."
     )
     number_from = models.PositiveSmallIntegerField(
         default=1, help_text="The number of the first agenda item."
@@ -133,6 +143,11 @@ class Meeting(models.Model):
     @property
     def is_draft(self):
         return self.status == self.Status.DRAFT
+
+    def agenda_visible_to(self, user):
+        return user.has_perm("meetings.change_meeting") or (
+            user.has_perm("meetings.view_meeting") and not self.is_draft
+        )
 
     @property
     def letters_fixed(self):

@@ -1,11 +1,31 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "meetings"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="meetings/meeting_list.html"), name="meeting_list"),
-    path(
-        "papers/", TemplateView.as_view(template_name="meetings/paper_list.html"), name="paper_list"
-    ),
+    path("", views.MeetingListView.as_view(), name="meeting_list"),
+    path("new/", views.MeetingCreateView.as_view(), name="meeting_create"),
+    path("venues/new/", views.VenueCreateView.as_view(), name="venue_create"),
+    path("calendar/", views.calendar_subscribe, name="calendar_subscribe"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("<int:pk>/edit/", views.MeetingUpdateView.as_view(), name="meeting_edit"),
+    path("<int:pk>/agenda/", views.agenda_edit, name="agenda_edit"),
+    path("<int:pk>/agenda/reorder/", views.agenda_reorder, name="agenda_reorder"),
+    path("<int:pk>/items/new/", views.item_create, name="item_create"),
+    path("<int:pk>/papers/new/", views.paper_create, name="paper_create"),
+    path("<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
+    path("<int:pk>/meeting.ics", views.meeting_ics, name="meeting_ics"),
+    path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("items/<int:pk>/<str:action>/", views.item_action, name="item_action"),
+    path("papers/", views.PaperListView.as_view(), name="paper_list"),
+    path("papers/<int:pk>/", views.paper_detail, name="paper_detail"),
+    path("papers/<int:pk>/edit/", views.paper_edit, name="paper_edit"),
+    path("papers/<int:pk>/delete/", views.paper_delete, name="paper_delete"),
+    path("papers/<int:pk>/restore/", views.paper_restore, name="paper_restore"),
+    path("papers/<int:pk>/file/", views.paper_file, name="paper_file"),
+    path("papers/<int:pk>/attachments/new/", views.attachment_create, name="attachment_create"),
+    path("attachments/<int:pk>/file/", views.attachment_file, name="attachment_file"),
 ]

@@ -3,7 +3,8 @@ from django.urls import reverse
 
 from tests.urlcrawl import project_urls
 
-PUBLIC = {"login", "admin:login"}
+# The calendar feed is reached by a secret token instead of a login (tested in tests/meetings).
+PUBLIC = {"login", "admin:login", "meetings:calendar_feed"}
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 
 

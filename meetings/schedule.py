@@ -1,0 +1,83 @@
+"""Dates of next meetings and calendar files, generated from the scheduled meetings."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from icalendar import Calendar, Event
+
+from .models import Body, Meeting
+
+NEXT_MEETINGS_LIMIT = 8
+
+
+def next_meetings(meeting, limit=NEXT_MEETINGS_LIMIT):
+    """The meetings after this one: of the same body, plus events such as conferences."""
+    return list(
+        Meeting.objects.filter(date__gt=meeting.date)
+        .filter(Q(body_id=meeting.body_id) | Q(body__kind=Body.Kind.EVENT))
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("venue", "body")
+        .order_by("date", "start_time")[:limit]
+    )
+
+
+def meeting_uid(meeting):
+    """Stable across edits, so calendar clients update the entry rather than add another."""
+    return f"meeting-{meeting.pk}@wkp-intranet"
+
+
+def meeting_event(meeting, url):
+    tz = ZoneInfo(settings.TIME_ZONE)
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("summary", meeting.display_title)
+    event.add("sequence", meeting.version)
+    if meeting.start_time:
+        start = datetime.combine(meeting.date, meeting.start_time, tzinfo=tz)
+        end = (
+            datetime.combine(meeting.date, meeting.end_time, tzinfo=tz)
+            if meeting.end_time
+            else start + timedelta(hours=2)
+        )
+        event.add("dtstart", start)
+        event.add("dtend", end)
+    else:
+        event.add("dtstart", meeting.date)
+        event.add("dtend", meeting.date + timedelta(days=1))
+    if meeting.venue:
+        location = meeting.venue.name
+        if meeting.venue.address:
+            location += ", " + ", ".join(meeting.venue.address.splitlines())
+        event.add("location", location)
+    if meeting.status == Meeting.Status.CANCELLED:
+        event.add("status", "CANCELLED")
+    description = []
+    if meeting.note:
+        description.append(meeting.note)
+    if meeting.replaces_date:
+        description.append(
+            f"This replaces {meeting.replaces_date.day} {meeting.replaces_date:%B %Y}."
+        )
+    description.append(url)
+    event.add("description", "\n".join(description))
+    event.add("url", url)
+    event.add("dtstamp", datetime.now(tz))
+    return event
+
+
+def calendar_for(meetings, url_for):
+    calendar = Calendar()
+    calendar.add("prodid", "-//West Kent Partnership//Intranet//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "West Kent Partnership meetings")
+    for meeting in meetings:
+        calendar.add_component(meeting_event(meeting, url_for(meeting)))
+    return calendar.to_ical()
+
+
+def new_token():
+    import secrets
+
+    return secrets.token_urlsafe(32)

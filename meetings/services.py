@@ -1,0 +1,340 @@
+"""Workflows that change a meeting's agenda and papers.
+
+Every change to an agenda goes through `claim_version`, so two co-ordinators editing the same
+meeting never overwrite each other: the second one is told the agenda changed under them.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .agenda import load_agenda, papers_in_agenda_order
+from .models import (
+    MAX_AGENDA_DEPTH,
+    AgendaItem,
+    AgendaItemPaper,
+    Meeting,
+    Paper,
+    index_of_letter,
+    letter_for,
+)
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this agenda since you opened it. Your change was not saved: "
+    "the page now shows the latest version, please make your change again."
+)
+
+
+class ConcurrentEdit(Exception):
+    pass
+
+
+def claim_version(meeting, expected_version):
+    """Atomically move the meeting to its next version, or refuse if it moved on already."""
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError) as error:
+        raise ConcurrentEdit(CONFLICT_MESSAGE) from error
+    updated = Meeting.objects.filter(pk=meeting.pk, version=expected).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        raise ConcurrentEdit(CONFLICT_MESSAGE)
+    meeting.version = expected + 1
+
+
+def _siblings(item):
+    return list(
+        AgendaItem.objects.live()
+        .filter(meeting_id=item.meeting_id, parent_id=item.parent_id)
+        .order_by("position", "pk")
+    )
+
+
+def _renumber(siblings):
+    for position, sibling in enumerate(siblings):
+        if sibling.position != position:
+            sibling.position = position
+            sibling.save(update_fields=["position"])
+
+
+def _subtree_height(item):
+    """1 for a leaf, 2 for an item with children, 3 with grandchildren."""
+    children = list(AgendaItem.objects.live().filter(parent=item))
+    return 1 + max((_subtree_height(child) for child in children), default=0)
+
+
+def _check_depth(parent, item=None):
+    depth = parent.depth() + 1 if parent else 1
+    height = _subtree_height(item) if item and item.pk else 1
+    if depth + height - 1 > MAX_AGENDA_DEPTH:
+        raise ValidationError(
+            f"An agenda has at most {MAX_AGENDA_DEPTH} levels: this would make a fourth."
+        )
+
+
+@transaction.atomic
+def add_item(meeting, *, version, parent=None, presenters=(), paper_ids=(), **fields):
+    """Add an item at the end of its parent's list."""
+    claim_version(meeting, version)
+    if parent is not None and parent.meeting_id != meeting.pk:
+        raise ValidationError("The parent item belongs to another meeting.")
+    _check_depth(parent)
+    position = AgendaItem.objects.live().filter(meeting=meeting, parent=parent).count()
+    item = AgendaItem.objects.create(meeting=meeting, parent=parent, position=position, **fields)
+    item.presenters.set(presenters)
+    set_item_papers(item, paper_ids)
+    reletter_papers(meeting)
+    return item
+
+
+@transaction.atomic
+def update_item(item, *, version, presenters=(), paper_ids=(), **fields):
+    claim_version(item.meeting, version)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.save()
+    item.presenters.set(presenters)
+    set_item_papers(item, paper_ids)
+    reletter_papers(item.meeting)
+    return item
+
+
+def set_item_papers(item, paper_ids):
+    """Attach exactly these papers to the item, keeping the order of those already attached."""
+    wanted = [int(pk) for pk in paper_ids]
+    valid = set(
+        Paper.objects.live()
+        .filter(meeting_id=item.meeting_id, pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    if set(wanted) - valid:
+        raise ValidationError("A chosen paper does not belong to this meeting.")
+    AgendaItemPaper.objects.filter(item=item).exclude(paper_id__in=wanted).delete()
+    existing = set(AgendaItemPaper.objects.filter(item=item).values_list("paper_id", flat=True))
+    for pk in wanted:
+        if pk not in existing:
+            AgendaItemPaper.objects.create(item=item, paper_id=pk)
+
+
+@transaction.atomic
+def move_item(item, *, version, direction):
+    """Move an item up or down among its siblings, or indent/outdent it."""
+    meeting = item.meeting
+    claim_version(meeting, version)
+    siblings = _siblings(item)
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == item.pk)
+    if direction in {"up", "down"}:
+        target = index - 1 if direction == "up" else index + 1
+        if not 0 <= target < len(siblings):
+            raise ValidationError(f"“{item.title}” cannot move further {direction}.")
+        siblings[index], siblings[target] = siblings[target], siblings[index]
+        _renumber(siblings)
+    elif direction == "indent":
+        if index == 0:
+            raise ValidationError(
+                f"“{item.title}” has no item above it at its level to become a sub-item of."
+            )
+        new_parent = siblings[index - 1]
+        _check_depth(new_parent, item)
+        item.parent = new_parent
+        item.position = AgendaItem.objects.live().filter(parent=new_parent).count()
+        item.save(update_fields=["parent", "position"])
+        _renumber([s for s in siblings if s.pk != item.pk])
+    elif direction == "outdent":
+        if item.parent_id is None:
+            raise ValidationError(f"“{item.title}” is already a top-level item.")
+        old_parent = item.parent
+        new_siblings = _siblings(old_parent)
+        at = next(i for i, s in enumerate(new_siblings) if s.pk == old_parent.pk) + 1
+        item.parent = old_parent.parent
+        item.save(update_fields=["parent"])
+        new_siblings.insert(at, item)
+        _renumber(new_siblings)
+        _renumber([s for s in siblings if s.pk != item.pk])
+    else:
+        raise ValidationError("Unknown move.")
+    reletter_papers(meeting)
+
+
+@transaction.atomic
+def reorder_agenda(meeting, *, version, tree):
+    """Apply a whole new order from drag and drop: `tree` is a list of (item id, parent id)."""
+    claim_version(meeting, version)
+    items = {item.pk: item for item in AgendaItem.objects.live().filter(meeting=meeting)}
+    seen = set()
+    positions = {}
+    new_parent = {}
+    for item_id, parent_id in tree:
+        if item_id not in items or (parent_id is not None and parent_id not in items):
+            raise ValidationError("The new order names an item that is not on this agenda.")
+        if item_id in seen:
+            raise ValidationError("The new order names an item twice.")
+        seen.add(item_id)
+        new_parent[item_id] = parent_id
+        positions[item_id] = sum(1 for other in new_parent.values() if other == parent_id) - 1
+    if seen != set(items):
+        raise ValidationError("The new order leaves out some items; please reload the page.")
+    for item_id in items:
+        depth, node = 1, item_id
+        while new_parent[node] is not None:
+            node = new_parent[node]
+            depth += 1
+            if depth > MAX_AGENDA_DEPTH:
+                raise ValidationError(
+                    f"An agenda has at most {MAX_AGENDA_DEPTH} levels: this would make a fourth."
+                )
+    for item_id, item in items.items():
+        if item.parent_id != new_parent[item_id] or item.position != positions[item_id]:
+            item.parent_id = new_parent[item_id]
+            item.position = positions[item_id]
+            item.save(update_fields=["parent", "position"])
+    reletter_papers(meeting)
+
+
+@transaction.atomic
+def delete_item(item, *, version):
+    claim_version(item.meeting, version)
+    item.deleted_at = timezone.now()
+    item.save(update_fields=["deleted_at"])
+    _renumber(_siblings(item))
+    reletter_papers(item.meeting)
+
+
+@transaction.atomic
+def restore_item(item, *, version):
+    claim_version(item.meeting, version)
+    item.deleted_at = None
+    item.position = (
+        AgendaItem.objects.live()
+        .filter(meeting_id=item.meeting_id, parent_id=item.parent_id)
+        .count()
+    )
+    item.save(update_fields=["deleted_at", "position"])
+    reletter_papers(item.meeting)
+
+
+def reletter_papers(meeting):
+    """Letter papers A, B, C … in agenda order; once published, only give late papers a letter.
+
+    Withdrawn papers keep their letter once fixed; before publication they get none.
+    """
+    meeting.refresh_from_db(fields=["published_at"])
+    nodes, ordered = load_agenda(meeting)
+    if meeting.letters_fixed:
+        used = (
+            Paper.objects.filter(meeting=meeting)
+            .exclude(letter="")
+            .values_list("letter", flat=True)
+        )
+        next_index = max((index_of_letter(letter) for letter in used), default=-1) + 1
+        for paper in ordered:
+            if not paper.letter:
+                paper.letter = letter_for(next_index)
+                next_index += 1
+                paper.save(update_fields=["letter"])
+        return
+    wanted = {}
+    index = 0
+    for paper in papers_in_agenda_order(nodes, ordered):
+        if paper.is_withdrawn:
+            wanted[paper.pk] = ""
+        else:
+            wanted[paper.pk] = letter_for(index)
+            index += 1
+    changed = [paper for paper in ordered if paper.letter != wanted[paper.pk]]
+    if not changed:
+        return
+    # Clear first so that the unique (meeting, letter) constraint holds at every step.
+    Paper.objects.filter(pk__in=[p.pk for p in changed]).update(letter="")
+    for paper in changed:
+        paper.letter = wanted[paper.pk]
+        if paper.letter:
+            paper.save(update_fields=["letter"])
+
+
+@transaction.atomic
+def publish_agenda(meeting, *, version, by):
+    """Publish a draft agenda: members can see it and paper letters are fixed from now on."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status != Meeting.Status.DRAFT:
+        raise ValidationError(
+            f"This agenda is already {meeting.get_status_display().lower()}; "
+            "it cannot be published again."
+        )
+    claim_version(meeting, version)
+    reletter_papers(meeting)
+    meeting.status = Meeting.Status.PUBLISHED
+    meeting.published_at = timezone.now()
+    meeting._change_reason = f"Published by {by}"
+    meeting.save(update_fields=["status", "published_at"])
+    return meeting
+
+
+@transaction.atomic
+def save_paper(paper, *, version=None, item_ids=None):
+    """Create or update a paper (content already validated) and re-letter the meeting."""
+    meeting = paper.meeting
+    if paper.pk:
+        updated = Paper.objects.filter(pk=paper.pk, version=version).update(
+            version=F("version") + 1
+        )
+        if not updated:
+            raise ConcurrentEdit(
+                "Someone else changed this paper since you opened it. Your change was not "
+                "saved: the form now shows the latest version."
+            )
+        paper.version = int(version) + 1
+    paper.save()
+    if item_ids is not None:
+        for item in AgendaItem.objects.live().filter(meeting=meeting, pk__in=item_ids):
+            AgendaItemPaper.objects.get_or_create(item=item, paper=paper)
+        AgendaItemPaper.objects.filter(paper=paper).exclude(item_id__in=item_ids).delete()
+    Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
+    reletter_papers(meeting)
+    return paper
+
+
+@transaction.atomic
+def delete_paper(paper):
+    paper.deleted_at = timezone.now()
+    paper.save(update_fields=["deleted_at"])
+    Meeting.objects.filter(pk=paper.meeting_id).update(version=F("version") + 1)
+    reletter_papers(paper.meeting)
+
+
+@transaction.atomic
+def restore_paper(paper):
+    paper.deleted_at = None
+    if paper.letter and (
+        Paper.objects.live().filter(meeting_id=paper.meeting_id, letter=paper.letter).exists()
+    ):
+        paper.letter = ""
+    paper.save(update_fields=["deleted_at", "letter"])
+    Meeting.objects.filter(pk=paper.meeting_id).update(version=F("version") + 1)
+    reletter_papers(paper.meeting)
+
+
+STANDING_KINDS = {
+    AgendaItem.Kind.STANDING,
+    AgendaItem.Kind.AOB,
+    AgendaItem.Kind.NEXT_MEETINGS,
+}
+
+
+@transaction.atomic
+def copy_standing_items(source, target):
+    """Start a new agenda from the previous meeting's standing items (top level only)."""
+    items = AgendaItem.objects.live().filter(
+        meeting=source, parent__isnull=True, kind__in=STANDING_KINDS
+    )
+    for position, item in enumerate(items.order_by("position", "pk")):
+        AgendaItem.objects.create(
+            meeting=target,
+            position=position,
+            title=item.title,
+            description=item.description,
+            kind=item.kind,
+        )
+    return target

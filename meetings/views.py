@@ -1,0 +1,480 @@
+import json
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, ListView, UpdateView
+
+from wkp.views import NavSectionMixin
+
+from . import services
+from .access import (
+    can_edit_meetings,
+    get_attachment_for_user_or_404,
+    get_meeting_for_user_or_404,
+    get_paper_for_user_or_404,
+    papers_visible_to,
+)
+from .agenda import load_agenda
+from .forms import AgendaItemForm, AttachmentForm, MeetingForm, PaperForm, VenueForm
+from .models import AgendaItem, CalendarToken, Meeting, Paper, Venue
+from .papers import paper_html
+from .schedule import calendar_for, new_token, next_meetings
+
+
+def _agenda_context(meeting, user):
+    nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
+    return {
+        "agenda_visible": meeting.agenda_visible_to(user),
+        "meeting": meeting,
+        "agenda": nodes,
+        "papers": papers,
+        "next_meetings": next_meetings(meeting),
+        "can_edit": can_edit_meetings(user),
+        "nav_section": "meetings",
+    }
+
+
+class MeetingListView(PermissionRequiredMixin, NavSectionMixin, ListView):
+    permission_required = "meetings.view_meeting"
+    template_name = "meetings/meeting_list.html"
+    nav_section = "meetings"
+
+    def get_queryset(self):
+        return Meeting.objects.visible_to(self.request.user).select_related("body", "venue")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        meetings = list(context["object_list"])
+        context["upcoming"] = [m for m in meetings if m.date >= today]
+        past = sorted((m for m in meetings if m.date < today), key=lambda m: m.date, reverse=True)
+        years = {}
+        for meeting in past:
+            years.setdefault(meeting.date.year, []).append(meeting)
+        context["past_by_year"] = sorted(years.items(), reverse=True)
+        context["can_edit"] = can_edit_meetings(self.request.user)
+        return context
+
+
+def meeting_detail(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    return render(request, "meetings/meeting_detail.html", _agenda_context(meeting, request.user))
+
+
+class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
+    permission_required = "meetings.view_paper"
+    template_name = "meetings/paper_list.html"
+    nav_section = "papers"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            papers_visible_to(self.request.user)
+            .live()
+            .select_related("meeting__body", "author_organisation")
+            .order_by("-meeting__date", "letter", "pk")
+        )
+
+
+def paper_detail(request, pk):
+    paper = get_paper_for_user_or_404(request.user, pk)
+    return render(
+        request,
+        "meetings/paper_detail.html",
+        {
+            "paper": paper,
+            "meeting": paper.meeting,
+            "items": paper.agenda_items.live(),
+            "attachments": paper.attachments.all(),
+            "html": paper_html(paper),
+            "can_edit": can_edit_meetings(request.user),
+            "nav_section": "papers",
+        },
+    )
+
+
+def _file_response(field_file, download_name, content_type):
+    if not field_file:
+        raise Http404
+    response = FileResponse(
+        field_file.open("rb"), as_attachment=True, filename=download_name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def paper_file(request, pk):
+    paper = get_paper_for_user_or_404(request.user, pk)
+    if not paper.file:
+        raise Http404
+    name = f"{paper.meeting.file_stem}-paper-{paper.letter or paper.pk}-original.{paper.file_kind}"
+    return _file_response(paper.file, name, CONTENT_TYPES.get(paper.file_kind))
+
+
+def attachment_file(request, pk):
+    attachment = get_attachment_for_user_or_404(request.user, pk)
+    return _file_response(
+        attachment.file, attachment.file_name or "attachment", attachment.content_type or None
+    )
+
+
+# ---- Co-ordinator's editor -------------------------------------------------------------------
+
+
+class MeetingCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
+    permission_required = "meetings.add_meeting"
+    model = Meeting
+    form_class = MeetingForm
+    template_name = "meetings/meeting_form.html"
+    nav_section = "meetings"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        previous = Meeting.objects.order_by("-date").select_related("body").first()
+        if previous:
+            initial.update(
+                body=previous.body_id,
+                venue=previous.venue_id,
+                start_time=previous.start_time,
+                contact_officer=previous.contact_officer_id,
+                sub_numbering=previous.sub_numbering,
+            )
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["previous"] = Meeting.objects.order_by("-date").first()
+        return context
+
+    @transaction.atomic
+    def form_valid(self, form):
+        meeting = form.save()
+        previous = Meeting.objects.exclude(pk=meeting.pk).order_by("-date").first()
+        if previous and self.request.POST.get("copy_standing") == "1":
+            services.copy_standing_items(previous, meeting)
+        messages.success(self.request, "Meeting created. Now build its agenda.")
+        return redirect("meetings:agenda_edit", meeting.pk)
+
+
+class MeetingUpdateView(PermissionRequiredMixin, NavSectionMixin, UpdateView):
+    permission_required = "meetings.change_meeting"
+    model = Meeting
+    form_class = MeetingForm
+    template_name = "meetings/meeting_form.html"
+    nav_section = "meetings"
+
+    @transaction.atomic
+    def form_valid(self, form):
+        try:
+            services.claim_version(form.instance, form.cleaned_data["version"])
+        except services.ConcurrentEdit as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        form.save()
+        messages.success(self.request, "Meeting details saved.")
+        return redirect("meetings:agenda_edit", form.instance.pk)
+
+
+class VenueCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
+    permission_required = "meetings.add_venue"
+    model = Venue
+    form_class = VenueForm
+    template_name = "meetings/venue_form.html"
+    nav_section = "meetings"
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, f"Venue “{form.instance.name}” added.")
+        return redirect("meetings:meeting_create")
+
+
+@permission_required("meetings.change_meeting", raise_exception=True)
+def agenda_edit(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    context = _agenda_context(meeting, request.user)
+    context["item_form"] = AgendaItemForm(meeting=meeting)
+    context["deleted_items"] = AgendaItem.objects.deleted().filter(meeting=meeting)
+    context["deleted_papers"] = Paper.objects.deleted().filter(meeting=meeting)
+    return render(request, "meetings/agenda_edit.html", context)
+
+
+def _editor(meeting):
+    return redirect("meetings:agenda_edit", meeting.pk)
+
+
+def _report(request, error):
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(error))
+
+
+@permission_required("meetings.add_agendaitem", raise_exception=True)
+def item_create(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = AgendaItemForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.add_item(
+                meeting,
+                version=data.pop("version"),
+                parent=data.pop("parent"),
+                presenters=data.pop("presenters"),
+                paper_ids=[p.pk for p in data.pop("papers")],
+                **data,
+            )
+        except (services.ConcurrentEdit, ValidationError) as error:
+            _report(request, error)
+            return _editor(meeting)
+        messages.success(request, f"Item “{data['title']}” added.")
+        return _editor(meeting)
+    return render(
+        request,
+        "meetings/item_form.html",
+        {"form": form, "meeting": meeting, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.change_agendaitem", raise_exception=True)
+def item_edit(request, pk):
+    item = get_object_or_404(AgendaItem.objects.live().select_related("meeting"), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, item.meeting_id)
+    form = AgendaItemForm(request.POST or None, instance=item, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.update_item(
+                item,
+                version=data.pop("version"),
+                presenters=data.pop("presenters"),
+                paper_ids=[p.pk for p in data.pop("papers")],
+                **data,
+            )
+        except services.ConcurrentEdit as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Item “{item.title}” saved.")
+            return _editor(meeting)
+    return render(
+        request,
+        "meetings/item_form.html",
+        {"form": form, "meeting": meeting, "item": item, "nav_section": "meetings"},
+    )
+
+
+ITEM_ACTIONS = {"up", "down", "indent", "outdent", "delete", "restore"}
+
+
+@require_POST
+@permission_required("meetings.change_agendaitem", raise_exception=True)
+def item_action(request, pk, action):
+    if action not in ITEM_ACTIONS:
+        raise Http404
+    item = get_object_or_404(AgendaItem.objects.select_related("meeting"), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, item.meeting_id)
+    version = request.POST.get("version")
+    try:
+        if action == "delete":
+            if not request.user.has_perm("meetings.delete_agendaitem"):
+                raise PermissionDenied
+            services.delete_item(item, version=version)
+            messages.success(request, f"Item “{item.title}” deleted. You can restore it below.")
+        elif action == "restore":
+            services.restore_item(item, version=version)
+            messages.success(request, f"Item “{item.title}” restored.")
+        else:
+            services.move_item(item, version=version, direction=action)
+            messages.success(request, f"Item “{item.title}” moved.")
+    except (services.ConcurrentEdit, ValidationError) as error:
+        _report(request, error)
+    return redirect(reverse("meetings:agenda_edit", args=[meeting.pk]) + f"#item-{item.pk}")
+
+
+@require_POST
+@permission_required("meetings.change_agendaitem", raise_exception=True)
+def agenda_reorder(request, pk):
+    """Drag and drop posts the whole new tree as JSON: {"version": n, "tree": [[id, parent]…]}."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    try:
+        payload = json.loads(request.body)
+        tree = [
+            (int(item_id), None if parent is None else int(parent))
+            for item_id, parent in payload["tree"]
+        ]
+        version = payload["version"]
+    except (ValueError, KeyError, TypeError):
+        return HttpResponseBadRequest("The new order could not be read.")
+    try:
+        services.reorder_agenda(meeting, version=version, tree=tree)
+    except services.ConcurrentEdit as error:
+        return JsonResponse({"ok": False, "message": str(error)}, status=409)
+    except ValidationError as error:
+        return JsonResponse({"ok": False, "message": " ".join(error.messages)}, status=400)
+    return JsonResponse({"ok": True, "version": meeting.version})
+
+
+@require_POST
+@permission_required("meetings.change_meeting", raise_exception=True)
+def meeting_publish(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    try:
+        services.publish_agenda(meeting, version=request.POST.get("version"), by=request.user)
+    except (services.ConcurrentEdit, ValidationError) as error:
+        _report(request, error)
+        return _editor(meeting)
+    messages.success(request, "The agenda is published: members can now see it.")
+    return redirect("meetings:meeting_detail", meeting.pk)
+
+
+@permission_required("meetings.add_paper", raise_exception=True)
+def paper_create(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    return _paper_form(request, meeting, Paper(meeting=meeting))
+
+
+@permission_required("meetings.change_paper", raise_exception=True)
+def paper_edit(request, pk):
+    paper = get_object_or_404(Paper.objects.live().select_related("meeting"), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
+    return _paper_form(request, meeting, paper)
+
+
+def _paper_form(request, meeting, paper):
+    form = PaperForm(request.POST or None, request.FILES or None, instance=paper, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        paper = form.save(commit=False)
+        form.apply_upload(paper)
+        try:
+            services.save_paper(
+                paper,
+                version=form.cleaned_data.get("version"),
+                item_ids=[item.pk for item in form.cleaned_data["items"]],
+            )
+        except services.ConcurrentEdit as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{paper.label} “{paper.title}” saved.")
+            return redirect("meetings:agenda_edit", meeting.pk)
+    return render(
+        request,
+        "meetings/paper_form.html",
+        {"form": form, "meeting": meeting, "paper": paper, "nav_section": "meetings"},
+    )
+
+
+@require_POST
+@permission_required("meetings.delete_paper", raise_exception=True)
+def paper_delete(request, pk):
+    paper = get_object_or_404(Paper.objects.live(), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
+    services.delete_paper(paper)
+    messages.success(request, f"“{paper.title}” deleted. You can restore it below.")
+    return _editor(meeting)
+
+
+@require_POST
+@permission_required("meetings.change_paper", raise_exception=True)
+def paper_restore(request, pk):
+    paper = get_object_or_404(Paper.objects.deleted(), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
+    services.restore_paper(paper)
+    messages.success(request, f"“{paper.title}” restored.")
+    return _editor(meeting)
+
+
+@permission_required("meetings.add_attachment", raise_exception=True)
+def attachment_create(request, pk):
+    paper = get_object_or_404(Paper.objects.live(), pk=pk)
+    get_meeting_for_user_or_404(request.user, paper.meeting_id)
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        attachment = form.save(commit=False)
+        attachment.paper = paper
+        upload = form.cleaned_data["upload"]
+        upload.name = f"attachment.{form.checked.kind}"
+        attachment.file = upload
+        attachment.file_name = form.original_name
+        attachment.file_size = form.checked.size
+        attachment.content_type = CONTENT_TYPES[form.checked.kind]
+        attachment.save()
+        messages.success(request, f"Attachment “{attachment.title}” added to {paper.label}.")
+        return redirect("meetings:paper_detail", paper.pk)
+    return render(
+        request,
+        "meetings/attachment_form.html",
+        {"form": form, "paper": paper, "nav_section": "papers"},
+    )
+
+
+# ---- Calendar ---------------------------------------------------------------------------------
+
+
+def meeting_ics(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    body = calendar_for([meeting], lambda m: request.build_absolute_uri(m.get_absolute_url()))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{meeting.file_stem}.ics"'
+    return response
+
+
+@login_not_required
+def calendar_feed(request, token):
+    """Upcoming meetings for calendar clients that cannot sign in; the secret is in the URL."""
+    found = CalendarToken.objects.select_related("user").filter(token=token).first()
+    if (
+        found is None
+        or not found.user.is_active
+        or not found.user.has_perm("meetings.view_meeting")
+    ):
+        raise Http404
+    since = timezone.localdate() - timedelta(days=90)
+    meetings = (
+        Meeting.objects.visible_to(found.user)
+        .filter(date__gte=since)
+        .select_related("venue", "body")
+        .order_by("date")
+    )
+    body = calendar_for(meetings, lambda m: request.build_absolute_uri(m.get_absolute_url()))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@permission_required("meetings.view_meeting", raise_exception=True)
+def calendar_subscribe(request):
+    token = CalendarToken.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        if token:
+            token.delete()
+        token = CalendarToken.objects.create(user=request.user, token=new_token())
+        messages.success(request, "A new calendar address was made; the old one no longer works.")
+        return redirect("meetings:calendar_subscribe")
+    feed_url = (
+        request.build_absolute_uri(reverse("meetings:calendar_feed", args=[token.token]))
+        if token
+        else None
+    )
+    return render(
+        request,
+        "meetings/calendar_subscribe.html",
+        {"feed_url": feed_url, "nav_section": "meetings"},
+    )
