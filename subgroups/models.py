@@ -160,6 +160,9 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.display_name} on {self.subgroup}"
 
+    def get_absolute_url(self):
+        return self.subgroup.get_absolute_url()
+
     @property
     def display_name(self):
         return self.unit or self.organisation.name
@@ -377,6 +380,15 @@ class AnnualReport(models.Model):
     @property
     def period_key(self):
         return period_key(self.start_year, self.end_year)
+
+    @property
+    def measures_placed(self):
+        """Whether a section shows the headline measures (else they follow the sections)."""
+        return any(section.show_measures for section in self.sections.all())
+
+    @property
+    def figures_placed(self):
+        return any(section.show_figures for section in self.sections.all())
 
     def clean(self):
         if self.start_year and self.end_year and self.end_year < self.start_year:

@@ -1,0 +1,382 @@
+"""What other apps (the meetings pack above all) may read from sub-groups, already rendered.
+
+Pages, meeting pages and PDFs all include the same partials:
+  subgroups/partials/update.html          context: update
+  subgroups/partials/annual_report.html   context: report
+  subgroups/partials/membership.html      context: subgroup
+  subgroups/partials/comparison.html      context: comparison
+The `*_for_meeting` and `get_*` functions fetch records with everything those partials touch, in a
+fixed number of queries; the `render_*_html` functions return HTML fragments (no <html>), and the
+`render_*_pdf` functions a stand-alone PDF through wkp.pdf.
+"""
+
+import base64
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pygal
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from pygal.style import Style
+
+from wkp.pdf import render_pdf
+
+from .formatting import format_change, format_count_change, format_number
+from .models import (
+    AnnualReport,
+    CrimeCategory,
+    CrimeFigure,
+    Membership,
+    Nominee,
+    ReportingBody,
+    SubGroupUpdate,
+    period_key,
+    period_label,
+)
+
+# --- fetching -------------------------------------------------------------------------------
+
+
+def memberships_prefetch(lookup="memberships"):
+    return Prefetch(
+        lookup,
+        queryset=Membership.objects.select_related("organisation").prefetch_related(
+            Prefetch("nominees", queryset=Nominee.objects.select_related("person"))
+        ),
+    )
+
+
+def updates_queryset():
+    """Updates with their sub-group, sections and membership table (4 queries for any number)."""
+    return SubGroupUpdate.objects.select_related(
+        "subgroup", "subgroup__parent", "subgroup__lead_organisation"
+    ).prefetch_related("sections", memberships_prefetch("subgroup__memberships"))
+
+
+def annual_reports_queryset():
+    """Annual reports with their body, sections, measures and figures (4 queries for any number)."""
+    return AnnualReport.objects.select_related("body", "body__organisation").prefetch_related(
+        "sections", "measures", "figures"
+    )
+
+
+def get_update(pk):
+    return updates_queryset().get(pk=pk)
+
+
+def get_annual_report(pk):
+    return annual_reports_queryset().get(pk=pk)
+
+
+def updates_for_meeting(meeting_id):
+    """The sub-group updates reporting to one board meeting, in agenda order of their groups."""
+    return list(
+        updates_queryset()
+        .filter(meeting_id=meeting_id)
+        .order_by("subgroup__position", "subgroup__name", "met_on", "pk")
+    )
+
+
+def annual_reports_for_meeting(meeting_id):
+    return list(
+        annual_reports_queryset().filter(meeting_id=meeting_id).order_by("body__district", "pk")
+    )
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def render_update_html(update):
+    """Paper-ready HTML fragment for one sub-group update (Papers G, I, J)."""
+    return render_to_string("subgroups/partials/update.html", {"update": update})
+
+
+def render_annual_report_html(report):
+    """Paper-ready HTML fragment for one annual report (Papers C, D, F)."""
+    return render_to_string("subgroups/partials/annual_report.html", {"report": report})
+
+
+def render_membership_html(subgroup):
+    return render_to_string("subgroups/partials/membership.html", {"subgroup": subgroup})
+
+
+def render_comparison_html(comparison):
+    return render_to_string("subgroups/partials/comparison.html", {"comparison": comparison})
+
+
+def render_document(title, body_html):
+    """A stand-alone print document (templates/pdf/base.html) around one fragment."""
+    return render_to_string("subgroups/pdf/document.html", {"title": title, "body_html": body_html})
+
+
+def render_update_pdf(update):
+    html = render_document(update.title, render_update_html(update))
+    return render_pdf(html, name=update.title)
+
+
+def render_annual_report_pdf(report):
+    html = render_document(str(report), render_annual_report_html(report))
+    return render_pdf(html, name=str(report))
+
+
+def render_comparison_pdf(comparison):
+    html = render_document(comparison.title, render_comparison_html(comparison))
+    return render_pdf(html, name=comparison.title)
+
+
+# --- comparison -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int | None = None
+    change_percent: Decimal | None = None
+    change_count: int | None = None
+    rate_per_1000: Decimal | None = None
+
+    @property
+    def summary(self):
+        """“588 (+5.4%)”, “356 (−22)”, “+0.3%”, “70 per 1,000”."""
+        parts = []
+        change = ""
+        if self.change_percent is not None:
+            change = format_change(self.change_percent)
+        elif self.change_count is not None:
+            change = format_count_change(self.change_count)
+        if self.count is not None:
+            parts.append(
+                f"{format_number(self.count)} ({change})" if change else format_number(self.count)
+            )
+        elif change:
+            parts.append(change)
+        if self.rate_per_1000 is not None:
+            parts.append(f"{format_number(self.rate_per_1000)} per 1,000")
+        return "; ".join(parts)
+
+    @property
+    def is_empty(self):
+        return all(
+            value is None
+            for value in (self.count, self.change_percent, self.change_count, self.rate_per_1000)
+        )
+
+
+@dataclass(frozen=True)
+class Row:
+    category: str
+    label: str
+    cells: tuple
+
+
+@dataclass(frozen=True)
+class Column:
+    body: ReportingBody
+    report: AnnualReport
+    rate_per_1000: Decimal | None
+    rank: int | None
+    rank_of: int | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The districts' figures for one period, side by side, in one unit (per 1,000)."""
+
+    start_year: int
+    end_year: int
+    columns: tuple
+    rows: tuple
+    other_areas: tuple = ()  # CrimeFigure rows quoted for areas other than a body's own
+    rate_chart: str = ""  # data: URL of an SVG chart
+    change_chart: str = ""
+
+    @property
+    def label(self):
+        return period_label(self.start_year, self.end_year)
+
+    @property
+    def key(self):
+        return period_key(self.start_year, self.end_year)
+
+    @property
+    def title(self):
+        return f"Community safety figures compared, {self.label}"
+
+    @property
+    def rate_chart_alt(self):
+        parts = [
+            f"{column.body.district} {format_number(column.rate_per_1000)}"
+            for column in self.columns
+            if column.rate_per_1000 is not None
+        ]
+        return "Bar chart of crimes per 1,000 population: " + "; ".join(parts) + "."
+
+    @property
+    def change_chart_alt(self):
+        return (
+            "Bar chart of the change in crimes by category, per cent, for each district; "
+            "the same figures are in the table."
+        )
+
+
+def available_periods():
+    """(start_year, end_year) pairs that have at least one annual report, newest first."""
+    return list(
+        AnnualReport.objects.order_by("-end_year", "-start_year")
+        .values_list("start_year", "end_year")
+        .distinct()
+    )
+
+
+def parse_period(value):
+    """'2005-2006' → (2005, 2006); None if it is not a period in that form."""
+    try:
+        start, end = (int(part) for part in str(value).replace("–", "-").split("-"))
+    except (TypeError, ValueError):
+        return None
+    if not (1990 <= start <= 2100 and start <= end <= 2100):
+        return None
+    return start, end
+
+
+def compare_districts(start_year, end_year, *, with_charts=True):
+    """Side-by-side figures of every reporting body with a report for the period (3 queries)."""
+    reports = list(
+        AnnualReport.objects.for_period(start_year, end_year)
+        .select_related("body")
+        .prefetch_related(Prefetch("figures", queryset=CrimeFigure.objects.order_by("position")))
+        .order_by("body__district", "body__name")
+    )
+    columns, own_figures, other_areas = [], [], []
+    for report in reports:
+        figures = {}
+        for figure in report.figures.all():
+            if figure.area:
+                other_areas.append(figure)
+            else:
+                figures.setdefault(figure.category, figure)
+        if not figures:
+            continue
+        overall = figures.get(CrimeCategory.ALL)
+        columns.append(
+            Column(
+                body=report.body,
+                report=report,
+                rate_per_1000=overall.rate_per_1000 if overall else None,
+                rank=overall.rank if overall else None,
+                rank_of=overall.rank_of if overall else None,
+            )
+        )
+        own_figures.append(figures)
+    rows = []
+    for category, label in CrimeCategory.choices:
+        cells = []
+        for figures in own_figures:
+            figure = figures.get(category)
+            cells.append(
+                Cell(
+                    count=figure.count,
+                    change_percent=figure.change_percent,
+                    change_count=figure.change_count,
+                    rate_per_1000=figure.rate_per_1000,
+                )
+                if figure
+                else Cell()
+            )
+        if any(not cell.is_empty for cell in cells):
+            rows.append(Row(category, label, tuple(cells)))
+    comparison = Comparison(
+        start_year=start_year,
+        end_year=end_year,
+        columns=tuple(columns),
+        rows=tuple(rows),
+        other_areas=tuple(other_areas),
+    )
+    if not with_charts or not columns:
+        return comparison
+    return Comparison(
+        start_year=start_year,
+        end_year=end_year,
+        columns=comparison.columns,
+        rows=comparison.rows,
+        other_areas=comparison.other_areas,
+        rate_chart=_rate_chart(comparison),
+        change_chart=_change_chart(comparison),
+    )
+
+
+CHART_STYLE = Style(
+    background="white",
+    plot_background="white",
+    foreground="#111111",
+    foreground_strong="#111111",
+    foreground_subtle="#555555",
+    colors=("#1d5c3a", "#8a5a00", "#2c5aa0", "#7a1f4d", "#4d4d4d"),
+    font_family="DejaVu Sans, Liberation Sans, Arial, sans-serif",
+    title_font_size=16,
+    label_font_size=12,
+    major_label_font_size=12,
+    value_font_size=12,
+    legend_font_size=12,
+)
+
+
+def _chart(chart_class, title, **options):
+    settings = {
+        "js": [],
+        "style": CHART_STYLE,
+        "title": title,
+        "width": 720,
+        "height": 360,
+        "explicit_size": True,
+        "print_values": True,
+    }
+    settings.update(options)
+    return chart_class(**settings)
+
+
+def _as_data_url(chart):
+    svg = chart.render(is_unicode=True)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _rate_chart(comparison):
+    chart = _chart(
+        pygal.Bar,
+        f"Crimes per 1,000 population, {comparison.label}",
+        show_legend=False,
+        value_formatter=lambda value: format_number(Decimal(str(value))),
+    )
+    chart.x_labels = [column.body.district for column in comparison.columns]
+    chart.add(
+        "Crimes per 1,000 population",
+        [
+            float(column.rate_per_1000) if column.rate_per_1000 is not None else None
+            for column in comparison.columns
+        ],
+    )
+    return _as_data_url(chart)
+
+
+def _change_chart(comparison):
+    rows = [row for row in comparison.rows if any(c.change_percent is not None for c in row.cells)]
+    if not rows:
+        return ""
+    chart = _chart(
+        pygal.HorizontalBar,
+        f"Change in crimes by category, {comparison.label} (per cent)",
+        legend_at_bottom=True,
+        value_formatter=lambda value: format_change(Decimal(str(value))),
+        height=120 + 40 * len(rows) * max(1, len(comparison.columns)) // 2,
+    )
+    chart.x_labels = [row.label for row in rows]
+    for index, column in enumerate(comparison.columns):
+        chart.add(
+            column.body.district,
+            [
+                float(row.cells[index].change_percent)
+                if row.cells[index].change_percent is not None
+                else None
+                for row in rows
+            ],
+        )
+    return _as_data_url(chart)

@@ -1,0 +1,390 @@
+"""Pages for sub-groups, their updates, reporting bodies and annual reports.
+
+Read pages need the view permission (members and co-ordinators); edit pages need add, change or
+delete (co-ordinators). Each record's page includes the same partial the meeting pack uses.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db import transaction
+from django.db.models import Count, Prefetch, ProtectedError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+
+from wkp.views import NavSectionMixin
+
+from . import forms, reports
+from .models import (
+    AnnualReport,
+    Membership,
+    ReportingBody,
+    SubGroup,
+    SubGroupUpdate,
+)
+
+
+class SubGroupsPage(PermissionRequiredMixin, NavSectionMixin):
+    nav_section = "subgroups"
+
+
+# --- read pages -----------------------------------------------------------------------------
+
+
+class IndexView(SubGroupsPage, TemplateView):
+    permission_required = "subgroups.view_subgroup"
+    template_name = "subgroups/index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["subgroups"] = (
+            SubGroup.objects.top_level()
+            .select_related("lead_organisation")
+            .prefetch_related(
+                Prefetch("children", queryset=SubGroup.objects.order_by("position", "name"))
+            )
+            .annotate(update_count=Count("updates"))
+        )
+        context["recent_updates"] = SubGroupUpdate.objects.select_related("subgroup")[:10]
+        context["bodies"] = ReportingBody.objects.prefetch_related(
+            Prefetch("reports", queryset=AnnualReport.objects.order_by("-end_year", "-pk"))
+        )
+        context["periods"] = [
+            {"key": f"{start}-{end}", "label": f"{start}–{end}"}
+            for start, end in reports.available_periods()
+        ]
+        return context
+
+
+class SubGroupDetailView(SubGroupsPage, DetailView):
+    permission_required = "subgroups.view_subgroup"
+    template_name = "subgroups/subgroup_detail.html"
+    context_object_name = "subgroup"
+
+    def get_queryset(self):
+        return SubGroup.objects.select_related("parent", "lead_organisation").prefetch_related(
+            "children",
+            "objectives",
+            reports.memberships_prefetch(),
+            Prefetch("updates", queryset=SubGroupUpdate.objects.order_by("-met_on", "-pk")),
+        )
+
+
+class UpdateDetailView(SubGroupsPage, DetailView):
+    permission_required = "subgroups.view_subgroupupdate"
+    template_name = "subgroups/update_detail.html"
+    context_object_name = "update"
+
+    def get_queryset(self):
+        return reports.updates_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["update_html"] = reports.render_update_html(self.object)
+        return context
+
+
+class ReportingBodyDetailView(SubGroupsPage, DetailView):
+    permission_required = "subgroups.view_reportingbody"
+    template_name = "subgroups/reportingbody_detail.html"
+    context_object_name = "body"
+
+    def get_queryset(self):
+        return ReportingBody.objects.select_related("organisation").prefetch_related(
+            Prefetch("reports", queryset=AnnualReport.objects.order_by("-end_year", "-pk"))
+        )
+
+
+class AnnualReportDetailView(SubGroupsPage, DetailView):
+    permission_required = "subgroups.view_annualreport"
+    template_name = "subgroups/annualreport_detail.html"
+    context_object_name = "report"
+
+    def get_queryset(self):
+        return reports.annual_reports_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["report_html"] = reports.render_annual_report_html(self.object)
+        return context
+
+
+class ComparisonView(SubGroupsPage, TemplateView):
+    permission_required = "subgroups.view_crimefigure"
+    template_name = "subgroups/comparison.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        periods = reports.available_periods()
+        requested = self.request.GET.get("period")
+        period = reports.parse_period(requested) if requested else None
+        if requested and period is None:
+            context["period_error"] = "Choose a period such as 2005-2006."
+        if period is None and periods:
+            period = periods[0]
+        context["periods"] = [
+            {"key": f"{start}-{end}", "label": f"{start}–{end}", "current": (start, end) == period}
+            for start, end in periods
+        ]
+        if period:
+            comparison = reports.compare_districts(*period)
+            context["comparison"] = comparison
+            context["comparison_html"] = reports.render_comparison_html(comparison)
+        return context
+
+
+# --- edit pages ------------------------------------------------------------------------------
+
+
+class FormsetMixin:
+    """A ModelForm page with inline formsets on the form's instance, saved in one transaction."""
+
+    formset_classes = {}  # prefix -> formset class
+
+    def get_formsets(self, instance):
+        if not hasattr(self, "_formsets"):
+            data = self.request.POST if self.request.method == "POST" else None
+            self._formsets = {
+                prefix: formset_class(data, instance=instance, prefix=prefix)
+                for prefix, formset_class in self.formset_classes.items()
+            }
+        return self._formsets
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        formsets = list(self.get_formsets(context["form"].instance).values())
+        for formset in formsets:
+            formset.legend = formset.model._meta.verbose_name_plural.capitalize()
+        context["formsets"] = formsets
+        context["formsets_have_errors"] = any(
+            formset.is_bound and not formset.is_valid() for formset in formsets
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object() if "pk" in self.kwargs else None
+        form = self.get_form()
+        formsets = self.get_formsets(form.instance)
+        # The form first: its clean sets the instance fields the formsets check against.
+        form_ok = form.is_valid()
+        formsets_ok = [formset.is_valid() for formset in formsets.values()]
+        if form_ok and all(formsets_ok):
+            return self.form_valid(form)
+        return self.form_invalid(form)
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            self.object = form.save()
+            for formset in self.get_formsets(self.object).values():
+                formset.instance = self.object
+                formset.save()
+        messages.success(self.request, f"Saved “{self.object}”.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CreatePage(SubGroupsPage, FormsetMixin, CreateView):
+    template_name = "subgroups/form.html"
+    heading = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["heading"] = self.heading
+        context["cancel_url"] = self.request.GET.get("next") or reverse("subgroups:index")
+        return context
+
+
+class EditPage(SubGroupsPage, FormsetMixin, UpdateView):
+    template_name = "subgroups/form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["heading"] = f"Edit {self.object}"
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+
+class DeletePage(SubGroupsPage, DeleteView):
+    template_name = "subgroups/confirm_delete.html"
+
+    def form_valid(self, form):
+        label = str(self.object)
+        try:
+            response = super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                f"“{label}” cannot be deleted while other records refer to it.",
+            )
+            return redirect(self.object.get_absolute_url())
+        messages.success(self.request, f"Deleted “{label}”.")
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cancel_url"] = self.get_cancel_url()
+        return context
+
+    def get_cancel_url(self):
+        return self.object.get_absolute_url()
+
+
+class SubGroupCreateView(CreatePage):
+    permission_required = "subgroups.add_subgroup"
+    model = SubGroup
+    form_class = forms.SubGroupForm
+    formset_classes = {"objectives": forms.ObjectiveFormSet}
+    heading = "New sub-group"
+
+
+class SubGroupEditView(EditPage):
+    permission_required = "subgroups.change_subgroup"
+    model = SubGroup
+    form_class = forms.SubGroupForm
+    formset_classes = {"objectives": forms.ObjectiveFormSet}
+
+
+class SubGroupDeleteView(DeletePage):
+    permission_required = "subgroups.delete_subgroup"
+    model = SubGroup
+    success_url = reverse_lazy("subgroups:index")
+
+
+class MembershipCreateView(CreatePage):
+    permission_required = "subgroups.add_membership"
+    model = Membership
+    form_class = forms.MembershipForm
+    formset_classes = {"nominees": forms.NomineeFormSet}
+
+    def dispatch(self, request, *args, **kwargs):
+        self.subgroup = get_object_or_404(SubGroup, pk=kwargs["subgroup_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def heading(self):
+        return f"Add an organisation to the {self.subgroup}"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Membership(
+            subgroup=self.subgroup, position=self.subgroup.memberships.count() + 1
+        )
+        return kwargs
+
+    def get_success_url(self):
+        return self.subgroup.get_absolute_url()
+
+
+class MembershipEditView(EditPage):
+    permission_required = "subgroups.change_membership"
+    model = Membership
+    form_class = forms.MembershipForm
+    formset_classes = {"nominees": forms.NomineeFormSet}
+
+    def get_queryset(self):
+        return Membership.objects.select_related("subgroup", "organisation")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cancel_url"] = self.object.subgroup.get_absolute_url()
+        return context
+
+    def get_success_url(self):
+        return self.object.subgroup.get_absolute_url()
+
+
+class MembershipDeleteView(DeletePage):
+    permission_required = "subgroups.delete_membership"
+    model = Membership
+
+    def get_success_url(self):
+        return self.object.subgroup.get_absolute_url()
+
+    def get_cancel_url(self):
+        return self.object.subgroup.get_absolute_url()
+
+
+class UpdateCreateView(CreatePage):
+    permission_required = "subgroups.add_subgroupupdate"
+    model = SubGroupUpdate
+    form_class = forms.SubGroupUpdateForm
+    formset_classes = {"sections": forms.UpdateSectionFormSet}
+    heading = "New sub-group update"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        subgroup = self.request.GET.get("subgroup")
+        if subgroup and subgroup.isdigit():
+            initial["subgroup"] = subgroup
+        return initial
+
+
+class UpdateEditView(EditPage):
+    permission_required = "subgroups.change_subgroupupdate"
+    model = SubGroupUpdate
+    form_class = forms.SubGroupUpdateForm
+    formset_classes = {"sections": forms.UpdateSectionFormSet}
+
+
+class UpdateDeleteView(DeletePage):
+    permission_required = "subgroups.delete_subgroupupdate"
+    model = SubGroupUpdate
+
+    def get_success_url(self):
+        return self.object.subgroup.get_absolute_url()
+
+
+class ReportingBodyCreateView(CreatePage):
+    permission_required = "subgroups.add_reportingbody"
+    model = ReportingBody
+    form_class = forms.ReportingBodyForm
+    heading = "New reporting body"
+
+
+class ReportingBodyEditView(EditPage):
+    permission_required = "subgroups.change_reportingbody"
+    model = ReportingBody
+    form_class = forms.ReportingBodyForm
+
+
+class ReportingBodyDeleteView(DeletePage):
+    permission_required = "subgroups.delete_reportingbody"
+    model = ReportingBody
+    success_url = reverse_lazy("subgroups:index")
+
+
+REPORT_FORMSETS = {
+    "sections": forms.ReportSectionFormSet,
+    "measures": forms.HeadlineMeasureFormSet,
+    "figures": forms.CrimeFigureFormSet,
+}
+
+
+class AnnualReportCreateView(CreatePage):
+    permission_required = "subgroups.add_annualreport"
+    model = AnnualReport
+    form_class = forms.AnnualReportForm
+    formset_classes = REPORT_FORMSETS
+    heading = "New annual report"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        body = self.request.GET.get("body")
+        if body and body.isdigit():
+            initial["body"] = body
+        return initial
+
+
+class AnnualReportEditView(EditPage):
+    permission_required = "subgroups.change_annualreport"
+    model = AnnualReport
+    form_class = forms.AnnualReportForm
+    formset_classes = REPORT_FORMSETS
+
+
+class AnnualReportDeleteView(DeletePage):
+    permission_required = "subgroups.delete_annualreport"
+    model = AnnualReport
+
+    def get_success_url(self):
+        return self.object.body.get_absolute_url()
