@@ -44,6 +44,12 @@ def claim_version(meeting, expected_version):
     meeting.version = expected + 1
 
 
+def touch_meeting(meeting):
+    """Move the meeting to its next version after a change made outside the agenda editor."""
+    Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
+    meeting.refresh_from_db(fields=["version"])
+
+
 def _siblings(item):
     return list(
         AgendaItem.objects.live()
@@ -291,8 +297,9 @@ def save_paper(paper, *, version=None, item_ids=None):
         for item in AgendaItem.objects.live().filter(meeting=meeting, pk__in=item_ids):
             AgendaItemPaper.objects.get_or_create(item=item, paper=paper)
         AgendaItemPaper.objects.filter(paper=paper).exclude(item_id__in=item_ids).delete()
-    Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
+    touch_meeting(meeting)
     reletter_papers(meeting)
+    paper.refresh_from_db(fields=["letter"])
     return paper
 
 
@@ -300,7 +307,7 @@ def save_paper(paper, *, version=None, item_ids=None):
 def delete_paper(paper):
     paper.deleted_at = timezone.now()
     paper.save(update_fields=["deleted_at"])
-    Meeting.objects.filter(pk=paper.meeting_id).update(version=F("version") + 1)
+    touch_meeting(paper.meeting)
     reletter_papers(paper.meeting)
 
 
@@ -312,7 +319,7 @@ def restore_paper(paper):
     ):
         paper.letter = ""
     paper.save(update_fields=["deleted_at", "letter"])
-    Meeting.objects.filter(pk=paper.meeting_id).update(version=F("version") + 1)
+    touch_meeting(paper.meeting)
     reletter_papers(paper.meeting)
 
 

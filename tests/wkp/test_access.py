@@ -95,3 +95,33 @@ def test_roles_are_created_with_permissions():
     assert coordinator.permissions.filter(codename="view_organisation").exists()
     assert member.permissions.filter(codename="view_person").exists()
     assert not member.permissions.filter(codename__startswith="change_").exists()
+
+
+EDIT_SUFFIXES = (
+    "_create", "_edit", "_update", "_delete", "_restore", "_publish", "_reorder", "_action",
+    "_reopen", "_correct", "_add", "_issue", "_approve", "_amend", "_upload",
+)  # fmt: skip
+
+
+def edit_urls():
+    return [
+        (path, name)
+        for path, name in project_urls()
+        if name and name.split(":")[-1].endswith(EDIT_SUFFIXES)
+    ]
+
+
+def test_edit_urls_are_found_in_every_content_app():
+    apps = {name.split(":")[0] for _, name in edit_urls()}
+    assert "meetings" in apps
+    assert len(edit_urls()) >= 10
+
+
+@pytest.mark.django_db
+def test_member_gets_403_on_every_edit_url(member_client):
+    for path, name in edit_urls():
+        for method in (member_client.get, member_client.post):
+            response = method(path.replace("/x/", "/up/"))
+            assert response.status_code in (403, 405), (name, path, response.status_code)
+            if method == member_client.post:
+                assert response.status_code == 403, (name, path)
