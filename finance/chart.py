@@ -29,19 +29,17 @@ def _classes(element):
 
 def _inline_presentation(svg_text, label):
     root = etree.fromstring(svg_text.encode())
-    for element in root.iter():
+    for element in list(root.iter()):
         if not isinstance(element.tag, str):
             continue
         tag = etree.QName(element).localname
         classes = _classes(element)
-        if tag == "style" or (classes & {"tooltip", "tooltip-overlay"}):
-            element.getparent().remove(element)
+        if tag in {"style", "script"} or (classes & {"tooltip", "tooltip-overlay"}):
+            if element.getparent() is not None:
+                element.getparent().remove(element)
             continue
         if "style" in element.attrib:
             del element.attrib["style"]
-        if tag == "script":
-            element.getparent().remove(element)
-            continue
         if "background" in classes:
             element.set("fill", "#ffffff")
         for n, colour in enumerate(COLOURS):

@@ -1,0 +1,53 @@
+"""The fund statement as CSV and XLSX, cell for cell what the page shows.
+
+Text cells that a spreadsheet would read as a formula (starting = + - @, or a tab or carriage
+return) are prefixed with an apostrophe."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def statement_csv(statement):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([escape_cell(statement.title)])
+    for row in statement.as_table():
+        writer.writerow([escape_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def statement_xlsx(statement):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Fund statement"
+    sheet.append([escape_cell(statement.title)])
+    sheet["A1"].font = Font(bold=True)
+    table = statement.as_values()
+    for row in table:
+        sheet.append([escape_cell(cell) for cell in row])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    headings = {row.label for row in statement.rows if row.is_heading}
+    for cells in sheet.iter_rows(min_row=3):
+        if cells[0].value in headings:
+            cells[0].font = Font(bold=True)
+        for cell in cells[1:]:
+            if isinstance(cell.value, int):
+                cell.number_format = "0"
+    sheet.column_dimensions["A"].width = 38
+    for letter in "BCDEFGHIJKLMN"[: len(table[0]) - 1]:
+        sheet.column_dimensions[letter].width = 16
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

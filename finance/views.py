@@ -1,0 +1,415 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
+
+from wkp.pdf import render_pdf
+from wkp.views import NavSectionMixin
+
+from . import exports, ledger, services
+from .forms import (
+    EventBudgetLineForm,
+    FinancialYearForm,
+    FinancialYearUpdateForm,
+    LedgerEntryForm,
+    ProjectForm,
+    ReopenYearForm,
+    ReverseEntryForm,
+)
+from .models import EventBudget, EventBudgetLine, FinancialYear, LedgerEntry, Project
+from .reports import event_budget_report, fund_statement, render_fund_chart_svg
+
+VIEW_PERMISSION = "finance.view_ledgerentry"
+
+
+def parse_as_of(request):
+    """?as_of=YYYY-MM-DD, or today; an unreadable date falls back to today with a message."""
+    today = timezone.localdate()
+    text = request.GET.get("as_of", "").strip()
+    if not text:
+        return today, None
+    try:
+        return datetime.date.fromisoformat(text), None
+    except ValueError:
+        return today, "That date could not be read; showing the fund as it stands today."
+
+
+class FinanceView(PermissionRequiredMixin, NavSectionMixin):
+    nav_section = "finance"
+    permission_required = VIEW_PERMISSION
+
+
+class FinanceHomeView(FinanceView, TemplateView):
+    template_name = "finance/index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["years"] = FinancialYear.objects.order_by("start_year")
+        context["budgets"] = EventBudget.objects.order_by("-event_date")
+        context["today"] = timezone.localdate()
+        context["can_edit"] = self.request.user.has_perm("finance.add_ledgerentry")
+        return context
+
+
+class StatementView(FinanceView, TemplateView):
+    template_name = "finance/statement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        as_of, problem = parse_as_of(self.request)
+        if problem:
+            messages.warning(self.request, problem)
+        statement = fund_statement(as_of)
+        context.update(
+            statement=statement,
+            as_of=as_of,
+            chart_svg=render_fund_chart_svg(statement) if statement.columns else "",
+            query=f"?as_of={as_of.isoformat()}",
+        )
+        return context
+
+
+def _statement_for_download(request):
+    as_of, _ = parse_as_of(request)
+    return as_of, fund_statement(as_of)
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_csv(request):
+    as_of, statement = _statement_for_download(request)
+    response = HttpResponse(exports.statement_csv(statement), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.csv"'
+    return response
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_xlsx(request):
+    as_of, statement = _statement_for_download(request)
+    response = HttpResponse(
+        exports.statement_xlsx(statement),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.xlsx"'
+    return response
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_pdf(request):
+    as_of, statement = _statement_for_download(request)
+    html = render_to_string(
+        "finance/pdf/statement.html",
+        {
+            "statement": statement,
+            "chart_svg": render_fund_chart_svg(statement) if statement.columns else "",
+        },
+    )
+    pdf = render_pdf(html, name=statement.title)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.pdf"'
+    return response
+
+
+class FinancialYearDetailView(FinanceView, DetailView):
+    """The ledger for one year: every entry, reversals included, in posting order."""
+
+    template_name = "finance/financialyear_detail.html"
+    context_object_name = "year"
+    slug_field = "start_year"
+    slug_url_kwarg = "start_year"
+    model = FinancialYear
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year = self.object
+        entries = list(
+            LedgerEntry.objects.in_year(year)
+            .select_related("project", "source", "recorded_by", "reverses")
+            .order_by("posted_on", "pk")
+        )
+        reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+        for entry in entries:
+            entry.is_reversed = entry.pk in reversed_ids
+        by_kind = {kind: [] for kind in LedgerEntry.Kind.values}
+        for entry in entries:
+            by_kind[entry.kind].append(entry.amount)
+        context.update(
+            entries=entries,
+            net_income=ledger.total(by_kind[LedgerEntry.Kind.INCOME]),
+            net_overheads=ledger.total(by_kind[LedgerEntry.Kind.OVERHEAD]),
+            net_allocated=ledger.total(by_kind[LedgerEntry.Kind.ALLOCATION]),
+            reopenings=year.reopenings.select_related("reopened_by"),
+            can_edit=self.request.user.has_perm("finance.add_ledgerentry"),
+            can_manage=self.request.user.has_perm("finance.change_financialyear"),
+        )
+        return context
+
+
+class FinancialYearCreateView(FinanceView, CreateView):
+    permission_required = "finance.add_financialyear"
+    template_name = "finance/financialyear_form.html"
+    form_class = FinancialYearForm
+
+    def form_valid(self, form):
+        try:
+            year = services.create_year(by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Financial year {year.label} added.")
+        return redirect(year)
+
+
+class YearActionMixin(FinanceView):
+    permission_required = "finance.change_financialyear"
+
+    def get_year(self):
+        return get_object_or_404(FinancialYear, start_year=self.kwargs["start_year"])
+
+
+class FinancialYearUpdateView(YearActionMixin, UpdateView):
+    template_name = "finance/financialyear_form.html"
+    form_class = FinancialYearUpdateForm
+    context_object_name = "year"
+
+    def get_object(self, queryset=None):
+        return self.get_year()
+
+    def form_valid(self, form):
+        if FinancialYear.objects.filter(pk=self.object.pk, is_closed=True).exists():
+            form.add_error(None, f"{self.object.label} is closed: reopen it first.")
+            return self.form_invalid(form)
+        form.instance._history_user = self.request.user
+        messages.success(self.request, f"{self.object.label} updated.")
+        return super().form_valid(form)
+
+
+class FinancialYearCloseView(YearActionMixin, TemplateView):
+    template_name = "finance/financialyear_close.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["year"] = self.get_year()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        year = services.close_year(self.get_year(), by=request.user)
+        messages.success(request, f"{year.label} is closed: its ledger is now read-only.")
+        return redirect(year)
+
+
+class FinancialYearReopenView(YearActionMixin, FormView):
+    template_name = "finance/financialyear_reopen.html"
+    form_class = ReopenYearForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["year"] = self.get_year()
+        return context
+
+    def form_valid(self, form):
+        try:
+            year = services.reopen_year(
+                self.get_year(), by=self.request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{year.label} reopened; the reopening is recorded.")
+        return redirect(year)
+
+
+class LedgerEntryCreateView(FinanceView, FormView):
+    permission_required = "finance.add_ledgerentry"
+    template_name = "finance/ledgerentry_form.html"
+    form_class = LedgerEntryForm
+
+    def get_initial(self):
+        initial = super().get_initial()
+        start_year = self.request.GET.get("year", "")
+        if start_year.isdigit():
+            year = FinancialYear.objects.filter(start_year=int(start_year)).first()
+            if year:
+                initial["year"] = year
+                today = timezone.localdate()
+                initial["posted_on"] = today if year.contains(today) else year.start_date
+        return initial
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            entry = services.post_entry(
+                year=data["year"], kind=data["kind"], by=self.request.user, **form.service_fields()
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Posted to {entry.year.label}: {entry.description}.")
+        return redirect(entry.year)
+
+
+class EntryActionMixin(FinanceView):
+    permission_required = "finance.add_ledgerentry"
+
+    def get_entry(self):
+        if not hasattr(self, "_entry"):
+            self._entry = get_object_or_404(
+                LedgerEntry.objects.select_related("year", "project"), pk=self.kwargs["pk"]
+            )
+        return self._entry
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entry"] = self.get_entry()
+        return context
+
+
+class LedgerEntryCorrectView(EntryActionMixin, FormView):
+    """Correct an entry: posts a reversing entry and the corrected replacement together."""
+
+    template_name = "finance/ledgerentry_correct.html"
+    form_class = LedgerEntryForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        entry = self.get_entry()
+        kwargs["fixed"] = ("year", "kind")
+        kwargs["initial"] = {
+            "year": entry.year,
+            "kind": entry.kind,
+            "posted_on": entry.posted_on,
+            "amount": entry.amount,
+            "description": entry.description,
+            "source": entry.source_id,
+            "project": entry.project_id,
+            "meeting": entry.meeting_id,
+            "agenda_item": entry.agenda_item_id,
+        }
+        return kwargs
+
+    def form_valid(self, form):
+        entry = self.get_entry()
+        try:
+            _, replacement = services.correct_entry(
+                entry, by=self.request.user, **form.service_fields()
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"Corrected: reversed entry {entry.pk} and posted {replacement.pk}."
+        )
+        return redirect(entry.year)
+
+
+class LedgerEntryReverseView(EntryActionMixin, FormView):
+    template_name = "finance/ledgerentry_reverse.html"
+    form_class = ReverseEntryForm
+
+    def get_initial(self):
+        entry = self.get_entry()
+        today = timezone.localdate()
+        return {"posted_on": today if entry.year.contains(today) else entry.posted_on}
+
+    def form_valid(self, form):
+        entry = self.get_entry()
+        try:
+            services.reverse_entry(
+                entry,
+                by=self.request.user,
+                posted_on=form.cleaned_data["posted_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error("posted_on" if error.code == "out_of_year" else None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Entry {entry.pk} reversed.")
+        return redirect(entry.year)
+
+
+class LedgerEntryHistoryView(FinanceView, DetailView):
+    """Who posted an entry, when, and every recorded change to it."""
+
+    template_name = "finance/ledgerentry_history.html"
+    context_object_name = "entry"
+    queryset = LedgerEntry.objects.select_related("year", "project", "recorded_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["records"] = self.object.history.select_related("history_user").order_by(
+            "history_date"
+        )
+        return context
+
+
+class ProjectListView(FinanceView, ListView):
+    template_name = "finance/project_list.html"
+    context_object_name = "projects"
+    queryset = Project.objects.select_related("lead_organisation").order_by("sort_order", "name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_edit"] = self.request.user.has_perm("finance.change_project")
+        return context
+
+
+class ProjectCreateView(FinanceView, CreateView):
+    permission_required = "finance.add_project"
+    template_name = "finance/project_form.html"
+    form_class = ProjectForm
+
+    def get_success_url(self):
+        messages.success(self.request, f"Project “{self.object.name}” saved.")
+        return reverse("finance:project_list")
+
+
+class ProjectUpdateView(ProjectCreateView, UpdateView):
+    permission_required = "finance.change_project"
+    model = Project
+
+
+class EventBudgetDetailView(FinanceView, DetailView):
+    template_name = "finance/eventbudget_detail.html"
+    context_object_name = "event_budget"
+    model = EventBudget
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["budget"] = event_budget_report(self.object)
+        context["lines"] = self.object.lines.order_by("sort_order", "pk")
+        context["can_edit"] = self.request.user.has_perm("finance.change_eventbudgetline")
+        return context
+
+
+class EventBudgetLineUpdateView(FinanceView, UpdateView):
+    permission_required = "finance.change_eventbudgetline"
+    template_name = "finance/eventbudgetline_form.html"
+    form_class = EventBudgetLineForm
+    queryset = EventBudgetLine.objects.select_related("budget")
+    context_object_name = "line"
+
+    def form_valid(self, form):
+        form.instance._history_user = self.request.user
+        messages.success(self.request, f"“{form.instance.description}” saved.")
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return self.object.budget.get_absolute_url()

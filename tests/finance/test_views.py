@@ -1,0 +1,67 @@
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.finance.test_seed_statement import SEED_TABLE
+
+AS_OF = "?as_of=2006-07-14"
+
+
+@pytest.mark.django_db
+def test_statement_page_shows_the_seed_table_and_an_inline_chart(seed_ledger, member_client):
+    response = member_client.get(reverse("finance:statement_detail") + AS_OF)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<caption>WKP Financial Report - July 06</caption>" in html
+    assert '<th scope="col" class="num">2006/7 Projected</th>' in html
+    assert '<th scope="row">2006/7 project funding available</th>' in html
+    assert "55971" in html
+    assert "<svg" in html
+    assert "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "<style" not in html
+    assert 'style="' not in html
+
+
+@pytest.mark.django_db
+def test_statement_csv_matches_the_page(seed_ledger, member_client):
+    response = member_client.get(reverse("finance:statement_csv") + AS_OF)
+
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "WKP Financial Report - July 06"
+    import csv
+
+    rows = list(csv.reader(lines[1:]))
+    assert rows == SEED_TABLE
+
+
+@pytest.mark.django_db
+def test_statement_xlsx_opens_and_matches_the_page(seed_ledger, member_client):
+    response = member_client.get(reverse("finance:statement_xlsx") + AS_OF)
+
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "WKP Financial Report - July 06"
+    as_text = [["" if v is None else str(v) for v in row] for row in rows[1:]]
+    assert as_text == SEED_TABLE
+    assert rows[2][1] == 50000  # numbers are numbers, not text
+
+
+@pytest.mark.django_db
+def test_statement_pdf_text_contains_the_table_figures(seed_ledger, member_client):
+    response = member_client.get(reverse("finance:statement_pdf") + AS_OF)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    # Narrow cells wrap; join the lines again (and a label broken after a hyphen).
+    text = " ".join(" ".join(page.extract_text() for page in pages).replace("-\n", "-").split())
+    assert "WKP Financial Report - July 06" in text
+    for row in SEED_TABLE:
+        for cell in row:
+            assert cell in text, cell
