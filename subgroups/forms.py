@@ -257,7 +257,7 @@ class CrimeFigureForm(forms.ModelForm):
             "count": COUNT_ERROR,
             "previous_count": COUNT_ERROR,
             "change_percent": {
-                "min_value": "A fall cannot be more than 100%: enter a change of −100 or more."
+                "min_value": "A fall cannot be more than 100%%: enter a change of −100 or more."
             },
             "rate_per_1000": {"min_value": "A rate cannot be negative."},
             "rank": {"min_value": "The place in the county starts at 1."},

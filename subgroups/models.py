@@ -528,7 +528,7 @@ class CrimeFigure(models.Model):
             models.CheckConstraint(
                 condition=Q(change_percent__isnull=True) | Q(change_percent__gte=-100),
                 name="crimefigure_change_at_least_minus_100",
-                violation_error_message="A fall cannot be more than 100%.",
+                violation_error_message="A fall cannot be more than 100%%.",
             ),
             models.CheckConstraint(
                 condition=Q(rate_per_1000__isnull=True) | Q(rate_per_1000__gte=0),

@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, ProtectedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
 from wkp.views import NavSectionMixin
@@ -256,9 +257,10 @@ class MembershipCreateView(CreatePage):
     form_class = forms.MembershipForm
     formset_classes = {"nominees": forms.NomineeFormSet}
 
-    def dispatch(self, request, *args, **kwargs):
-        self.subgroup = get_object_or_404(SubGroup, pk=kwargs["subgroup_pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def subgroup(self):
+        # Looked up after the permission check, so a member gets 403 before any 404.
+        return get_object_or_404(SubGroup, pk=self.kwargs["subgroup_pk"])
 
     @property
     def heading(self):
