@@ -18,13 +18,13 @@ class MoneyField(forms.CharField):
 
     def __init__(self, *, allow_zero=False, **kwargs):
         self.allow_zero = allow_zero
-        kwargs.setdefault("max_length", 20)
         kwargs.setdefault("help_text", "Pounds and pence, without £ or commas, e.g. 1000.00.")
         super().__init__(**kwargs)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
         attrs["inputmode"] = "decimal"
+        attrs["maxlength"] = "20"
         attrs["autocomplete"] = "off"
         return attrs
 

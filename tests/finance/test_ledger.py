@@ -66,25 +66,25 @@ def test_fund_years_projected_year_spends_its_budget_and_reports_what_is_left(ye
 
 
 @given(year_inputs(), st.data())
-def test_allocation_shortfall_is_zero_exactly_when_the_allocation_fits(years, data):
+def test_allocation_shortfall_is_zero_exactly_when_every_affected_year_stays_funded(years, data):
     index = data.draw(st.integers(min_value=0, max_value=len(years) - 1))
     amount = data.draw(amounts.filter(lambda a: a > 0))
     before = ledger.fund_years(years)
+    changed = list(years)
+    y = changed[index]
+    changed[index] = ledger.YearInput(
+        y.label, y.projected, y.income, y.overheads, y.allocated + amount
+    )
+    after = ledger.fund_years(changed)
 
     shortfall = ledger.allocation_shortfall(years, index, amount)
 
     assert shortfall >= 0
-    fits_everywhere = all(amount <= max(f.available, 0) for f in before[index:])
-    already_fine = all(f.available >= 0 for f in before[index:])
-    if already_fine:
-        assert (shortfall == 0) == fits_everywhere
-    if already_fine and shortfall == 0:
-        changed = list(years)
-        y = changed[index]
-        changed[index] = ledger.YearInput(
-            y.label, y.projected, y.income, y.overheads, y.allocated + amount
-        )
-        assert all(f.available >= 0 for f in ledger.fund_years(changed)[index:])
+    if amount > before[index].available >= 0:
+        assert shortfall >= amount - before[index].available
+    if all(f.available >= 0 for f in before[index:]):
+        assert (shortfall == 0) == all(f.available >= 0 for f in after[index:])
+        assert shortfall == max([ledger.ZERO] + [-f.available for f in after[index:]])
 
 
 EDITS = st.lists(

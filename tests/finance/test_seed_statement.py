@@ -43,3 +43,18 @@ def test_fund_statement_reproduces_paper_b_cell_by_cell(seed_ledger):
     assert len(table) == len(SEED_TABLE)
     for seed_row, row in zip(SEED_TABLE, table, strict=True):
         assert row == seed_row
+
+
+@pytest.mark.django_db
+def test_demo_load_links_the_ssky_allocation_to_the_july_bid_appraisal():
+    from django.core.management import call_command
+
+    from finance.models import EventBudget, LedgerEntry
+
+    call_command("load_demo", "--no-users")
+
+    ssky = LedgerEntry.objects.get(project__name="Ssky Project")
+    assert ssky.meeting.date == datetime.date(2006, 7, 14)
+    assert ssky.agenda_item.title == "Bid Appraisal"
+    assert EventBudget.objects.get().meeting.date == datetime.date(2006, 9, 27)
+    assert fund_statement(PAPER_DATE).as_table() == SEED_TABLE

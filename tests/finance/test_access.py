@@ -1,0 +1,125 @@
+import pytest
+from django.urls import reverse
+
+from tests.urlcrawl import project_urls
+
+from .factories import make_ledger
+
+EDIT_ACTIONS = ("_create", "_update", "_close", "_reopen", "_correct", "_reverse")
+
+
+def finance_urls():
+    return [(path, name) for path, name in project_urls() if name and name.startswith("finance:")]
+
+
+def finance_edit_urls():
+    return [(p, n) for p, n in finance_urls() if n.endswith(EDIT_ACTIONS)]
+
+
+def test_finance_edit_urls_cover_every_form():
+    names = {name for _, name in finance_edit_urls()}
+    assert names == {
+        "finance:financialyear_create",
+        "finance:financialyear_update",
+        "finance:financialyear_close",
+        "finance:financialyear_reopen",
+        "finance:ledgerentry_create",
+        "finance:ledgerentry_correct",
+        "finance:ledgerentry_reverse",
+        "finance:project_create",
+        "finance:project_update",
+        "finance:eventbudgetline_update",
+    }
+
+
+@pytest.mark.django_db
+def test_finance_member_gets_403_on_every_edit_url(seed_ledger, member_client):
+    for path, name in finance_edit_urls():
+        # Sample paths use 1 for ids; use a real year for year URLs.
+        path = path.replace("/years/1/", "/years/2006/")
+        for method in (member_client.get, member_client.post):
+            response = method(path)
+            assert response.status_code == 403, (name, path, response.status_code)
+
+
+@pytest.mark.django_db
+def test_finance_anonymous_visitor_is_sent_to_login_everywhere(seed_ledger, client):
+    for path, name in finance_urls():
+        response = client.get(path)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith("/accounts/login/"), name
+
+
+@pytest.mark.django_db
+def test_finance_member_can_read_every_page(seed_ledger, member_client):
+    pages = [
+        reverse("finance:index"),
+        reverse("finance:statement_detail"),
+        reverse("finance:financialyear_detail", args=[2004]),
+        reverse("finance:ledgerentry_history", args=[1]),
+        reverse("finance:project_list"),
+        reverse("finance:eventbudget_detail", args=[1]),
+    ]
+    for url in pages:
+        response = member_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert 'style="' not in html, url
+        assert "Correct<" not in html, url  # no edit links for members
+
+
+@pytest.mark.django_db
+def test_finance_coordinator_sees_every_form(seed_ledger, coordinator_client):
+    pages = [
+        reverse("finance:ledgerentry_create") + "?year=2006",
+        reverse("finance:ledgerentry_correct", args=[16]),
+        reverse("finance:ledgerentry_reverse", args=[16]),
+        reverse("finance:financialyear_create"),
+        reverse("finance:financialyear_update", args=[2006]),
+        reverse("finance:financialyear_close", args=[2006]),
+        reverse("finance:financialyear_reopen", args=[2005]),
+        reverse("finance:project_create"),
+        reverse("finance:project_update", args=[1]),
+        reverse("finance:eventbudgetline_update", args=[1]),
+    ]
+    for url in pages:
+        response = coordinator_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "<h1>" in html and 'style="' not in html, url
+
+
+@pytest.mark.django_db
+def test_finance_statement_page_reads_a_bad_date_as_today(seed_ledger, member_client):
+    response = member_client.get(reverse("finance:statement_detail") + "?as_of=14/07/2006")
+
+    assert response.status_code == 200
+    assert "That date could not be read" in response.content.decode()
+
+
+@pytest.mark.parametrize("size", [1, 6])
+@pytest.mark.django_db
+def test_statement_detail_query_count_does_not_grow_with_the_ledger(
+    size, member_client, django_assert_max_num_queries
+):
+    make_ledger(years=size, projects_per_year=size)
+    url = reverse("finance:statement_detail")
+
+    with django_assert_max_num_queries(11):
+        response = member_client.get(url)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 20])
+@pytest.mark.django_db
+def test_financialyear_detail_query_count_does_not_grow_with_the_ledger(
+    size, coordinator_client, django_assert_max_num_queries
+):
+    years = make_ledger(years=1, projects_per_year=size)
+    url = reverse("finance:financialyear_detail", args=[years[0].start_year])
+
+    with django_assert_max_num_queries(10):
+        response = coordinator_client.get(url)
+
+    assert response.status_code == 200
