@@ -106,6 +106,17 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
         self.fields["year"].empty_label = None
         self.fields["project"].queryset = Project.objects.order_by("sort_order", "name")
         self.fields["source"].required = False
+        # Approving meeting and item through the foreign keys' own models (finance never
+        # imports meetings); labelled by date so the right item can be found.
+        meeting_field, item_field = self.fields["meeting"], self.fields["agenda_item"]
+        meeting_field.queryset = meeting_field.queryset.order_by("-date")
+        meeting_field.label_from_instance = lambda m: f"{m.date.day} {m.date:%B %Y}"
+        item_field.queryset = item_field.queryset.select_related("meeting").order_by(
+            "-meeting__date", "position", "pk"
+        )
+        item_field.label_from_instance = lambda i: (
+            f"{i.meeting.date.day} {i.meeting.date:%B %Y}: {i.title}"
+        )
         # A correction keeps the original's year and kind.
         for name in fixed or ():
             self.fields[name].disabled = True
@@ -122,6 +133,11 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
             self.add_error("project", "Only a project allocation names a project.")
         if kind and kind != LedgerEntry.Kind.INCOME and cleaned.get("source"):
             self.add_error("source", "Only income has a source.")
+        meeting, item = cleaned.get("meeting"), cleaned.get("agenda_item")
+        if meeting and item and item.meeting_id != meeting.pk:
+            self.add_error("agenda_item", "That agenda item belongs to a different meeting.")
+        if item and not meeting:
+            cleaned["meeting"] = item.meeting
         if cleaned.get("override") and not cleaned.get("override_reason"):
             self.add_error("override_reason", "Say why the override is needed.")
         year = cleaned.get("year")

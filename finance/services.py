@@ -168,7 +168,10 @@ def post_entry(
     allocation fits the funds available (or carries a recorded override reason)."""
     _lock_years()
     year = FinancialYear.objects.get(pk=year.pk)
-    amount = ledger.to_money(amount)
+    try:
+        amount = ledger.to_money(amount)
+    except ledger.MoneyError as error:
+        raise ValidationError(str(error), code="not_positive") from error
     if amount <= 0:
         raise ValidationError("Enter an amount greater than zero.", code="not_positive")
     check_year_open(year)

@@ -269,3 +269,45 @@ def test_eventbudgetline_update_records_an_actual(seed_ledger, coordinator_clien
     html = page.content.decode()
     assert "3151 so far" in html
     assert "£7,500" in html
+
+
+@pytest.mark.django_db
+def test_ledgerentry_create_links_an_allocation_to_the_approving_agenda_item(
+    seed_ledger, coordinator_client
+):
+    data = {
+        "year": 4,
+        "kind": "allocation",
+        "posted_on": "2006-07-14",
+        "amount": "1000.00",
+        "description": "Ssky Project extension",
+        "project": 7,
+        "agenda_item": 9,
+    }
+
+    response = coordinator_client.post(ENTRY_URL, data)
+
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.get(description="Ssky Project extension")
+    assert (entry.meeting_id, entry.agenda_item_id) == (1, 9)
+
+
+@pytest.mark.django_db
+def test_ledgerentry_create_refuses_an_agenda_item_of_another_meeting(
+    seed_ledger, coordinator_client
+):
+    data = {
+        "year": 4,
+        "kind": "allocation",
+        "posted_on": "2006-07-14",
+        "amount": "1000.00",
+        "description": "Mismatch",
+        "project": 7,
+        "meeting": 2,
+        "agenda_item": 9,
+    }
+
+    response = coordinator_client.post(ENTRY_URL, data)
+
+    assert "That agenda item belongs to a different meeting." in response.content.decode()
+    assert not LedgerEntry.objects.filter(description="Mismatch").exists()

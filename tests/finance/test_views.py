@@ -65,3 +65,7 @@ def test_statement_pdf_text_contains_the_table_figures(seed_ledger, member_clien
     for row in SEED_TABLE:
         for cell in row:
             assert cell in text, cell
+    # The chart's own text (title, axis labels, legend) is in the PDF too.
+    assert "Fund by year (as of 14 July 2006)" in text
+    assert "Balance carried forward" in text
+    assert "£90,000" in text
