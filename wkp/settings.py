@@ -142,9 +142,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Papers are private: they are never served at a public URL, only through permission-checked
-# views that read them via the storage API.
-MEDIA_URL = None
+# Papers are private: no URL pattern serves MEDIA_URL; files are read through the storage API
+# and served only by permission-checked views.
+MEDIA_URL = "/private-media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

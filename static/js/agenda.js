@@ -40,6 +40,7 @@
     Sortable.create(list, {
       group: "agenda",
       handle: ".drag-handle",
+      forceFallback: true,
       animation: 120,
       fallbackOnBody: true,
       swapThreshold: 0.65,
