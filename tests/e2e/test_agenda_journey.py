@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import io
 
 import pikepdf
 import pytest
