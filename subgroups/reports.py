@@ -49,15 +49,15 @@ def memberships_prefetch(lookup="memberships"):
 def updates_queryset():
     """Updates with their sub-group, sections and membership table (4 queries for any number)."""
     return SubGroupUpdate.objects.select_related(
-        "subgroup", "subgroup__parent", "subgroup__lead_organisation"
+        "subgroup", "subgroup__parent", "subgroup__lead_organisation", "meeting"
     ).prefetch_related("sections", memberships_prefetch("subgroup__memberships"))
 
 
 def annual_reports_queryset():
     """Annual reports with their body, sections, measures and figures (4 queries for any number)."""
-    return AnnualReport.objects.select_related("body", "body__organisation").prefetch_related(
-        "sections", "measures", "figures"
-    )
+    return AnnualReport.objects.select_related(
+        "body", "body__organisation", "meeting"
+    ).prefetch_related("sections", "measures", "figures")
 
 
 def get_update(pk):

@@ -278,3 +278,21 @@ def test_reporting_body_cannot_be_deleted_while_it_has_reports(coordinator_clien
     assert response.status_code == 302
     assert response["Location"] == body.get_absolute_url()
     assert AnnualReport.objects.filter(body=body).exists()
+
+
+def test_subgroup_with_groups_of_its_own_cannot_move_within_another(coordinator_client):
+    learning = SubGroupFactory(name="Learning and Skills")
+    SubGroupFactory(name="Adult", parent=learning)
+    housing = SubGroupFactory(name="Housing")
+    data = {"name": "Learning and Skills", "parent": str(housing.pk), "position": "0",
+            "lead_organisation": "", "remit": "", "aims": ""}  # fmt: skip
+    data.update(formset_data("objectives", []))
+
+    response = coordinator_client.post(reverse("subgroups:subgroup_edit", args=[learning.pk]), data)
+
+    assert response.status_code == 200
+    assert "This sub-group has groups of its own, so it cannot sit within another." in (
+        errors_of(response)
+    )
+    learning.refresh_from_db()
+    assert learning.parent is None

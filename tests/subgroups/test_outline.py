@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from subgroups.formatting import format_change, format_number, ordinal
 from subgroups.outline import (
@@ -75,3 +77,16 @@ def test_ordinal_uses_english_suffixes():
     assert [ordinal(n) for n in (1, 2, 3, 11, 12, 13, 21, 22)] == [
         "1st", "2nd", "3rd", "11th", "12th", "13th", "21st", "22nd",
     ]  # fmt: skip
+
+
+line_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
+).filter(lambda text: text.strip() == text and text.strip())
+item = st.fixed_dictionaries({"style": st.sampled_from(["p", "h", "bullet"]), "text": line_text})
+
+
+@given(st.lists(item, max_size=12))
+def test_outline_text_round_trips_any_outline_without_subpoints(items):
+    text = outline_to_text(items)
+
+    assert outline_to_text(parse_outline(text)) == text
