@@ -325,8 +325,8 @@ def _chart(chart_class, title, **options):
         "js": [],
         "style": CHART_STYLE,
         "title": title,
-        "width": 720,
-        "height": 360,
+        "width": 640,
+        "height": 320,
         "explicit_size": True,
         "print_values": True,
     }
@@ -340,38 +340,49 @@ def _as_data_url(chart):
 
 
 def _rate_chart(comparison):
+    columns = [column for column in comparison.columns if column.rate_per_1000 is not None]
+    if not columns:
+        return ""
     chart = _chart(
         pygal.Bar,
         f"Crimes per 1,000 population, {comparison.label}",
         show_legend=False,
         value_formatter=lambda value: format_number(Decimal(str(value))),
     )
-    chart.x_labels = [column.body.district for column in comparison.columns]
-    chart.add(
-        "Crimes per 1,000 population",
-        [
-            float(column.rate_per_1000) if column.rate_per_1000 is not None else None
-            for column in comparison.columns
-        ],
-    )
+    chart.x_labels = [column.body.district for column in columns]
+    chart.add("Crimes per 1,000 population", [float(column.rate_per_1000) for column in columns])
     return _as_data_url(chart)
 
 
 def _change_chart(comparison):
     rows = [row for row in comparison.rows if any(c.change_percent is not None for c in row.cells)]
+    indexes = [
+        index
+        for index in range(len(comparison.columns))
+        if any(row.cells[index].change_percent is not None for row in rows)
+    ]
     if not rows:
         return ""
+    values = [
+        float(row.cells[index].change_percent)
+        for row in rows
+        for index in indexes
+        if row.cells[index].change_percent is not None
+    ]
+    # Room either side of zero so that value labels of short bars are not cut off.
+    margin = max(5.0, (max(values + [0]) - min(values + [0])) * 0.15)
     chart = _chart(
         pygal.HorizontalBar,
         f"Change in crimes by category, {comparison.label} (per cent)",
         legend_at_bottom=True,
         value_formatter=lambda value: format_change(Decimal(str(value))),
-        height=120 + 40 * len(rows) * max(1, len(comparison.columns)) // 2,
+        height=140 + 36 * len(rows) * len(indexes),
+        range=(min(values + [0]) - margin, max(values + [0]) + margin),
     )
     chart.x_labels = [row.label for row in rows]
-    for index, column in enumerate(comparison.columns):
+    for index in indexes:
         chart.add(
-            column.body.district,
+            comparison.columns[index].body.district,
             [
                 float(row.cells[index].change_percent)
                 if row.cells[index].change_percent is not None
