@@ -20,11 +20,27 @@ CHART_STYLE = Style(
     foreground_subtle="#999999",
     colors=COLOURS,
     font_family=FONT,
+    title_font_size=18,
+    legend_font_size=14,
+    label_font_size=12,
+    major_label_font_size=12,
 )
 
 
 def _classes(element):
     return set((element.get("class") or "").split())
+
+
+def _text_size(element, classes):
+    """The sizes pygal laid the chart out for (its stylesheet sets them; we drop the sheet)."""
+    if "title" in classes:
+        return str(CHART_STYLE.title_font_size)
+    ancestors = set()
+    for parent in element.iterancestors():
+        ancestors |= _classes(parent)
+    if "legend" in ancestors:
+        return str(CHART_STYLE.legend_font_size)
+    return str(CHART_STYLE.label_font_size)
 
 
 def _inline_presentation(svg_text, label):
@@ -37,6 +53,14 @@ def _inline_presentation(svg_text, label):
         if tag in {"style", "script"} or (classes & {"tooltip", "tooltip-overlay"}):
             if element.getparent() is not None:
                 element.getparent().remove(element)
+            continue
+        ancestors = set()
+        for parent in element.iterancestors():
+            ancestors |= _classes(parent)
+        if ("showable" in classes and "shown" not in classes) or (
+            "guide" in classes and {"axis", "x"} <= ancestors
+        ):
+            element.getparent().remove(element)
             continue
         if "style" in element.attrib:
             del element.attrib["style"]
@@ -53,8 +77,11 @@ def _inline_presentation(svg_text, label):
         if tag == "text":
             element.set("font-family", FONT)
             element.set("fill", "#111111")
-            size = "18" if "title" in classes else "13"
-            element.set("font-size", size)
+            element.set("font-size", _text_size(element, classes))
+            if "title" in classes or "no_data" in classes or {"axis", "x"} <= ancestors:
+                element.set("text-anchor", "middle")
+            elif {"axis", "y"} <= ancestors:
+                element.set("text-anchor", "end")
     # Drop pygal's generator comments (they carry the render date, which would change output).
     for comment in root.xpath("//comment()"):
         comment.getparent().remove(comment)

@@ -23,9 +23,9 @@ def test_render_fund_report_html_is_the_partial_with_caption_and_scoped_headers(
     html = render_fund_report_html(datetime.date(2006, 7, 14))
 
     assert "<caption>WKP Financial Report - July 06</caption>" in html
-    assert '<th scope="col" class="num">2003/4 Actual</th>' in html
+    assert '<th scope="col" class="num text-end">2003/4 Actual</th>' in html
     assert '<th scope="row">TOTAL allocated</th>' in html
-    assert '<td class="num">72489</td>' in html
+    assert '<td class="num text-end">72489</td>' in html
     assert "<svg" not in html
 
 
@@ -95,8 +95,11 @@ def test_render_event_budget_html_shows_the_conference_estimate(seed_ledger):
         ("Catering 200 people", "3000"),
         ("Marketing materials", "2000"),
     ):
-        assert f'<th scope="row">{description}</th>\n      <td class="num">{amount}</td>' in html
-    assert '<td class="num">7500</td>' in html
+        assert (
+            f'<th scope="row">{description}</th>\n      <td class="num text-end">{amount}</td>'
+            in html
+        )
+    assert '<td class="num text-end">7500</td>' in html
     assert "Wednesday 27 September 2006" in html
 
 

@@ -17,7 +17,7 @@ def test_statement_page_shows_the_seed_table_and_an_inline_chart(seed_ledger, me
     assert response.status_code == 200
     html = response.content.decode()
     assert "<caption>WKP Financial Report - July 06</caption>" in html
-    assert '<th scope="col" class="num">2006/7 Projected</th>' in html
+    assert '<th scope="col" class="num text-end">2006/7 Projected</th>' in html
     assert '<th scope="row">2006/7 project funding available</th>' in html
     assert "55971" in html
     assert "<svg" in html
