@@ -188,10 +188,13 @@ class CreatePage(SubGroupsPage, FormsetMixin, CreateView):
     template_name = "subgroups/form.html"
     heading = ""
 
+    def get_cancel_url(self):
+        return reverse("subgroups:index")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["heading"] = self.heading
-        context["cancel_url"] = self.request.GET.get("next") or reverse("subgroups:index")
+        context["cancel_url"] = self.get_cancel_url()
         return context
 
 
@@ -264,7 +267,10 @@ class MembershipCreateView(CreatePage):
 
     @property
     def heading(self):
-        return f"Add an organisation to the {self.subgroup}"
+        return f"Add an organisation to the {self.subgroup} sub-group"
+
+    def get_cancel_url(self):
+        return self.subgroup.get_absolute_url()
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

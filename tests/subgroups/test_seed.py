@@ -1,5 +1,6 @@
 """The seed's Papers C, D, F, G, I and J display from structured records, on screen and in PDF."""
 
+import html as html_module
 import io
 import re
 
@@ -95,9 +96,9 @@ def normalise(text):
 def page_text(response):
     html = response.content.decode()
     html = re.sub(r"<[^>]+>", " ", html)
-    import html as html_module
 
-    return normalise(html_module.unescape(html))
+    # Tags become spaces; punctuation straight after a closing tag closes up again.
+    return re.sub(r" ([,.;:])", r"\1", normalise(html_module.unescape(html)))
 
 
 @pytest.mark.parametrize(("kind", "pk"), list(EXPECTED))
@@ -168,3 +169,28 @@ def test_seed_updates_and_reports_point_at_the_july_meeting_when_meetings_are_lo
 
     assert set(SubGroupUpdate.objects.values_list("meeting_id", flat=True)) == {expected}
     assert set(AnnualReport.objects.values_list("meeting_id", flat=True)) == {expected}
+
+
+def test_seed_subgroup_pages_show_remit_objectives_membership_and_updates(seed, member_client):
+    business = SubGroup.objects.get(name="Business Development")
+    transport = SubGroup.objects.get(name="Transport")
+    learning = SubGroup.objects.get(name="Learning and Skills")
+
+    business_text = page_text(member_client.get(business.get_absolute_url()))
+    transport_text = page_text(member_client.get(transport.get_absolute_url()))
+    learning_text = page_text(member_client.get(learning.get_absolute_url()))
+    home_text = page_text(member_client.get(reverse("subgroups:index")))
+
+    assert (
+        "Responsible for Strategic Objective 3 (West Kent AIF) – Sustain and Strengthen the "
+        "local Economy" in business_text
+    )
+    assert "Lobby as appropriate on economic issues for West Kent" in business_text
+    assert "Business Development sub group, met Wednesday 5 July 2006" in business_text
+    assert "Lead organisation Kent County Council" in transport_text
+    assert "South Eastern Trains To be arranged" in transport_text
+    assert "Development of major scheme proposals" in transport_text
+    assert "Groups within it Adult, 14-19" in learning_text
+    assert "Learning and Skills Adult 14-19 Housing: 1 update Transport (led by KCC): 1 update" in (
+        home_text
+    )
