@@ -4,7 +4,14 @@ from django import forms
 from django.utils import timezone
 
 from . import ledger, services
-from .models import EventBudgetLine, FinancialYear, LedgerEntry, Project
+from .models import (
+    EventBudget,
+    EventBudgetLine,
+    ExternalFunding,
+    FinancialYear,
+    LedgerEntry,
+    Project,
+)
 
 NOT_POSITIVE = (
     "Enter an amount greater than zero. To take money off, correct or reverse the entry "
@@ -215,8 +222,23 @@ class FinancialYearUpdateForm(CrispyMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("kind") == FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
+        kind = cleaned.get("kind")
+        start_year = self.instance.start_year
+        if kind == FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
             self.add_error("actual_from", "An actual year needs the date its figures became final.")
+        years = FinancialYear.objects.exclude(pk=self.instance.pk)
+        if (
+            kind == FinancialYear.Kind.ACTUAL
+            and years.filter(start_year__lt=start_year, kind=FinancialYear.Kind.PROJECTED).exists()
+        ):
+            self.add_error("kind", "Make the earlier projected years actual first.")
+        if (
+            kind == FinancialYear.Kind.PROJECTED
+            and years.filter(start_year__gt=start_year, kind=FinancialYear.Kind.ACTUAL).exists()
+        ):
+            self.add_error("kind", "A later year is actual, so this one cannot be projected.")
+        if kind == FinancialYear.Kind.PROJECTED:
+            cleaned["actual_from"] = None
         return cleaned
 
 
@@ -234,9 +256,27 @@ class ProjectForm(CrispyMixin, forms.ModelForm):
 
 
 class EventBudgetLineForm(CrispyMixin, forms.ModelForm):
+    """A budget line; the actual stays blank until the cost is known."""
+
     estimate = MoneyField(label="Estimate (£)", allow_zero=True)
     actual = MoneyField(label="Actual (£)", allow_zero=True, required=False)
 
     class Meta:
         model = EventBudgetLine
         fields = ["description", "estimate", "actual", "sort_order"]
+
+
+class ExternalFundingForm(CrispyMixin, forms.ModelForm):
+    amount = MoneyField(label="Amount (£)")
+
+    class Meta:
+        model = ExternalFunding
+        fields = ["funder", "name", "year", "amount", "secured_on", "sort_order"]
+        widgets = {"secured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class EventBudgetForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = EventBudget
+        fields = ["name", "event_date", "venue"]
+        widgets = {"event_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}

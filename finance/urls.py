@@ -50,7 +50,23 @@ urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
     path("projects/new/", views.ProjectCreateView.as_view(), name="project_create"),
     path("projects/<int:pk>/edit/", views.ProjectUpdateView.as_view(), name="project_update"),
+    path("budgets/new/", views.EventBudgetCreateView.as_view(), name="eventbudget_create"),
     path("budgets/<int:pk>/", views.EventBudgetDetailView.as_view(), name="eventbudget_detail"),
+    path(
+        "budgets/<int:pk>/lines/new/",
+        views.EventBudgetLineCreateView.as_view(),
+        name="eventbudgetline_create",
+    ),
+    path(
+        "external/new/",
+        views.ExternalFundingCreateView.as_view(),
+        name="externalfunding_create",
+    ),
+    path(
+        "external/<int:pk>/edit/",
+        views.ExternalFundingUpdateView.as_view(),
+        name="externalfunding_update",
+    ),
     path(
         "budgets/lines/<int:pk>/edit/",
         views.EventBudgetLineUpdateView.as_view(),

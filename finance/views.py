@@ -24,7 +24,9 @@ from wkp.views import NavSectionMixin
 
 from . import exports, ledger, services
 from .forms import (
+    EventBudgetForm,
     EventBudgetLineForm,
+    ExternalFundingForm,
     FinancialYearForm,
     FinancialYearUpdateForm,
     LedgerEntryForm,
@@ -32,7 +34,14 @@ from .forms import (
     ReopenYearForm,
     ReverseEntryForm,
 )
-from .models import EventBudget, EventBudgetLine, FinancialYear, LedgerEntry, Project
+from .models import (
+    EventBudget,
+    EventBudgetLine,
+    ExternalFunding,
+    FinancialYear,
+    LedgerEntry,
+    Project,
+)
 from .reports import event_budget_report, fund_statement, render_fund_chart_svg
 
 VIEW_PERMISSION = "finance.view_ledgerentry"
@@ -62,6 +71,7 @@ class FinanceHomeView(FinanceView, TemplateView):
         context = super().get_context_data(**kwargs)
         context["years"] = FinancialYear.objects.order_by("start_year")
         context["budgets"] = EventBudget.objects.order_by("-event_date")
+        context["external_funding"] = ExternalFunding.objects.select_related("funder", "year")
         context["today"] = timezone.localdate()
         context["can_edit"] = self.request.user.has_perm("finance.add_ledgerentry")
         return context
@@ -409,6 +419,58 @@ class EventBudgetLineUpdateView(FinanceView, UpdateView):
     def form_valid(self, form):
         form.instance._history_user = self.request.user
         messages.success(self.request, f"“{form.instance.description}” saved.")
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return self.object.budget.get_absolute_url()
+
+
+class ExternalFundingCreateView(FinanceView, CreateView):
+    permission_required = "finance.add_externalfunding"
+    template_name = "finance/externalfunding_form.html"
+    form_class = ExternalFundingForm
+
+    def form_valid(self, form):
+        form.instance._history_user = self.request.user
+        messages.success(self.request, f"External funding “{form.instance.name}” saved.")
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return reverse("finance:index")
+
+
+class ExternalFundingUpdateView(ExternalFundingCreateView, UpdateView):
+    permission_required = "finance.change_externalfunding"
+    model = ExternalFunding
+
+
+class EventBudgetCreateView(FinanceView, CreateView):
+    permission_required = "finance.add_eventbudget"
+    template_name = "finance/eventbudget_form.html"
+    form_class = EventBudgetForm
+
+    def form_valid(self, form):
+        form.instance._history_user = self.request.user
+        return super().form_valid(form)
+
+
+class EventBudgetLineCreateView(FinanceView, CreateView):
+    permission_required = "finance.add_eventbudgetline"
+    template_name = "finance/eventbudgetline_form.html"
+    form_class = EventBudgetLineForm
+
+    def get_budget(self):
+        return get_object_or_404(EventBudget, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["budget"] = self.get_budget()
+        return context
+
+    def form_valid(self, form):
+        form.instance.budget = self.get_budget()
+        form.instance._history_user = self.request.user
+        messages.success(self.request, f"“{form.instance.description}” added.")
         return super().form_valid(form)
 
     def get_success_url(self):

@@ -28,7 +28,11 @@ def test_finance_edit_urls_cover_every_form():
         "finance:ledgerentry_reverse",
         "finance:project_create",
         "finance:project_update",
+        "finance:eventbudget_create",
+        "finance:eventbudgetline_create",
         "finance:eventbudgetline_update",
+        "finance:externalfunding_create",
+        "finance:externalfunding_update",
     }
 
 
@@ -81,6 +85,10 @@ def test_finance_coordinator_sees_every_form(seed_ledger, coordinator_client):
         reverse("finance:project_create"),
         reverse("finance:project_update", args=[1]),
         reverse("finance:eventbudgetline_update", args=[1]),
+        reverse("finance:eventbudget_create"),
+        reverse("finance:eventbudgetline_create", args=[1]),
+        reverse("finance:externalfunding_create"),
+        reverse("finance:externalfunding_update", args=[1]),
     ]
     for url in pages:
         response = coordinator_client.get(url)

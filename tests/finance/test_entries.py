@@ -311,3 +311,69 @@ def test_ledgerentry_create_refuses_an_agenda_item_of_another_meeting(
 
     assert "That agenda item belongs to a different meeting." in response.content.decode()
     assert not LedgerEntry.objects.filter(description="Mismatch").exists()
+
+
+@pytest.mark.django_db
+def test_financialyear_update_refuses_an_actual_year_after_a_projected_one(
+    fund, coordinator_client
+):
+    make_year(2007)
+    url = reverse("finance:financialyear_update", args=[2007])
+
+    response = coordinator_client.post(url, {"kind": "actual", "actual_from": "2008-06-30"})
+
+    assert response.status_code == 200
+    assert "Make the earlier projected years actual first." in response.content.decode()
+    assert FinancialYear.objects.get(start_year=2007).kind == "projected"
+
+
+@pytest.mark.django_db
+def test_financialyear_update_makes_a_year_actual_from_a_date(fund, coordinator_client):
+    url = reverse("finance:financialyear_update", args=[2006])
+
+    response = coordinator_client.post(url, {"kind": "actual", "actual_from": "2007-06-30"})
+
+    assert response.status_code == 302
+    statement = fund_statement(datetime.date(2007, 7, 1))
+    assert statement.header[-2] == "2006/7 Actual"
+    assert fund_statement(datetime.date(2007, 6, 29)).header[-2] == "2006/7 Projected"
+
+
+@pytest.mark.django_db
+def test_externalfunding_create_shows_apart_from_the_fund(fund, coordinator_client):
+    from wkp.models import Organisation
+
+    seeda = Organisation.objects.create(
+        name="South East England Development Agency", short_name="SEEDA", sector="public"
+    )
+    data = {
+        "funder": seeda.pk,
+        "name": "Rural towns",
+        "year": fund["year"].pk,
+        "amount": "25000.00",
+        "secured_on": "2006-05-01",
+        "sort_order": "0",
+    }
+
+    response = coordinator_client.post(reverse("finance:externalfunding_create"), data)
+
+    assert response.status_code == 302
+    table = fund_statement(datetime.date(2006, 7, 14)).as_table()
+    assert table[-2:] == [
+        ["External Funding (SEEDA)", "", "", ""],
+        ["Rural towns", "", "25000", ""],
+    ]
+    assert ["Income", "41671", "55000", "96671"] in table
+
+
+@pytest.mark.django_db
+def test_eventbudgetline_create_adds_to_the_estimate(seed_ledger, coordinator_client):
+    url = reverse("finance:eventbudgetline_create", args=[1])
+
+    response = coordinator_client.post(
+        url, {"description": "Signage", "estimate": "250.00", "actual": "", "sort_order": "40"}
+    )
+
+    assert response.status_code == 302
+    page = coordinator_client.get(reverse("finance:eventbudget_detail", args=[1]))
+    assert "£7,750" in page.content.decode()

@@ -1,4 +1,5 @@
 import io
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -69,3 +70,56 @@ def test_statement_pdf_text_contains_the_table_figures(seed_ledger, member_clien
     assert "Fund by year (as of 14 July 2006)" in text
     assert "Balance carried forward" in text
     assert "£90,000" in text
+
+
+class _TableCells(HTMLParser):
+    """Collects the text of each row of the first table on a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cell, self.in_table, self.done = [], None, False, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and not self.done:
+            self.in_table = True
+        elif self.in_table and tag == "tr":
+            self.rows.append([])
+        elif self.in_table and tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self.in_table:
+            self.in_table, self.done = False, True
+        elif self.in_table and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+@pytest.mark.django_db
+def test_statement_exports_match_the_page_cell_for_cell(seed_ledger, member_client):
+    import csv
+
+    page = member_client.get(reverse("finance:statement_detail") + AS_OF).content.decode()
+    parser = _TableCells()
+    parser.feed(page)
+    csv_rows = list(
+        csv.reader(
+            member_client.get(reverse("finance:statement_csv") + AS_OF)
+            .content.decode()
+            .splitlines()
+        )
+    )
+    sheet = load_workbook(
+        io.BytesIO(member_client.get(reverse("finance:statement_xlsx") + AS_OF).content)
+    ).active
+    xlsx_rows = [
+        ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+    ]
+
+    assert parser.rows == csv_rows[1:]
+    assert parser.rows == xlsx_rows[1:]
+    assert len(parser.rows) == 22
