@@ -1,0 +1,65 @@
+"""In Chromium: a co-ordinator meets the shortfall message and records an override; a member
+reads the statement with its chart, and the page's CSP blocks nothing of ours."""
+
+import os
+import re
+
+import pytest
+from django.core.management import call_command
+
+from finance.models import LedgerEntry
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_finance_browser_override_then_member_reads_statement_and_chart(
+    page, live_server, coordinator, member
+):
+    call_command(
+        "loaddata",
+        "fixtures/00_partners.json",
+        "fixtures/10_meetings.json",
+        "fixtures/20_finance.json",
+        verbosity=0,
+    )
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+
+    sign_in(page, live_server, "coordinator")
+    page.goto(f"{live_server.url}/finance/entries/new/?year=2006")
+    page.get_by_label("Kind").select_option(label="Project allocation")
+    page.get_by_label("Date").fill("2006-07-20")
+    page.get_by_label("Amount (£)").fill("60000.00")
+    page.get_by_label("Description").fill("Conference underwriting")
+    page.get_by_label("Project").select_option(label="Ssky Project")
+    page.get_by_role("button", name="Post entry").click()
+    assert page.get_by_text(
+        "This allocation would take 2006/7's projects £4,029 beyond the funds available"
+    ).is_visible()
+    page.get_by_label("Override: allocate beyond the funds available").check()
+    page.get_by_label("Reason for the override").fill("Agreed by the board, 20 July 2006")
+    page.get_by_role("button", name="Post entry").click()
+    page.wait_for_url(re.compile(r"/finance/years/2006/$"))
+    assert LedgerEntry.objects.get(description="Conference underwriting").override_reason
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, "member")
+    page.goto(f"{live_server.url}/finance/statement/?as_of=2006-07-14")
+    table = page.get_by_role("table", name="WKP Financial Report - July 06")
+    row = table.get_by_role("row", name="2006/7 project funding available")
+    assert row.inner_text().split()[-1] == "55971"
+    chart = page.get_by_role("img", name=re.compile("Bar chart of income"))
+    box = chart.bounding_box()
+    assert box["width"] > 300 and box["height"] > 100
+    assert not [m for m in console if "Content Security Policy" in m]
