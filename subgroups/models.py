@@ -158,7 +158,7 @@ class Membership(models.Model):
         ordering = ["subgroup", "position", "pk"]
 
     def __str__(self):
-        return f"{self.display_name} on {self.subgroup}"
+        return f"{self.display_name} on the {self.subgroup} sub-group"
 
     def get_absolute_url(self):
         return self.subgroup.get_absolute_url()
