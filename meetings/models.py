@@ -350,3 +350,73 @@ def index_of_letter(letters):
     for char in letters:
         index = index * 26 + (ord(char) - ord("A") + 1)
     return index - 1
+
+
+def pack_path(instance, filename):
+    return f"packs/{instance.meeting_id}/{filename}"
+
+
+class PackVersion(models.Model):
+    """An issued meeting pack: the stored PDF never changes; a change issues a new version."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pack_versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=pack_path, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    page_count = models.PositiveIntegerField()
+    page_map = models.JSONField(default=dict, help_text="Paper letter → [first page, last page].")
+    papers = models.JSONField(default=dict, help_text="Paper letter → title, status, fingerprint.")
+    changes = models.JSONField(default=list)
+    fingerprint = models.CharField(max_length=64)
+    supplement = models.FileField(upload_to=pack_path, blank=True, max_length=300)
+    supplement_sha256 = models.CharField(max_length=64, blank=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["meeting", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="pack_version_unique")
+        ]
+
+    def __str__(self):
+        return f"Pack v{self.number} of {self.meeting}"
+
+    @property
+    def file_name(self):
+        return f"{self.meeting.file_stem}-pack-v{self.number}.pdf"
+
+    @property
+    def supplement_name(self):
+        return f"{self.meeting.file_stem}-supplement-{self.number - 1}.pdf"
+
+
+class PackJob(models.Model):
+    """A request to build the next pack version, so members can see that one is on its way."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Being built"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pack_jobs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.TextField(blank=True)
+    version = models.ForeignKey(
+        PackVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"Pack build for {self.meeting}: {self.get_status_display()}"

@@ -4,7 +4,10 @@ Every change to an agenda goes through `claim_version`, so two co-ordinators edi
 meeting never overwrite each other: the second one is told the agenda changed under them.
 """
 
+import hashlib
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,10 +18,13 @@ from .models import (
     AgendaItem,
     AgendaItemPaper,
     Meeting,
+    PackVersion,
     Paper,
     index_of_letter,
     letter_for,
 )
+from .pack import build_pack, gather_pack, supplement_pdf
+from .tasks import request_pack_build
 
 CONFLICT_MESSAGE = (
     "Someone else changed this agenda since you opened it. Your change was not saved: "
@@ -275,11 +281,18 @@ def publish_agenda(meeting, *, version, by):
     meeting.published_at = timezone.now()
     meeting._change_reason = f"Published by {by}"
     meeting.save(update_fields=["status", "published_at"])
+    request_pack_build(meeting, by=by)
     return meeting
 
 
+def _reissue_if_published(meeting, by=None):
+    """After publication, any change to the papers leads to a new pack version."""
+    if meeting.published_at is not None:
+        request_pack_build(meeting, by=by)
+
+
 @transaction.atomic
-def save_paper(paper, *, version=None, item_ids=None):
+def save_paper(paper, *, version=None, item_ids=None, by=None):
     """Create or update a paper (content already validated) and re-letter the meeting."""
     meeting = paper.meeting
     if paper.pk:
@@ -300,19 +313,21 @@ def save_paper(paper, *, version=None, item_ids=None):
     touch_meeting(meeting)
     reletter_papers(meeting)
     paper.refresh_from_db(fields=["letter"])
+    _reissue_if_published(meeting, by)
     return paper
 
 
 @transaction.atomic
-def delete_paper(paper):
+def delete_paper(paper, *, by=None):
     paper.deleted_at = timezone.now()
     paper.save(update_fields=["deleted_at"])
     touch_meeting(paper.meeting)
     reletter_papers(paper.meeting)
+    _reissue_if_published(paper.meeting, by)
 
 
 @transaction.atomic
-def restore_paper(paper):
+def restore_paper(paper, *, by=None):
     paper.deleted_at = None
     if paper.letter and (
         Paper.objects.live().filter(meeting_id=paper.meeting_id, letter=paper.letter).exists()
@@ -321,6 +336,7 @@ def restore_paper(paper):
     paper.save(update_fields=["deleted_at", "letter"])
     touch_meeting(paper.meeting)
     reletter_papers(paper.meeting)
+    _reissue_if_published(paper.meeting, by)
 
 
 STANDING_KINDS = {
@@ -345,3 +361,75 @@ def copy_standing_items(source, target):
             kind=item.kind,
         )
     return target
+
+
+def describe_changes(previous, current):
+    """What changed between two issued packs' paper states (letter → title, status, …)."""
+    labels = dict(Paper.Status.choices)
+    changes = []
+    for letter in sorted(set(previous) | set(current), key=index_of_letter):
+        before, after = previous.get(letter), current.get(letter)
+        if before is None:
+            changes.append(f"Paper {letter} – {after['title']}: added.")
+        elif after is None:
+            changes.append(f"Paper {letter} – {before['title']}: withdrawn from the pack.")
+        elif before["status"] != after["status"]:
+            changes.append(
+                f"Paper {letter} – {after['title']}: now {labels[after['status']].lower()} "
+                f"(was {labels[before['status']].lower()})."
+            )
+        elif before["fingerprint"] != after["fingerprint"]:
+            changes.append(f"Paper {letter} – {after['title']}: replaced with a new version.")
+    return changes
+
+
+def issue_pack(meeting, *, by=None):
+    """Build and store the next version of the meeting's pack, unless nothing has changed.
+
+    Version 1 is issued when the agenda is published. A later version lists on its cover what
+    changed since the one before, and comes with a supplement holding only the new or changed
+    papers. Issued files never change.
+    """
+    previous = meeting.pack_versions.order_by("-number").first()
+    content = gather_pack(meeting)
+    if previous and previous.fingerprint == content.fingerprint:
+        return previous
+    number = previous.number + 1 if previous else 1
+    current = {
+        entry.paper.letter: {
+            "title": entry.paper.title,
+            "status": entry.paper.status,
+            "fingerprint": entry.fingerprint,
+        }
+        for entry in content.papers + content.separate
+    }
+    changes = describe_changes(previous.papers, current) if previous else []
+    content = gather_pack(meeting, changes=changes, version=number)
+    built = build_pack(content)
+    version = PackVersion(
+        meeting=meeting,
+        number=number,
+        sha256=hashlib.sha256(built.pdf).hexdigest(),
+        size=len(built.pdf),
+        page_count=built.page_count,
+        page_map=built.page_map,
+        papers=built.papers,
+        changes=changes,
+        fingerprint=content.fingerprint,
+        issued_by=by if getattr(by, "pk", None) else None,
+    )
+    version.file.save(version.file_name, ContentFile(built.pdf), save=False)
+    changed_letters = {
+        letter
+        for letter, state in current.items()
+        if previous and previous.papers.get(letter, {}).get("fingerprint") != state["fingerprint"]
+    }
+    if changed_letters:
+        papers = [e.paper for e in content.papers if e.paper.letter in changed_letters]
+        if papers:
+            data = supplement_pdf(meeting, papers, number - 1)
+            version.supplement_sha256 = hashlib.sha256(data).hexdigest()
+            version.supplement.save(version.supplement_name, ContentFile(data), save=False)
+    with transaction.atomic():
+        version.save()
+    return version

@@ -18,6 +18,14 @@ urlpatterns = [
     path("<int:pk>/papers/new/", views.paper_create, name="paper_create"),
     path("<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
     path("<int:pk>/meeting.ics", views.meeting_ics, name="meeting_ics"),
+    path("<int:pk>/pack.pdf", views.pack_download, name="pack_download"),
+    path("<int:pk>/pack/v<int:number>.pdf", views.pack_download, name="pack_version_download"),
+    path(
+        "<int:pk>/pack/v<int:number>-supplement.pdf",
+        views.supplement_download,
+        name="supplement_download",
+    ),
+    path("<int:pk>/pack/issue/", views.pack_issue, name="pack_issue"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("items/<int:pk>/<str:action>/", views.item_action, name="item_action"),
     path("papers/", views.PaperListView.as_view(), name="paper_list"),
@@ -26,6 +34,7 @@ urlpatterns = [
     path("papers/<int:pk>/delete/", views.paper_delete, name="paper_delete"),
     path("papers/<int:pk>/restore/", views.paper_restore, name="paper_restore"),
     path("papers/<int:pk>/file/", views.paper_file, name="paper_file"),
+    path("papers/<int:pk>/pdf/", views.paper_pdf_download, name="paper_pdf"),
     path("papers/<int:pk>/attachments/new/", views.attachment_create, name="attachment_create"),
     path("attachments/<int:pk>/file/", views.attachment_file, name="attachment_file"),
 ]

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, ListView, UpdateView
 
+from wkp.pdf import PdfRenderError
 from wkp.views import NavSectionMixin
 
-from . import services
+from . import pack, services
 from .access import (
     can_edit_meetings,
     get_attachment_for_user_or_404,
@@ -28,11 +29,14 @@ from .forms import AgendaItemForm, AttachmentForm, MeetingForm, PaperForm, Venue
 from .models import AgendaItem, CalendarToken, Meeting, Paper, Venue
 from .papers import paper_html
 from .schedule import calendar_for, new_token, next_meetings
+from .tasks import request_pack_build
 
 
 def _agenda_context(meeting, user):
     nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
     return {
+        "pack_versions": list(meeting.pack_versions.all()),
+        "pack_job": meeting.pack_jobs.first(),
         "agenda_visible": meeting.agenda_visible_to(user),
         "meeting": meeting,
         "agenda": nodes,
@@ -368,6 +372,7 @@ def _paper_form(request, meeting, paper):
                 paper,
                 version=form.cleaned_data.get("version"),
                 item_ids=[item.pk for item in form.cleaned_data["items"]],
+                by=request.user,
             )
         except services.ConcurrentEdit as error:
             form.add_error(None, str(error))
@@ -386,7 +391,7 @@ def _paper_form(request, meeting, paper):
 def paper_delete(request, pk):
     paper = get_object_or_404(Paper.objects.live(), pk=pk)
     meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
-    services.delete_paper(paper)
+    services.delete_paper(paper, by=request.user)
     messages.success(request, f"“{paper.title}” deleted. You can restore it below.")
     return _editor(meeting)
 
@@ -396,7 +401,7 @@ def paper_delete(request, pk):
 def paper_restore(request, pk):
     paper = get_object_or_404(Paper.objects.deleted(), pk=pk)
     meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
-    services.restore_paper(paper)
+    services.restore_paper(paper, by=request.user)
     messages.success(request, f"“{paper.title}” restored.")
     return _editor(meeting)
 
@@ -478,3 +483,74 @@ def calendar_subscribe(request):
         "meetings/calendar_subscribe.html",
         {"feed_url": feed_url, "nav_section": "meetings"},
     )
+
+
+# ---- Packs and paper PDFs ------------------------------------------------------------------------
+
+
+def _stored_pdf(request, field_file, filename, sha256):
+    etag = f'"{sha256}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = FileResponse(
+            field_file.open("rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type="application/pdf",
+        )
+    response["ETag"] = etag
+    return response
+
+
+def pack_download(request, pk, number=None):
+    """An issued pack: the stored file, never re-rendered (the current version by default)."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    if not meeting.agenda_visible_to(request.user):
+        raise Http404
+    versions = meeting.pack_versions.all()
+    version = versions.filter(number=number).first() if number else versions.first()
+    if version is None:
+        raise Http404
+    return _stored_pdf(request, version.file, version.file_name, version.sha256)
+
+
+def supplement_download(request, pk, number):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    if not meeting.agenda_visible_to(request.user):
+        raise Http404
+    version = get_object_or_404(meeting.pack_versions, number=number)
+    if not version.supplement:
+        raise Http404
+    return _stored_pdf(
+        request, version.supplement, version.supplement_name, version.supplement_sha256
+    )
+
+
+def paper_pdf_download(request, pk):
+    paper = get_paper_for_user_or_404(request.user, pk)
+    if paper.deleted_at or paper.separate_attachment and not paper.file:
+        raise Http404
+    try:
+        data = pack.paper_pdf(paper)
+    except PdfRenderError as error:
+        messages.error(request, str(error))
+        return redirect(paper.get_absolute_url())
+    letter = paper.letter or paper.pk
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{paper.meeting.file_stem}-paper-{letter}.pdf"'
+    )
+    return response
+
+
+@require_POST
+@permission_required("meetings.change_meeting", raise_exception=True)
+def pack_issue(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    if meeting.published_at is None:
+        messages.error(request, "Publish the agenda first: version 1 of the pack is issued then.")
+    else:
+        request_pack_build(meeting, by=request.user)
+        messages.success(request, "A new version of the pack is being prepared.")
+    return redirect("meetings:meeting_detail", meeting.pk)

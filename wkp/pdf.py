@@ -129,6 +129,37 @@ class LockedFetcher(URLFetcher):
         return data
 
 
+def render_document(html, *, name, allowed_media=(), fetcher=None):
+    """Lay out an HTML document (a WeasyPrint Document: pages, anchors, bookmarks)."""
+    fetcher = fetcher or LockedFetcher(allowed_media=frozenset(allowed_media))
+    try:
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+    except RecursionError as error:
+        raise PdfRenderError(f"{name} is nested too deeply to typeset.") from error
+    except Exception as error:  # WeasyPrint raises many kinds; the caller needs one.
+        logger.exception("PDF render of %s failed", name)
+        raise PdfRenderError(f"{name} could not be typeset ({type(error).__name__}).") from error
+
+
+def anchor_pages(document):
+    """Map each id in the document to the index of the page it starts on."""
+    pages = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, index)
+    return pages
+
+
+def write_document(document, *, name, tagged=True):
+    try:
+        return document.write_pdf(pdf_tags=tagged)
+    except RecursionError as error:
+        raise PdfRenderError(f"{name} is nested too deeply to typeset.") from error
+    except Exception as error:
+        logger.exception("PDF write of %s failed", name)
+        raise PdfRenderError(f"{name} could not be typeset ({type(error).__name__}).") from error
+
+
 def render_pdf(html, *, name, allowed_media=(), tagged=True, fetcher=None):
     """Render an HTML document to PDF bytes.
 
@@ -136,12 +167,5 @@ def render_pdf(html, *, name, allowed_media=(), tagged=True, fetcher=None):
     <title>, <meta name="author">, <meta name="description"> (subject), <html lang>, and
     <meta name="dcterms.created">. Tagged PDF (structure tree) is on by default.
     """
-    fetcher = fetcher or LockedFetcher(allowed_media=frozenset(allowed_media))
-    try:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-        return document.write_pdf(pdf_tags=tagged, pdf_identifier=None)
-    except RecursionError as error:
-        raise PdfRenderError(f"{name} is nested too deeply to typeset.") from error
-    except Exception as error:  # WeasyPrint raises many kinds; the caller needs one.
-        logger.exception("PDF render of %s failed", name)
-        raise PdfRenderError(f"{name} could not be typeset ({type(error).__name__}).") from error
+    document = render_document(html, name=name, allowed_media=allowed_media, fetcher=fetcher)
+    return write_document(document, name=name, tagged=tagged)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "wkp",
     "meetings",
     "finance",
@@ -175,6 +177,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "West Kent Partnership
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# Background work (pack builds) runs in `manage.py db_worker`, which may run on any machine.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,0 +1,259 @@
+import hashlib
+import io
+import re
+
+import pikepdf
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from meetings import services
+from meetings.models import Meeting, PackVersion, Paper
+from meetings.pack import build_pack, gather_pack, paper_pdf
+from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", "--no-users")
+    return Meeting.objects.get(pk=1)
+
+
+def texts(pdf_bytes):
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages]
+
+
+def outline(pdf_bytes):
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf, pdf.open_outline() as tree:
+        return [(item.title, [child.title for child in item.children]) for item in tree.root]
+
+
+def upload_pdf(text, pages=2):
+    """A real PDF with text on each page (typeset by WeasyPrint)."""
+    from wkp.pdf import render_pdf
+
+    body = "".join(f'<p style="break-before: page">{text} page {n + 1}</p>' for n in range(pages))
+    return render_pdf(f"<html><body>{body}</body></html>", name="upload", tagged=False)
+
+
+def test_demo_pack_has_cover_agenda_and_papers_in_letter_order(demo):
+    built = build_pack(gather_pack(demo))
+    pages = texts(built.pdf)
+
+    assert "West Kent Partnership" in pages[0]
+    assert "Meeting" in pages[0]
+    assert "10am, Friday 14 July 2006" in pages[0]
+    assert "Kings Hill Conference Centre" in pages[0]
+    assert "Agenda" in pages[1]
+    starts = [built.page_map[letter][0] for letter in "ABCDFGHIJK"]
+    assert starts == sorted(starts)
+    assert "E" not in built.page_map  # circulated separately: listed, not merged
+    assert "Sevenoaks District Community Plan – circulated as a separate attachment" in (
+        "".join(pages[1:3])
+    )
+    assert len(pages) == built.page_count
+
+
+def test_every_page_number_in_the_agenda_is_where_that_paper_starts(demo):
+    built = build_pack(gather_pack(demo))
+    pages = texts(built.pdf)
+    agenda = " ".join(pages[1:3])
+    references = re.findall(r"Papers? ([A-K])(?: to follow)?(?: – [^,)]*)?, page (\d+)", agenda)
+    assert {letter for letter, _ in references} == set("ABCDGHIJK")
+    for letter, page in references:
+        assert built.page_map[letter][0] == int(page)
+        first_line = pages[int(page) - 1].splitlines()[0]
+        assert first_line.startswith(f"Paper {letter} – "), (letter, first_line)
+    assert re.search(r"Papers E & F, page (\d+)", agenda).group(1) == str(built.page_map["F"][0])
+
+
+def test_every_page_has_the_running_footer_and_papers_the_running_header(demo):
+    built = build_pack(gather_pack(demo))
+    pages = texts(built.pdf)
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"page {number} of {total}" in text
+        assert "Friday 14 July 2006" in text
+    first, last = built.page_map["B"]
+    for index in range(first - 1, last):
+        assert pages[index].startswith("Paper B – Co-ordinator's Report")
+
+
+def test_outline_lists_the_agenda_then_each_paper_under_its_item(demo):
+    built = build_pack(gather_pack(demo))
+    tree = outline(built.pdf)
+    assert tree[0] == ("Agenda", [])
+    flat = dict(tree[1:])
+    assert flat["2. Presentation – ‘Towards 2010’"] == ["Paper A – Towards 2010"]
+    assert flat["3. Co-ordinator's report"] == ["Paper B – Co-ordinator's Report"]
+    assert flat["Sevenoaks District Council Community Plan and CDRP"] == [
+        "Paper F – Sevenoaks District Community Safety Partnership – 2005-2006 Progress"
+    ]
+    assert sum(len(children) for _, children in tree) == 10
+
+
+def test_pack_metadata(demo):
+    built = build_pack(gather_pack(demo))
+    with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
+        assert str(pdf.docinfo["/Title"]) == "Meeting pack – West Kent Partnership Meeting"
+        assert str(pdf.docinfo["/Author"]) == "West Kent Partnership"
+        assert "14 July 2006" in str(pdf.docinfo["/Subject"])
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert "/CreationDate" in pdf.docinfo
+
+
+def test_uploaded_pdf_is_merged_in_place_with_header_and_page_numbers():
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    first = AgendaItemFactory(meeting=meeting, title="Towards 2010", position=0)
+    second = AgendaItemFactory(meeting=meeting, title="Report", position=1)
+    upload = PaperFactory(meeting=meeting, letter="A", title="Towards 2010", file_kind="pdf")
+    upload.file.save("paper.pdf", ContentFile(upload_pdf("UPLOADED CONTENT", pages=3)))
+    authored = PaperFactory(meeting=meeting, letter="B", title="Report", body_html="<p>Typed</p>")
+    first.papers.add(upload)
+    second.papers.add(authored)
+
+    built = build_pack(gather_pack(meeting))
+    pages = texts(built.pdf)
+    start, end = built.page_map["A"]
+    assert end - start == 2
+    for offset in range(3):
+        text = pages[start - 1 + offset]
+        assert text.startswith("Paper A – Towards 2010")
+        assert f"UPLOADED CONTENT page {offset + 1}" in text
+        assert f"page {start + offset} of {len(pages)}" in text
+    assert built.page_map["B"][0] == end + 1
+
+
+def test_to_follow_paper_gets_a_placeholder_and_withdrawn_is_left_out():
+    meeting = MeetingFactory()
+    item = AgendaItemFactory(meeting=meeting)
+    later = PaperFactory(
+        meeting=meeting, letter="A", title="Learning and Skills", status="to_follow"
+    )
+    gone = PaperFactory(meeting=meeting, letter="B", title="Old news", status="withdrawn")
+    item.papers.add(later, gone)
+
+    built = build_pack(gather_pack(meeting))
+    text = "\n".join(texts(built.pdf))
+    assert "Paper A – to follow." in text
+    assert "Old news" not in text
+    assert set(built.page_map) == {"A"}
+
+
+def test_a_damaged_upload_gets_a_notice_page_and_the_pack_still_builds():
+    meeting = MeetingFactory()
+    item = AgendaItemFactory(meeting=meeting)
+    broken = PaperFactory(meeting=meeting, letter="A", title="Broken", file_kind="pdf")
+    broken.file.save("paper.pdf", ContentFile(b"%PDF-1.7 this is not really a pdf"))
+    fine = PaperFactory(meeting=meeting, letter="B", title="Fine", body_html="<p>All good</p>")
+    item.papers.add(broken, fine)
+
+    built = build_pack(gather_pack(meeting))
+    text = "\n".join(texts(built.pdf))
+    assert "Paper A – Broken could not be included: its file is damaged or unreadable." in text
+    assert "All good" in text
+
+
+def test_single_paper_pdf_is_tagged_titled_and_in_british_english():
+    paper = PaperFactory(letter="B", title="Co-ordinator's Report", body_html="<h2>Money</h2>")
+    data = paper_pdf(paper)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert str(pdf.docinfo["/Title"]) == "Paper B – Co-ordinator's Report"
+    text = texts(data)[0]
+    assert text.startswith("Paper B – Co-ordinator's Report")
+    assert "page 1 of 1" in text
+
+
+def test_paper_pdf_download_name(member_client):
+    paper = PaperFactory(letter="B", meeting=MeetingFactory(status=Meeting.Status.PUBLISHED))
+    response = member_client.get(reverse("meetings:paper_pdf", args=[paper.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="WKP-2006-07-14-paper-B.pdf"'
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_publishing_issues_v1_and_later_changes_issue_v2_with_a_supplement(
+    demo, django_capture_on_commit_callbacks, member, coordinator
+):
+    demo.status, demo.published_at = Meeting.Status.DRAFT, None
+    demo.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_agenda(demo, version=demo.version, by=coordinator)
+    v1 = PackVersion.objects.get(meeting=demo)
+    assert (v1.number, v1.changes, v1.supplement.name) == (1, [], "")
+    with v1.file.open("rb") as handle:
+        v1_bytes = handle.read()
+    assert hashlib.sha256(v1_bytes).hexdigest() == v1.sha256
+    assert "Paper H – to follow." in "\n".join(texts(v1_bytes))
+
+    paper_h = Paper.objects.get(meeting=demo, letter="H")
+    paper_h.status = Paper.Status.AVAILABLE
+    paper_h.body_html = "<p>The Learning and Skills sub-group met in June.</p>"
+    demo.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_paper(paper_h, version=paper_h.version, by=coordinator)
+    v2 = demo.pack_versions.get(number=2)
+    assert v2.changes == ["Paper H – Learning and Skills sub group: now available (was to follow)."]
+    with v2.file.open("rb") as handle:
+        v2_pages = texts(handle.read())
+    assert "Changed since version 1" in v2_pages[0]
+    assert "Paper H – Learning and Skills sub group: now available" in v2_pages[0]
+    with v2.supplement.open("rb") as handle:
+        supplement = handle.read()
+    supplement_text = "\n".join(texts(supplement))
+    assert "Supplement 1" in supplement_text
+    assert "The Learning and Skills sub-group met in June." in supplement_text
+    assert "Towards 2010" not in supplement_text
+
+    client = Client()
+    client.force_login(member)
+    old = client.get(reverse("meetings:pack_version_download", args=[demo.pk, 1]))
+    old_bytes = b"".join(old.streaming_content)
+    assert hashlib.sha256(old_bytes).hexdigest() == v1.sha256
+    assert old["ETag"] == f'"{v1.sha256}"'
+    assert old["Content-Disposition"] == 'attachment; filename="WKP-2006-07-14-pack-v1.pdf"'
+    current = client.get(reverse("meetings:pack_download", args=[demo.pk]))
+    assert current["ETag"] == f'"{v2.sha256}"'
+    cached = client.get(
+        reverse("meetings:pack_download", args=[demo.pk]), HTTP_IF_NONE_MATCH=f'"{v2.sha256}"'
+    )
+    assert cached.status_code == 304
+    page = client.get(demo.get_absolute_url()).text
+    assert "version 2" in page
+
+
+def test_unchanged_content_is_not_issued_or_rendered_again(demo, settings):
+    first = services.issue_pack(demo)
+    parts = sorted((settings.MEDIA_ROOT / "renders" / "parts").iterdir())
+    mtimes = [path.stat().st_mtime_ns for path in parts]
+
+    again = services.issue_pack(demo)
+
+    assert again.pk == first.pk
+    assert PackVersion.objects.count() == 1
+    assert [p.stat().st_mtime_ns for p in parts] == mtimes
+
+
+def test_member_cannot_download_the_pack_of_a_draft(member_client):
+    meeting = MeetingFactory()
+    services.issue_pack(meeting)
+    response = member_client.get(reverse("meetings:pack_download", args=[meeting.pk]))
+    assert response.status_code == 404
+
+
+def test_build_pack_command_writes_the_file(demo, tmp_path):
+    out = tmp_path / "pack.pdf"
+    call_command("build_pack", "2006-07-14", "-o", str(out))
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert len(texts(out.read_bytes())) == 14
