@@ -19,12 +19,6 @@ def year_label(start_year):
     return f"{start_year}/{(start_year + 1) % 100}"
 
 
-class FinancialYearQuerySet(models.QuerySet):
-    def with_entries_by(self, as_of):
-        """Years with at least one ledger entry posted on or before `as_of`."""
-        return self.filter(entries__posted_on__lte=as_of).distinct()
-
-
 class FinancialYear(models.Model):
     """April to March. Actual years report what happened; a projected year is a budget."""
 
@@ -46,8 +40,6 @@ class FinancialYear(models.Model):
         "closed", default=False, help_text="A closed year's ledger is read-only."
     )
     history = HistoricalRecords()
-
-    objects = FinancialYearQuerySet.as_manager()
 
     class Meta:
         ordering = ["start_year"]

@@ -7,17 +7,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import number_format
+
+from wkp.templatetags.wkp_format import money
 
 from . import ledger
 from .models import FinancialYear, LedgerEntry, YearReopening
 
 
 def pounds(amount):
-    """£1,234 or £1,234.56 for messages (the money filter's style, without template machinery)."""
+    """£1,234 or £1,234.56 in messages, through the same filter as pages and papers."""
     amount = Decimal(amount)
-    places = 0 if amount == amount.to_integral_value() else 2
-    return f"£{number_format(amount, places, force_grouping=True)}"
+    return money(amount, 0 if amount == amount.to_integral_value() else 2)
 
 
 @dataclass(frozen=True)
