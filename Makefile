@@ -18,6 +18,8 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "West Kent Partnership intranet: http://$(HOST)/ (sign in with a login above)"
+	@$(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 test: venv

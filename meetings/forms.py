@@ -138,6 +138,8 @@ class PaperForm(forms.ModelForm):
             "separate_attachment",
             "attachment_note",
             "body_html",
+            "subgroup_update",
+            "annual_report",
         ]
         widgets = {"body_html": forms.Textarea(attrs={"rows": 12})}
         help_texts = {

@@ -194,6 +194,22 @@ class Paper(models.Model):
         max_length=200, blank=True, help_text="e.g. “separate Choosing Health attachment”."
     )
     body_html = models.TextField("content", blank=True)
+    subgroup_update = models.ForeignKey(
+        "subgroups.SubGroupUpdate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="papers",
+        help_text="A sub-group update recorded on the intranet, shown as this paper's content.",
+    )
+    annual_report = models.ForeignKey(
+        "subgroups.AnnualReport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="papers",
+        help_text="A community-safety or community-plan report, shown as this paper's content.",
+    )
     file = models.FileField(upload_to="papers/%Y/", blank=True, max_length=300)
     file_kind = models.CharField(max_length=10, choices=FileKind.choices, blank=True)
     file_name = models.CharField(max_length=255, blank=True)

@@ -28,15 +28,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_users=False, **options):
         with transaction.atomic():
-            # Files are numbered in dependency order: later ones refer to rows of earlier ones.
-            for fixture in sorted((settings.BASE_DIR / "fixtures").glob("*.json")):
-                call_command("loaddata", fixture, verbosity=0)
+            # One call, so references between files are checked once all rows are in.
+            fixtures = sorted((settings.BASE_DIR / "fixtures").glob("*.json"))
+            call_command("loaddata", *fixtures, verbosity=0)
+            self.issue_packs()
             if no_users:
                 return
             logins = [self.make_user(*spec) for spec in DEMO_USERS]
         self.stdout.write("Demo logins (passwords are new on every run):")
         for username, password in logins:
             self.stdout.write(f"  {username:<12} {password}")
+
+    def issue_packs(self):
+        """Published demo meetings come with their pack, as they would after publishing."""
+        from meetings.models import Meeting
+        from meetings.services import issue_pack
+
+        for meeting in Meeting.objects.filter(published_at__isnull=False, pack_versions=None):
+            issue_pack(meeting)
 
     def make_user(self, username, names, group_name, is_admin):
         user_model = get_user_model()
