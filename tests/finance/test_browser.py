@@ -5,7 +5,6 @@ import os
 import re
 
 import pytest
-from django.core.management import call_command
 
 from finance.models import LedgerEntry
 from tests.conftest import PASSWORD
@@ -24,15 +23,8 @@ def sign_in(page, live_server, username):
 
 
 def test_finance_browser_override_then_member_reads_statement_and_chart(
-    page, live_server, coordinator, member
+    page, live_server, coordinator, member, seed_ledger
 ):
-    call_command(
-        "loaddata",
-        "fixtures/00_partners.json",
-        "fixtures/10_meetings.json",
-        "fixtures/20_finance.json",
-        verbosity=0,
-    )
     console = []
     page.on("console", lambda message: console.append(message.text))
 

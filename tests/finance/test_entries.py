@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from finance.models import FinancialYear, LedgerEntry, Project, YearReopening
+from finance.models import EventBudgetLine, FinancialYear, LedgerEntry, Project, YearReopening
 from finance.reports import fund_statement
 
 from .factories import make_entry, make_year
@@ -377,3 +377,45 @@ def test_eventbudgetline_create_adds_to_the_estimate(seed_ledger, coordinator_cl
     assert response.status_code == 302
     page = coordinator_client.get(reverse("finance:eventbudget_detail", args=[1]))
     assert "£7,750" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_project_update_and_budget_line_edits_are_recorded_with_who_and_before_after(
+    seed_ledger, coordinator_client
+):
+    coordinator_client.post(
+        reverse("finance:project_update", args=[7]),
+        {"name": "Ssky Project (Sevenoaks)", "description": "", "sort_order": "70"},
+    )
+    coordinator_client.post(
+        reverse("finance:eventbudgetline_update", args=[1]),
+        {
+            "description": "Venue and AV equipment",
+            "estimate": "2500",
+            "actual": "2400",
+            "sort_order": "10",
+        },
+    )
+
+    project_record = Project.objects.get(pk=7).history.first()
+    line_record = EventBudgetLine.objects.get(pk=1).history.first()
+
+    assert project_record.history_user.username == "coordinator"
+    assert project_record.prev_record is None  # fixtures load without history rows
+    assert project_record.name == "Ssky Project (Sevenoaks)"
+    assert line_record.history_user.username == "coordinator"
+    assert line_record.actual == Decimal("2400.00")
+    coordinator_client.post(
+        reverse("finance:eventbudgetline_update", args=[1]),
+        {
+            "description": "Venue and AV equipment",
+            "estimate": "2500",
+            "actual": "2450",
+            "sort_order": "10",
+        },
+    )
+    latest = EventBudgetLine.objects.get(pk=1).history.first()
+    changes = latest.diff_against(latest.prev_record).changes
+    assert [(c.field, c.old, c.new) for c in changes] == [
+        ("actual", Decimal("2400.00"), Decimal("2450.00"))
+    ]
