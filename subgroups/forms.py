@@ -58,6 +58,13 @@ class OutlineField(forms.CharField):
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")
 
+    def has_changed(self, initial, data):
+        """An empty box is no change, so a blank extra formset row is left alone."""
+        try:
+            return self.to_python(data) != (initial or [])
+        except ValidationError:
+            return True
+
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -1,0 +1,169 @@
+"""Meeting-pack benchmark: prints figures measured in one run (ratios, since machines are noisy).
+
+    .venv/bin/python tests/benchmarks/pack_benchmark.py [--sizes 50,200,500]
+
+Uses a throwaway SQLite database and media folder. Not collected by pytest.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="wkp-bench-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+os.environ["MEDIA_ROOT"] = str(WORK / "media")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from meetings import services  # noqa: E402
+from meetings.models import AgendaItem, Body, Meeting, Paper, letter_for  # noqa: E402
+from meetings.pack import build_pack, gather_pack  # noqa: E402
+from wkp.pdf import render_pdf  # noqa: E402
+
+PARAGRAPH = (
+    "<p>The partnership has undertaken a range of projects to support older and vulnerable "
+    "residents and reduce the likelihood of them becoming victims of distraction burglars and "
+    "rogue traders. A No Cold Calling Zone has been set up and a Nominated Neighbour scheme is "
+    "in operation in a number of areas.</p>"
+)
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return result, time.perf_counter() - started
+
+
+def upload_bytes(pages):
+    body = "".join(f'<p style="break-before: page">Uploaded page {n + 1}</p>' for n in range(pages))
+    return render_pdf(f"<html><body>{body}</body></html>", name="upload", tagged=False)
+
+
+def synthetic_meeting(pages):
+    """About `pages` pages: 80% typed papers of ~2 pages, 20% uploaded PDFs of 4 pages."""
+    body = Body.objects.get_or_create(name="Benchmark board")[0]
+    meeting = Meeting.objects.create(body=body, date="2006-07-14", start_time="10:00")
+    upload = upload_bytes(4)
+    made, index = 0, 0
+    while made < pages:
+        item = AgendaItem.objects.create(meeting=meeting, title=f"Item {index}", position=index)
+        letter = letter_for(index)
+        if index % 5 == 4:
+            paper = Paper.objects.create(
+                meeting=meeting,
+                letter=letter,
+                title=f"Upload {index}",
+                file_kind="pdf",
+                page_count=4,
+            )
+            paper.file.save("paper.pdf", ContentFile(upload))
+            made += 4
+        else:
+            paper = Paper.objects.create(
+                meeting=meeting, letter=letter, title=f"Paper {index}", body_html=PARAGRAPH * 14
+            )
+            made += 2
+        item.papers.add(paper)
+        index += 1
+    return meeting
+
+
+def bare_html(content):
+    """The same content as one plain document: what a bare WeasyPrint render costs."""
+    parts = [
+        render_to_string(
+            "meetings/pdf/paper_part.html", {"entry": entry, "meeting": content.meeting}
+        )
+        for entry in content.papers
+        if entry.kind == "authored"
+    ]
+    bodies = [p[p.index("<body>") + 6 : p.index("</body>")] for p in parts]
+    head = parts[0][: parts[0].index("<body>") + 6] if parts else "<html><body>"
+    return head + '<div style="break-before: page"></div>'.join(bodies) + "</body></html>"
+
+
+def clear_renders():
+    import shutil
+
+    shutil.rmtree(WORK / "media" / "renders", ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="50,200,500")
+    sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", "--no-users", verbosity=0)
+
+    print(f"# WKP pack benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
+    demo = Meeting.objects.get(pk=1)
+    clear_renders()
+    before = rss_mb()
+    built, seconds = timed(lambda: build_pack(gather_pack(demo)))
+    print(
+        f"seed pack (14 July 2006): {seconds:.2f} s, {built.page_count} pages, "
+        f"{len(built.pdf):,} bytes, peak RSS {rss_mb():.0f} MB (was {before:.0f} MB)"
+    )
+
+    version = services.issue_pack(demo)
+    client = Client()
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create(username="bench")
+    user.groups.add(Group.objects.get(name="Member"))
+    client.force_login(user)
+    url = f"/meetings/{demo.pk}/pack.pdf"
+    client.get(url)
+    downloads = []
+    for _ in range(20):
+        started = time.perf_counter()
+        response = client.get(url)
+        b"".join(response.streaming_content)
+        downloads.append(time.perf_counter() - started)
+    downloads.sort()
+    print(
+        f"download of issued pack v{version.number}: median {downloads[10] * 1000:.1f} ms, "
+        f"max {downloads[-1] * 1000:.1f} ms (stored file, no rendering)"
+    )
+
+    for pages in sizes:
+        meeting = synthetic_meeting(pages)
+        content = gather_pack(meeting)
+        html = bare_html(content)
+        _, bare = timed(lambda html=html: render_pdf(html, name="bare", tagged=False))
+        clear_renders()
+        before = rss_mb()
+        built, full = timed(lambda meeting=meeting: build_pack(gather_pack(meeting)))
+        paper = Paper.objects.filter(meeting=meeting, file_kind="").first()
+        paper.body_html += "<p>One more paragraph.</p>"
+        paper.save()
+        rebuilt, again = timed(lambda meeting=meeting: build_pack(gather_pack(meeting)))
+        print(
+            f"{pages}-page synthetic pack ({built.page_count} pages): full build {full:.2f} s, "
+            f"bare WeasyPrint render of the same content {bare:.2f} s, "
+            f"ratio {full / bare:.2f}x; after one paper changes: {again:.2f} s = "
+            f"{again / full:.2f}x of a full build; peak RSS {rss_mb():.0f} MB "
+            f"(before {before:.0f} MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()
