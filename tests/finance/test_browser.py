@@ -14,6 +14,24 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture
+def make_user(transactional_db, make_user):
+    """An earlier transactional test's flush removes the role groups that the data migrations
+    made (permissions come back with post_migrate; groups do not): make them again."""
+    from django.contrib.auth.models import Group, Permission
+
+    from wkp.roles import CONTENT_APPS, COORDINATOR, MEMBER, VIEW_ONLY_APPS
+
+    coordinator, _ = Group.objects.get_or_create(name=COORDINATOR)
+    member, _ = Group.objects.get_or_create(name=MEMBER)
+    for app_label in CONTENT_APPS + VIEW_ONLY_APPS:
+        perms = Permission.objects.filter(content_type__app_label=app_label)
+        view = perms.filter(codename__startswith="view_")
+        member.permissions.add(*view)
+        coordinator.permissions.add(*(perms if app_label in CONTENT_APPS else view))
+    return make_user
+
+
 def sign_in(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(username)
