@@ -140,8 +140,13 @@ class PaperForm(forms.ModelForm):
             "body_html",
             "subgroup_update",
             "annual_report",
+            "fund_report_as_of",
+            "event_budget",
         ]
-        widgets = {"body_html": forms.Textarea(attrs={"rows": 12})}
+        widgets = {
+            "body_html": forms.Textarea(attrs={"rows": 12}),
+            "fund_report_as_of": forms.DateInput(attrs={"type": "date"}),
+        }
         help_texts = {
             "body_html": "Paragraphs, headings, lists, tables and links are kept; anything "
             "else (scripts, styles, images) is removed when saved."
@@ -183,6 +188,12 @@ class PaperForm(forms.ModelForm):
                 "saved: the form now shows the latest version."
             )
         return data
+
+    def apply_sources(self, paper):
+        """A change of embedded financial content un-freezes it (the next pack re-freezes)."""
+        if {"fund_report_as_of", "event_budget"} & set(self.changed_data):
+            paper.frozen_html = ""
+        return paper
 
     def apply_upload(self, paper):
         upload = self.cleaned_data.get("upload")

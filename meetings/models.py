@@ -210,6 +210,25 @@ class Paper(models.Model):
         related_name="papers",
         help_text="A community-safety or community-plan report, shown as this paper's content.",
     )
+    fund_report_as_of = models.DateField(
+        "include the WKP financial report as of",
+        null=True,
+        blank=True,
+        help_text="The fund statement from the ledger as it stood on this date.",
+    )
+    event_budget = models.ForeignKey(
+        "finance.EventBudget",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="papers",
+        help_text="An event's budget from the finance pages, e.g. the conference's estimated cost.",
+    )
+    frozen_html = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The financial content as issued: later ledger edits do not change it.",
+    )
     file = models.FileField(upload_to="papers/%Y/", blank=True, max_length=300)
     file_kind = models.CharField(max_length=10, choices=FileKind.choices, blank=True)
     file_name = models.CharField(max_length=255, blank=True)

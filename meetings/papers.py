@@ -7,6 +7,7 @@ uploaded Word file converted to HTML. Uploaded PDFs are merged into packs as the
 
 from django.utils.safestring import mark_safe
 
+from finance.reports import render_event_budget_html, render_fund_report_html
 from subgroups.reports import (
     get_annual_report,
     get_update,
@@ -17,6 +18,17 @@ from wkp.sanitise import clean_html
 
 from .uploads import docx_html
 
+BUDGET_MARK = "<!-- event budget -->"
+
+
+def finance_html(paper):
+    """The financial report and event budget the paper embeds, frozen once a pack is issued."""
+    if paper.frozen_html:
+        return paper.frozen_html
+    report = render_fund_report_html(paper.fund_report_as_of) if paper.fund_report_as_of else ""
+    budget = render_event_budget_html(paper.event_budget_id) if paper.event_budget_id else ""
+    return f"{report}{BUDGET_MARK}{budget}" if report or budget else ""
+
 
 def paper_html(paper):
     """The paper's content as HTML that is safe to show.
@@ -26,8 +38,12 @@ def paper_html(paper):
     tables, classes and charts survive.
     """
     parts = []
+    # As in the seed's Paper B: the financial report leads, an event's budget follows the text.
+    report, _, budget = finance_html(paper).partition(BUDGET_MARK)
+    parts.append(report)
     if paper.body_html:
         parts.append(clean_html(paper.body_html))
+    parts.append(budget)
     if paper.subgroup_update_id:
         parts.append(render_update_html(get_update(paper.subgroup_update_id)))
     if paper.annual_report_id:
@@ -35,4 +51,4 @@ def paper_html(paper):
     if paper.file and paper.file_kind == "docx":
         with paper.file.open("rb") as handle:
             parts.append(clean_html(docx_html(handle.read())))
-    return mark_safe("\n".join(parts))  # noqa: S308 - user parts cleaned, app parts escaped
+    return mark_safe("\n".join(part for part in parts if part))  # noqa: S308 - user parts cleaned, app parts escaped

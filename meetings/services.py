@@ -24,6 +24,7 @@ from .models import (
     letter_for,
 )
 from .pack import build_pack, gather_pack, supplement_pdf
+from .papers import finance_html
 from .tasks import request_pack_build
 
 CONFLICT_MESSAGE = (
@@ -432,4 +433,13 @@ def issue_pack(meeting, *, by=None):
             version.supplement.save(version.supplement_name, ContentFile(data), save=False)
     with transaction.atomic():
         version.save()
+        freeze_financial_content(entry.paper for entry in content.papers)
     return version
+
+
+def freeze_financial_content(papers):
+    """Keep the financial content as issued, so later ledger edits never change the paper."""
+    for paper in papers:
+        if (paper.fund_report_as_of or paper.event_budget_id) and not paper.frozen_html:
+            paper.frozen_html = finance_html(paper)
+            Paper.objects.filter(pk=paper.pk).update(frozen_html=paper.frozen_html)

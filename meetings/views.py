@@ -367,6 +367,7 @@ def _paper_form(request, meeting, paper):
     if request.method == "POST" and form.is_valid():
         paper = form.save(commit=False)
         form.apply_upload(paper)
+        form.apply_sources(paper)
         try:
             services.save_paper(
                 paper,

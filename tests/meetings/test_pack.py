@@ -280,3 +280,28 @@ def test_build_pack_command_writes_the_file(demo, tmp_path):
     call_command("build_pack", "2006-07-14", "-o", str(out))
     assert out.read_bytes().startswith(b"%PDF-")
     assert len(texts(out.read_bytes())) == build_pack(gather_pack(demo)).page_count
+
+
+def test_paper_b_embeds_the_financial_report_frozen_once_its_pack_is_issued(demo):
+    from decimal import Decimal
+
+    from finance.models import FinancialYear, LedgerEntry
+    from finance.reports import render_fund_report_html
+    from meetings.papers import paper_html
+
+    paper_b = Paper.objects.get(meeting=demo, letter="B")
+    assert PackVersion.objects.filter(meeting=demo).exists()
+    issued = paper_html(paper_b)
+    assert "2006/7 project funding available" in issued
+    assert "55971" in issued
+
+    LedgerEntry.objects.create(
+        year=FinancialYear.objects.get(start_year=2006),
+        kind="income",
+        posted_on="2006-07-01",
+        amount=Decimal("1000.00"),
+        description="A back-dated contribution",
+    )
+    assert "56971" in render_fund_report_html(paper_b.fund_report_as_of)
+    paper_b.refresh_from_db()
+    assert paper_html(paper_b) == issued
