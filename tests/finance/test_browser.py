@@ -11,7 +11,15 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(request):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made between
+    # browser steps (and the database flush after the test) are synchronous and safe. Set when
+    # the test runs, not at import, so that `manage.py check --deploy` in other tests never
+    # inherits it; tests/finance/conftest.py restores it once the flush is done.
+    request.node.async_unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture
