@@ -23,19 +23,33 @@ def grant_role_permissions(apps, app_label):
     app_config.models_module = True
     create_permissions(app_config, verbosity=0, apps=apps)
     app_config.models_module = None
+    _grant(apps, app_label)
 
+
+def sync_roles(sender=None, **kwargs):
+    """Make sure the role groups hold their permissions after every migrate or flush.
+
+    The data migrations create the groups; a test database flush empties them again, and a new
+    model's permissions appear only after migrate, so this post_migrate hook keeps them whole.
+    """
+    from django.apps import apps as global_apps
+
+    for label in (*VIEW_ONLY_APPS, *CONTENT_APPS):
+        if global_apps.is_installed(label):
+            _grant(global_apps, label)
+
+
+def _grant(apps, app_label):
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     coordinator, _ = group_model.objects.get_or_create(name=COORDINATOR)
     member, _ = group_model.objects.get_or_create(name=MEMBER)
-
     perms = permission_model.objects.filter(content_type__app_label=app_label)
-    view = perms.filter(codename__startswith="view_")
-    member.permissions.add(*view)
+    member.permissions.add(*perms.filter(codename__startswith="view_"))
     if app_label in CONTENT_APPS:
         coordinator.permissions.add(*perms)
     else:
-        coordinator.permissions.add(*view)
+        coordinator.permissions.add(*perms.filter(codename__startswith="view_"))
 
 
 def is_coordinator(user):

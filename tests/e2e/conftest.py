@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
-# browser steps are still synchronous and safe.
+# Playwright's sync API keeps an event loop running in this thread for the whole session (up to
+# the database flush after the last browser test); the ORM calls made between browser steps are
+# still synchronous and safe. Subprocesses the suite starts drop this variable (test_settings).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
