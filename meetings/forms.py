@@ -201,6 +201,7 @@ class PaperForm(forms.ModelForm):
             paper.file = None
             paper.file_kind = paper.file_name = paper.file_sha256 = paper.file_text = ""
             paper.file_size = paper.page_count = None
+            paper.pdf_tagged = paper.pdf_has_title = paper.pdf_has_language = None
         if upload and self.checked:
             upload.name = f"paper.{self.checked.kind}"
             paper.file = upload
@@ -210,6 +211,9 @@ class PaperForm(forms.ModelForm):
             paper.file_sha256 = self.checked.sha256
             paper.page_count = self.checked.page_count
             paper.file_text = self.checked.text
+            paper.pdf_tagged = self.checked.tagged
+            paper.pdf_has_title = self.checked.has_title
+            paper.pdf_has_language = self.checked.has_language
         return paper
 
 

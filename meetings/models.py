@@ -235,6 +235,9 @@ class Paper(models.Model):
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
+    pdf_tagged = models.BooleanField(null=True, editable=False)
+    pdf_has_title = models.BooleanField(null=True, editable=False)
+    pdf_has_language = models.BooleanField(null=True, editable=False)
     file_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -263,6 +266,13 @@ class Paper(models.Model):
     @property
     def label(self):
         return f"Paper {self.letter}" if self.letter else "Paper"
+
+    @property
+    def upload_is_accessible(self):
+        """Whether an uploaded PDF is tagged, titled and says its language (None: no PDF)."""
+        if self.file_kind != self.FileKind.PDF:
+            return None
+        return bool(self.pdf_tagged and self.pdf_has_title and self.pdf_has_language)
 
     @property
     def is_to_follow(self):
