@@ -1,0 +1,305 @@
+"""Every URL of the intranet, for every role, against a declared permission matrix.
+
+The same crawl checks the security headers of every response (see test_headers.py).
+
+Each URL name maps to cases: (label, URL kwargs, expected GET status for each role in ROLES:
+anonymous, member, co-ordinator, admin, deactivated). Kwarg values that are strings naming a
+world id (e.g. "draft_paper") are replaced by that object's real id in the demo data. A URL name
+missing here fails the test, so a new page must declare who may see it.
+"""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db import connection
+from django.test import RequestFactory
+from django.urls import reverse
+
+from tests.security.test_headers import security_header_problems
+from tests.security.world import ROLES, build_world, client_for
+from tests.urlcrawl import _walk
+
+pytestmark = pytest.mark.django_db
+
+# anonymous, member, co-ordinator, admin, deactivated
+READ = (302, 200, 200, 200, 302)  # every signed-in role may read
+EDIT = (302, 403, 200, 200, 302)  # co-ordinators and administrators only
+POST_ONLY = (302, 405, 405, 405, 302)  # actions: a GET changes nothing
+EDITOR_ONLY_OBJECT = (302, 404, 200, 200, 302)  # members must not learn it exists
+GONE = (302, 404, 404, 404, 302)  # no such thing for anyone (e.g. no supplement in v1)
+DOWNLOAD = READ
+PUBLIC = (200, 200, 200, 200, 200)
+LOGIN = (200, 302, 302, 302, 200)  # signed-in users are sent on to the home page
+STAFF = (302, 302, 302, 200, 302)  # the Django admin: staff only (others go to its login)
+
+P = "published_meeting"
+D = "draft_meeting"
+
+CASES = {
+    "home": [("home", {}, READ)],
+    "login": [("sign-in page", {}, LOGIN)],
+    "logout": [("logout by GET is refused", {}, (302, 405, 405, 405, 302))],
+    "partner_list": [("partner list", {}, READ)],
+    "partner_detail": [("partner", {"pk": "organisation"}, READ)],
+    # meetings
+    "meetings:meeting_list": [("list", {}, READ)],
+    "meetings:meeting_create": [("new meeting", {}, EDIT)],
+    "meetings:venue_create": [("new venue", {}, EDIT)],
+    "meetings:calendar_subscribe": [("calendar page", {}, READ)],
+    "meetings:calendar_feed": [
+        ("feed with a member's token", {"token": "token"}, PUBLIC),
+        ("feed with a wrong token", {"token": "nope"}, (404, 404, 404, 404, 404)),
+    ],
+    "meetings:meeting_detail": [
+        ("published meeting", {"pk": P}, READ),
+        ("draft meeting (agenda hidden from members)", {"pk": D}, READ),
+        ("no such meeting", {"pk": 99999}, GONE),
+    ],
+    "meetings:meeting_edit": [("published", {"pk": P}, EDIT), ("draft", {"pk": D}, EDIT)],
+    "meetings:agenda_edit": [("published", {"pk": P}, EDIT), ("draft", {"pk": D}, EDIT)],
+    "meetings:agenda_reorder": [("reorder", {"pk": P}, POST_ONLY)],
+    "meetings:item_create": [("published", {"pk": P}, EDIT), ("draft", {"pk": D}, EDIT)],
+    "meetings:paper_create": [("published", {"pk": P}, EDIT), ("draft", {"pk": D}, EDIT)],
+    "meetings:meeting_publish": [("publish", {"pk": D}, POST_ONLY)],
+    "meetings:meeting_ics": [("published", {"pk": P}, DOWNLOAD), ("draft", {"pk": D}, DOWNLOAD)],
+    "meetings:pack_download": [
+        ("published meeting's pack", {"pk": P}, DOWNLOAD),
+        ("draft meeting has no pack", {"pk": D}, GONE),
+    ],
+    "meetings:pack_version_download": [
+        ("v1", {"pk": P, "number": "pack_number"}, DOWNLOAD),
+        ("no v99", {"pk": P, "number": 99}, GONE),
+        ("draft", {"pk": D, "number": 1}, GONE),
+    ],
+    "meetings:supplement_download": [("v1 has no supplement", {"pk": P, "number": 1}, GONE)],
+    "meetings:pack_issue": [("issue", {"pk": P}, POST_ONLY)],
+    "meetings:item_edit": [
+        ("published item", {"pk": "published_item"}, EDIT),
+        ("draft item", {"pk": "draft_item"}, EDIT),
+    ],
+    "meetings:item_action": [
+        ("move up", {"pk": "published_item", "action": "up"}, POST_ONLY),
+        ("delete", {"pk": "draft_item", "action": "delete"}, POST_ONLY),
+    ],
+    "meetings:paper_list": [("list", {}, READ)],
+    "meetings:paper_detail": [
+        ("published paper", {"pk": "paper"}, READ),
+        ("uploaded paper", {"pk": "filed_paper"}, READ),
+        ("withdrawn paper", {"pk": "withdrawn_paper"}, EDITOR_ONLY_OBJECT),
+        ("deleted paper", {"pk": "deleted_paper"}, EDITOR_ONLY_OBJECT),
+        ("draft meeting's paper", {"pk": "draft_paper"}, EDITOR_ONLY_OBJECT),
+    ],
+    "meetings:paper_edit": [
+        ("published paper", {"pk": "paper"}, EDIT),
+        ("draft meeting's paper", {"pk": "draft_paper"}, EDIT),
+        ("deleted paper (restore it first)", {"pk": "deleted_paper"}, (302, 403, 404, 404, 302)),
+    ],
+    "meetings:paper_delete": [("delete", {"pk": "paper"}, POST_ONLY)],
+    "meetings:paper_restore": [("restore", {"pk": "deleted_paper"}, POST_ONLY)],
+    "meetings:paper_file": [
+        ("uploaded file", {"pk": "filed_paper"}, DOWNLOAD),
+        ("typed paper has no file", {"pk": "paper"}, GONE),
+        ("withdrawn paper", {"pk": "withdrawn_paper"}, GONE),
+        ("draft meeting's paper", {"pk": "draft_paper"}, GONE),
+    ],
+    "meetings:paper_pdf": [
+        ("typed paper", {"pk": "paper"}, DOWNLOAD),
+        ("withdrawn paper", {"pk": "withdrawn_paper"}, EDITOR_ONLY_OBJECT),
+        ("deleted paper", {"pk": "deleted_paper"}, GONE),
+        ("draft meeting's paper", {"pk": "draft_paper"}, EDITOR_ONLY_OBJECT),
+    ],
+    "meetings:attachment_create": [
+        ("published paper", {"pk": "paper"}, EDIT),
+        ("deleted paper", {"pk": "deleted_paper"}, (302, 403, 404, 404, 302)),
+    ],
+    "meetings:attachment_file": [
+        ("attachment of a published paper", {"pk": "attachment"}, DOWNLOAD),
+        ("attachment of a draft meeting's paper", {"pk": "draft_attachment"}, EDITOR_ONLY_OBJECT),
+    ],
+    # finance
+    "finance:index": [("index", {}, READ)],
+    "finance:statement_detail": [("statement", {}, READ)],
+    "finance:statement_csv": [("csv", {}, DOWNLOAD)],
+    "finance:statement_xlsx": [("xlsx", {}, DOWNLOAD)],
+    "finance:statement_pdf": [("pdf", {}, DOWNLOAD)],
+    "finance:financialyear_create": [("new year", {}, EDIT)],
+    "finance:financialyear_detail": [("year", {"start_year": "year"}, READ)],
+    "finance:financialyear_update": [("edit year", {"start_year": "year"}, EDIT)],
+    "finance:financialyear_close": [("close year", {"start_year": "year"}, EDIT)],
+    "finance:financialyear_reopen": [("reopen year", {"start_year": "year"}, EDIT)],
+    "finance:ledgerentry_create": [("new entry", {}, EDIT)],
+    "finance:ledgerentry_history": [("entry history", {"pk": "entry"}, READ)],
+    "finance:ledgerentry_correct": [("correct entry", {"pk": "entry"}, EDIT)],
+    "finance:ledgerentry_reverse": [("reverse entry", {"pk": "entry"}, EDIT)],
+    "finance:project_list": [("projects", {}, READ)],
+    "finance:project_create": [("new project", {}, EDIT)],
+    "finance:project_update": [("edit project", {"pk": "project"}, EDIT)],
+    "finance:eventbudget_create": [("new budget", {}, EDIT)],
+    "finance:eventbudget_detail": [("budget", {"pk": "budget"}, READ)],
+    "finance:eventbudgetline_create": [("new line", {"pk": "budget"}, EDIT)],
+    "finance:eventbudgetline_update": [("edit line", {"pk": "budget_line"}, EDIT)],
+    "finance:externalfunding_create": [("new funding", {}, EDIT)],
+    "finance:externalfunding_update": [("edit funding", {"pk": "external"}, EDIT)],
+    # sub-groups
+    "subgroups:index": [("index", {}, READ)],
+    "subgroups:subgroup_create": [("new", {}, EDIT)],
+    "subgroups:subgroup_detail": [("detail", {"pk": "subgroup"}, READ)],
+    "subgroups:subgroup_edit": [("edit", {"pk": "subgroup"}, EDIT)],
+    "subgroups:subgroup_delete": [("delete (confirmation page)", {"pk": "subgroup"}, EDIT)],
+    "subgroups:membership_create": [("new", {"subgroup_pk": "subgroup"}, EDIT)],
+    "subgroups:membership_edit": [("edit", {"pk": "membership"}, EDIT)],
+    "subgroups:membership_delete": [("delete", {"pk": "membership"}, EDIT)],
+    "subgroups:update_create": [("new", {}, EDIT)],
+    "subgroups:update_detail": [("detail", {"pk": "update"}, READ)],
+    "subgroups:update_edit": [("edit", {"pk": "update"}, EDIT)],
+    "subgroups:update_delete": [("delete", {"pk": "update"}, EDIT)],
+    "subgroups:reportingbody_create": [("new", {}, EDIT)],
+    "subgroups:reportingbody_detail": [("detail", {"pk": "body"}, READ)],
+    "subgroups:reportingbody_edit": [("edit", {"pk": "body"}, EDIT)],
+    "subgroups:reportingbody_delete": [("delete", {"pk": "body"}, EDIT)],
+    "subgroups:annualreport_create": [("new", {}, EDIT)],
+    "subgroups:annualreport_detail": [("detail", {"pk": "report"}, READ)],
+    "subgroups:annualreport_edit": [("edit", {"pk": "report"}, EDIT)],
+    "subgroups:annualreport_delete": [("delete", {"pk": "report"}, EDIT)],
+    "subgroups:comparison": [("comparison", {}, READ)],
+    # minutes, attendance and actions
+    # Minutes not yet circulated are the co-ordinators' working draft.
+    "meetings:minutes_detail": [
+        ("held meeting, minutes not circulated", {"pk": P}, EDITOR_ONLY_OBJECT),
+        ("draft meeting", {"pk": D}, EDITOR_ONLY_OBJECT),
+    ],
+    "meetings:minutes_edit": [("held meeting", {"pk": P}, EDIT)],
+    "meetings:minutes_circulate": [("circulate", {"pk": P}, POST_ONLY)],
+    "meetings:minutes_approve": [("approve", {"pk": P}, POST_ONLY)],
+    "meetings:minutes_pdf": [
+        ("held meeting, minutes not circulated", {"pk": P}, EDITOR_ONLY_OBJECT),
+        ("draft meeting", {"pk": D}, EDITOR_ONLY_OBJECT),
+    ],
+    "meetings:minute_amend": [("no such entry", {"pk": 99999}, (302, 403, 404, 404, 302))],
+    "meetings:action_create": [("held meeting", {"pk": P}, EDIT)],
+    "meetings:action_list": [("actions", {}, READ)],
+    "meetings:action_edit": [("no such action", {"pk": 99999}, (302, 403, 404, 404, 302))],
+    "accessibility": [("statement", {}, READ)],
+}
+
+
+def resolve_kwargs(kwargs, world):
+    return {key: world.ids.get(value, value) for key, value in kwargs.items()}
+
+
+def admin_cases(world):
+    """The Django admin is staff-only: every registered model's list, add, change, history."""
+    cases = []
+    request = RequestFactory().get("/admin/")
+    request.user = world.users["admin"]
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        prefix = f"admin:{meta.app_label}_{meta.model_name}"
+        cases.append((f"{prefix}_changelist", {}, STAFF))
+        cases.append(
+            (
+                f"{prefix}_add",
+                {},
+                STAFF
+                if model_admin.has_add_permission(request)
+                else STAFF[:3] + (403,) + STAFF[4:],
+            )
+        )
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            cases.append((f"{prefix}_change", {"object_id": first.pk}, STAFF))
+            cases.append((f"{prefix}_history", {"object_id": first.pk}, STAFF))
+    cases.append(("admin:index", {}, STAFF))
+    cases.append(("admin:login", {}, (200, 200, 200, 302, 200)))
+    return cases
+
+
+def project_url_names():
+    return {name for route, name, _ in _walk_all() if not route.startswith("admin/")}
+
+
+def _walk_all():
+    from django.urls import get_resolver
+
+    return _walk(get_resolver().url_patterns)
+
+
+def test_every_url_name_is_in_the_matrix():
+    missing = sorted(project_url_names() - set(CASES))
+    assert not missing, f"URL names with no declared permissions: {missing}"
+    stale = sorted(set(CASES) - project_url_names())
+    assert not stale, f"matrix names URLs that no longer exist: {stale}"
+
+
+def test_get_crawl_matches_the_matrix_for_every_role(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world = build_world()
+    clients = {role: client_for(role, world) for role in ROLES}
+    before = table_fingerprints()
+    mismatches, header_problems, checked = [], [], 0
+    rows = [
+        (name, label, resolve_kwargs(kwargs, world), expected)
+        for name, cases in CASES.items()
+        for label, kwargs, expected in cases
+    ] + [(name, name, kwargs, expected) for name, kwargs, expected in admin_cases(world)]
+    for name, label, kwargs, expected in rows:
+        path = reverse(name, kwargs=kwargs)
+        for role, status in zip(ROLES, expected, strict=True):
+            response = clients[role].get(path)
+            checked += 1
+            header_problems.extend(
+                (name, role, problem) for problem in security_header_problems(response, role)
+            )
+            if response.status_code != status:
+                mismatches.append((name, label, role, status, response.status_code))
+            elif status == 302 and role in ("anonymous", "deactivated"):
+                assert response["Location"].startswith(("/accounts/login/", "/admin/login/"))
+    assert mismatches == []
+    assert header_problems == []
+    assert checked >= 500
+    after = table_fingerprints()
+    changed = sorted(table for table in before if before[table] != after[table])
+    assert changed == [], "a GET changed these tables"
+
+
+def test_non_editors_posting_to_any_url_change_nothing(settings, tmp_path):
+    """Anonymous, deactivated and member POSTs: a login redirect or 403/404/405, no new rows."""
+    settings.MEDIA_ROOT = tmp_path
+    world = build_world()
+    clients = {role: client_for(role, world) for role in ("anonymous", "deactivated", "member")}
+    before = table_fingerprints()
+    refused = {"anonymous": {302}, "deactivated": {302}, "member": {403, 404, 405}}
+    problems = []
+    for name, cases in CASES.items():
+        if name in {"login", "logout", "meetings:calendar_feed", "meetings:calendar_subscribe"}:
+            continue
+        for label, kwargs, expected in cases:
+            path = reverse(name, kwargs=resolve_kwargs(kwargs, world))
+            for role, allowed in refused.items():
+                if role == "member" and expected[ROLES.index("member")] == 200:
+                    continue  # a page members may read: a POST there is answered 405 or ignored
+                status = clients[role].post(path, {"title": "x"}).status_code
+                if status not in allowed:
+                    problems.append((name, label, role, status))
+    assert problems == []
+    assert table_fingerprints() == before
+
+
+# Sessions move their expiry on every request by design (idle timeout).
+NOT_FINGERPRINTED = {"django_session"}
+
+
+def table_fingerprints():
+    """Row count and (on PostgreSQL) an MD5 of every row of every table but the sessions."""
+    fingerprints = {}
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            table = model._meta.db_table
+            if table in fingerprints or table in NOT_FINGERPRINTED or model._meta.proxy:
+                continue
+            quoted = connection.ops.quote_name(table)
+            digest = "md5(string_agg(t::text, '|' ORDER BY t::text))" if postgres else "NULL"
+            cursor.execute(f"SELECT COUNT(*), {digest} FROM {quoted} t")  # noqa: S608 - model tables
+            fingerprints[table] = cursor.fetchone()
+    return fingerprints

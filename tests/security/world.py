@@ -1,0 +1,141 @@
+"""The demo data plus one object of each kind that a role may or may not see.
+
+`build_world()` loads the demo (14 July 2006 published with pack v1; later meetings draft) and
+adds a withdrawn, a deleted and a draft-meeting paper, an uploaded PDF with an attachment file,
+and users for every role, including a deactivated member.
+"""
+
+import io
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.utils import timezone
+
+from wkp.roles import COORDINATOR, MEMBER
+
+PASSWORD = "correct-horse-battery-staple-42"
+ROLES = ("anonymous", "member", "coordinator", "admin", "deactivated")
+
+
+def tiny_pdf(text="A small paper", pages=1):
+    """A valid PDF made with pikepdf (fast: no WeasyPrint)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+    for page in pdf.pages:
+        font = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+            )
+        )
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.Contents = pdf.make_stream(f"BT /F1 12 Tf 72 760 Td ({text}) Tj ET".encode())
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)
+
+
+def make_user(username, group=None, **extra):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.org", **extra
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def build_world():
+    from finance.models import (
+        EventBudget,
+        EventBudgetLine,
+        ExternalFunding,
+        FinancialYear,
+        LedgerEntry,
+        Project,
+    )
+    from meetings.models import AgendaItem, Attachment, CalendarToken, Meeting, Paper
+    from subgroups.models import AnnualReport, Membership, ReportingBody, SubGroup, SubGroupUpdate
+    from wkp.models import Organisation, Person
+
+    call_command("load_demo", "--no-users")
+    world = World()
+    world.users = {
+        "member": make_user("member", MEMBER),
+        "coordinator": make_user("coordinator", COORDINATOR),
+        "admin": make_user("admin", is_staff=True, is_superuser=True),
+        "deactivated": make_user("deactivated", MEMBER, is_active=False),
+    }
+    published = Meeting.objects.get(pk=1)
+    draft = Meeting.objects.filter(status=Meeting.Status.DRAFT).order_by("pk").first()
+    withdrawn = Paper.objects.create(
+        meeting=published, title="Withdrawn paper", letter="L", status=Paper.Status.WITHDRAWN
+    )
+    deleted = Paper.objects.create(
+        meeting=published, title="Deleted paper", deleted_at=timezone.now()
+    )
+    draft_paper = Paper.objects.create(meeting=draft, title="Draft paper", body_html="<p>x</p>")
+    filed = Paper.objects.create(meeting=published, title="Uploaded paper", letter="M")
+    filed.file.save("paper.pdf", ContentFile(tiny_pdf()), save=False)
+    filed.file_kind, filed.file_name, filed.page_count = "pdf", "uploaded.pdf", 1
+    filed.save()
+    attachment = Attachment.objects.create(
+        paper=filed, title="Annex", file_name="annex.pdf", content_type="application/pdf"
+    )
+    attachment.file.save("attachment.pdf", ContentFile(tiny_pdf("Annex")))
+    draft_attachment = Attachment.objects.create(
+        paper=draft_paper, title="Draft annex", file_name="d.pdf", content_type="application/pdf"
+    )
+    draft_attachment.file.save("attachment.pdf", ContentFile(tiny_pdf("Draft annex")))
+    token = CalendarToken.objects.create(user=world.users["member"], token="t" * 40)
+    year = FinancialYear.objects.order_by("start_year").first()
+    world.ids = {
+        "published_meeting": published.pk,
+        "draft_meeting": draft.pk,
+        "pack_number": published.pack_versions.first().number,
+        "published_item": AgendaItem.objects.filter(meeting=published).first().pk,
+        "draft_item": AgendaItem.objects.filter(meeting=draft).first().pk
+        if AgendaItem.objects.filter(meeting=draft).exists()
+        else AgendaItem.objects.create(meeting=draft, title="Draft item", position=0).pk,
+        "paper": Paper.objects.get(meeting=published, letter="A").pk,
+        "withdrawn_paper": withdrawn.pk,
+        "deleted_paper": deleted.pk,
+        "draft_paper": draft_paper.pk,
+        "filed_paper": filed.pk,
+        "attachment": attachment.pk,
+        "draft_attachment": draft_attachment.pk,
+        "token": token.token,
+        "year": year.start_year,
+        "entry": LedgerEntry.objects.order_by("pk").first().pk,
+        "project": Project.objects.order_by("pk").first().pk,
+        "budget": EventBudget.objects.order_by("pk").first().pk,
+        "budget_line": EventBudgetLine.objects.order_by("pk").first().pk,
+        "external": ExternalFunding.objects.order_by("pk").first().pk,
+        "subgroup": SubGroup.objects.order_by("pk").first().pk,
+        "membership": Membership.objects.order_by("pk").first().pk,
+        "update": SubGroupUpdate.objects.order_by("pk").first().pk,
+        "body": ReportingBody.objects.order_by("pk").first().pk,
+        "report": AnnualReport.objects.order_by("pk").first().pk,
+        "organisation": Organisation.objects.order_by("pk").first().pk,
+        "person": Person.objects.order_by("pk").first().pk,
+    }
+    return world
+
+
+def client_for(role, world):
+    from django.test import Client
+
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
