@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from wkp.models import Person
 from wkp.sanitise import MAX_DEPTH, clean_html, nesting_depth
 
-from .models import AgendaItem, Attachment, Meeting, Paper, Venue
+from .models import Action, AgendaItem, Attachment, Attendance, Meeting, Paper, Venue
 from .uploads import check_upload, safe_name
 
 
@@ -138,6 +138,7 @@ class PaperForm(forms.ModelForm):
             "separate_attachment",
             "attachment_note",
             "body_html",
+            "minutes_of",
             "subgroup_update",
             "annual_report",
             "fund_report_as_of",
@@ -229,3 +230,134 @@ class AttachmentForm(forms.ModelForm):
         self.checked = check_upload(upload)
         self.original_name = safe_name(upload.name)
         return upload
+
+
+class AttendanceForm(forms.ModelForm):
+    class Meta:
+        model = Attendance
+        fields = ["person", "name", "organisation", "role", "substitute_for"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = Person.objects.select_related("organisation")
+        self.fields["person"].queryset = people
+        self.fields["substitute_for"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        person, organisation = data.get("person"), data.get("organisation")
+        if person and not organisation and person.organisation_id:
+            data["organisation"] = person.organisation
+        if data.get("role") == Attendance.Role.SUBSTITUTE and not data.get("substitute_for"):
+            self.add_error("substitute_for", "Say whom this person substituted for.")
+        return data
+
+
+AttendanceFormSet = forms.modelformset_factory(
+    Attendance, form=AttendanceForm, extra=3, can_delete=True
+)
+
+
+class MinutesForm(forms.Form):
+    """One note and one list of decisions per agenda item, in agenda order."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, minutes, nodes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.minutes = minutes
+        existing = {entry.item_id: entry for entry in minutes.entries.all()}
+        self.fields["version"].initial = minutes.version
+        self.items = []
+        for node in nodes:
+            item = node.item
+            entry = existing.get(item.pk)
+            label = f"{node.number}. {item.title}" if node.number else item.title
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                label=f"{label}: note of the discussion",
+                required=False,
+                initial=entry.note if entry else "",
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields[f"decisions_{item.pk}"] = forms.CharField(
+                label=f"{label}: decisions",
+                required=False,
+                initial=entry.decisions if entry else "",
+                help_text="One per line, e.g. “RESOLVED that …”, “Agreed”, “Noted”.",
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.items.append(item)
+
+    def entries(self):
+        return {
+            item: (
+                self.cleaned_data[f"note_{item.pk}"].strip(),
+                self.cleaned_data[f"decisions_{item.pk}"].strip(),
+            )
+            for item in self.items
+        }
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = Action
+        fields = ["item", "description", "owner_people", "owner_organisations", "target_date"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "target_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {
+            "owner_people": "Owners (people)",
+            "owner_organisations": "Owners (organisations)",
+        }
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.fields["item"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
+        self.fields["owner_people"].queryset = Person.objects.select_related("organisation")
+        self.fields["owner_people"].required = False
+        self.fields["owner_organisations"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("owner_people") and not data.get("owner_organisations"):
+            raise ValidationError("An action needs an owner: a person or an organisation.")
+        target = data.get("target_date")
+        if target and target < self.meeting.date:
+            self.add_error("target_date", "The target date is before the meeting that set it.")
+        return data
+
+
+class ActionUpdateForm(forms.ModelForm):
+    class Meta:
+        model = Action
+        fields = ["status", "target_date", "notes"]
+        widgets = {
+            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_target_date(self):
+        target = self.cleaned_data.get("target_date")
+        if target and target < self.instance.meeting.date:
+            raise ValidationError("The target date is before the meeting that set it.")
+        return target
+
+
+class ApproveMinutesForm(forms.Form):
+    at_meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.none(), label="Approved at the meeting of"
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["at_meeting"].queryset = Meeting.objects.filter(
+            date__gt=meeting.date
+        ).select_related("body")
+
+
+class AmendMinuteForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    decisions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=300, label="Reason for the amendment")

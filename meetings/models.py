@@ -194,6 +194,14 @@ class Paper(models.Model):
         max_length=200, blank=True, help_text="e.g. “separate Choosing Health attachment”."
     )
     body_html = models.TextField("content", blank=True)
+    minutes_of = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Include the minutes of an earlier meeting as this paper.",
+    )
     subgroup_update = models.ForeignKey(
         "subgroups.SubGroupUpdate",
         null=True,
@@ -285,6 +293,7 @@ class Paper(models.Model):
 
 class AgendaItem(models.Model):
     class Kind(models.TextChoices):
+        MINUTES = "minutes", "Minutes and matters arising"
         STANDING = "standing", "Standing item"
         PRESENTATION = "presentation", "Presentation"
         REPORT = "report", "Report"
@@ -465,3 +474,177 @@ class PackJob(models.Model):
 
     def __str__(self):
         return f"Pack build for {self.meeting}: {self.get_status_display()}"
+
+
+class Attendance(models.Model):
+    """Who was at a meeting, in what capacity, and for which organisation."""
+
+    class Role(models.TextChoices):
+        ATTENDED = "attended", "Attended"
+        APOLOGIES = "apologies", "Apologies"
+        SUBSTITUTE = "substitute", "Substitute"
+        OFFICER = "officer", "Officer in attendance"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="attendances"
+    )
+    name = models.CharField(
+        max_length=200, blank=True, help_text="Only for someone not on the partner list."
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The organisation they represented.",
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.ATTENDED)
+    substitute_for = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "role", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(name=""),
+                name="attendance_names_someone",
+                violation_error_message="Choose a person or type a name.",
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.person.name if self.person_id else self.name
+
+
+class Minutes(models.Model):
+    """The minutes of one meeting: draft (co-ordinators only), circulated, then approved."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        CIRCULATED = "circulated", "Circulated in draft"
+        APPROVED = "approved", "Approved"
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    circulated_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at_meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "minutes"
+
+    def __str__(self):
+        return f"Minutes of {self.meeting}"
+
+    @property
+    def is_locked(self):
+        return self.status == self.Status.APPROVED
+
+
+class MinuteEntry(models.Model):
+    """The minute of one agenda item: a note of the discussion and what was decided."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="minute_entries")
+    note = models.TextField("note of the discussion", blank=True)
+    decisions = models.TextField(
+        blank=True, help_text="One per line, e.g. “RESOLVED that the bid be supported.”"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["minutes", "item__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["minutes", "item"], name="one_minute_per_item")
+        ]
+
+    def __str__(self):
+        return f"Minute of {self.item}"
+
+    @property
+    def decision_lines(self):
+        return [line.strip() for line in self.decisions.splitlines() if line.strip()]
+
+
+class MinutesAmendment(models.Model):
+    """A correction to approved minutes: what it said, what it says now, why, who and when."""
+
+    entry = models.ForeignKey(MinuteEntry, on_delete=models.CASCADE, related_name="amendments")
+    before = models.TextField()
+    after = models.TextField()
+    reason = models.CharField(max_length=300)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+
+    def __str__(self):
+        return f"Amendment to {self.entry}: {self.reason}"
+
+
+class ActionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Action.Status.OPEN)
+
+    def outstanding_before(self, meeting):
+        """Open actions raised at earlier meetings: the next meeting's matters arising."""
+        return self.open().filter(meeting__date__lt=meeting.date)
+
+    def owned_by(self, user):
+        person = getattr(user, "person", None)
+        if person is None:
+            return self.none()
+        query = Q(owner_people=person)
+        if person.organisation_id:
+            query |= Q(owner_organisations=person.organisation_id)
+        return self.filter(query).distinct()
+
+
+class Action(models.Model):
+    """An entry of the action log, numbered in one sequence across all meetings."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        SUPERSEDED = "superseded", "Superseded"
+
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions")
+    item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    description = models.TextField()
+    owner_people = models.ManyToManyField(Person, blank=True, related_name="actions")
+    owner_organisations = models.ManyToManyField(Organisation, blank=True, related_name="actions")
+    target_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords(m2m_fields=[owner_people, owner_organisations])
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"Action {self.number}: {self.description[:60]}"
+
+    def is_overdue(self, today):
+        return (
+            self.status == self.Status.OPEN and bool(self.target_date) and self.target_date < today
+        )

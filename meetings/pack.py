@@ -29,6 +29,7 @@ from django.utils import timezone
 from wkp.pdf import PdfRenderError, anchor_pages, render_document, render_pdf, write_document
 
 from .agenda import load_agenda, walk
+from .minutes import outstanding_actions
 from .models import Paper
 from .papers import paper_html
 from .schedule import next_meetings
@@ -67,6 +68,7 @@ class PackContent:
     papers: tuple  # merged into the pack, in agenda order
     separate: tuple  # listed, not merged
     groups: tuple  # for the outline: agenda item → its papers
+    outstanding_actions: tuple = ()
     changes: tuple = ()
     version: int | None = None
 
@@ -82,6 +84,13 @@ class PackContent:
             digest.update(f"{node.number}|{node.item.title}|{node.presenters}".encode())
         for meeting in self.next_meetings:
             digest.update(_meeting_key(meeting).encode())
+        for action in self.outstanding_actions:
+            owners = [p.name for p in action.owner_people.all()]
+            owners += [o.label for o in action.owner_organisations.all()]
+            digest.update(
+                f"{action.number}|{action.description}|{owners}|{action.target_date}|"
+                f"{action.status}|{action.notes}".encode()
+            )
         return digest.hexdigest()
 
 
@@ -187,6 +196,7 @@ def gather_pack(meeting, *, changes=(), version=None):
         meeting=meeting,
         agenda=nodes,
         next_meetings=next_meetings(meeting),
+        outstanding_actions=tuple(outstanding_actions(meeting)),
         papers=tuple(merged),
         separate=tuple(separate),
         groups=tuple(PackGroup(label, tuple(entries)) for label, entries in groups.items()),

@@ -16,6 +16,7 @@ from subgroups.reports import (
 )
 from wkp.sanitise import clean_html
 
+from .minutes import minutes_html
 from .uploads import docx_html
 
 BUDGET_MARK = "<!-- event budget -->"
@@ -44,6 +45,8 @@ def paper_html(paper):
     if paper.body_html:
         parts.append(clean_html(paper.body_html))
     parts.append(budget)
+    if paper.minutes_of_id:
+        parts.append(minutes_html(paper.minutes_of))
     if paper.subgroup_update_id:
         parts.append(render_update_html(get_update(paper.subgroup_update_id)))
     if paper.annual_report_id:

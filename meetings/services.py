@@ -8,16 +8,20 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .agenda import load_agenda, papers_in_agenda_order
 from .models import (
     MAX_AGENDA_DEPTH,
+    Action,
     AgendaItem,
     AgendaItemPaper,
     Meeting,
+    MinuteEntry,
+    Minutes,
+    MinutesAmendment,
     PackVersion,
     Paper,
     index_of_letter,
@@ -443,3 +447,130 @@ def freeze_financial_content(papers):
         if (paper.fund_report_as_of or paper.event_budget_id) and not paper.frozen_html:
             paper.frozen_html = finance_html(paper)
             Paper.objects.filter(pk=paper.pk).update(frozen_html=paper.frozen_html)
+
+
+# ---- Minutes, attendance and the action log
+
+
+def minutes_for(meeting):
+    minutes, _ = Minutes.objects.get_or_create(meeting=meeting)
+    return minutes
+
+
+def _claim_minutes(minutes, version):
+    try:
+        expected = int(version)
+    except (TypeError, ValueError) as error:
+        raise ConcurrentEdit(MINUTES_CONFLICT) from error
+    if not Minutes.objects.filter(pk=minutes.pk, version=expected).update(version=F("version") + 1):
+        raise ConcurrentEdit(MINUTES_CONFLICT)
+    minutes.version = expected + 1
+
+
+MINUTES_CONFLICT = (
+    "Someone else changed these minutes since you opened them. Your change was not saved: "
+    "the page now shows the latest version."
+)
+
+
+@transaction.atomic
+def save_minutes(minutes, *, version, entries):
+    """Save the minute of each item: `entries` maps an agenda item to (note, decisions)."""
+    if minutes.is_locked:
+        raise ValidationError(
+            "These minutes are approved and locked: correct them with an amendment."
+        )
+    _claim_minutes(minutes, version)
+    for item, (note, decisions) in entries.items():
+        if item.meeting_id != minutes.meeting_id:
+            raise ValidationError("An item belongs to another meeting.")
+        MinuteEntry.objects.update_or_create(
+            minutes=minutes, item=item, defaults={"note": note, "decisions": decisions}
+        )
+
+
+@transaction.atomic
+def circulate_minutes(minutes, *, by):
+    """Let members read the draft minutes."""
+    if minutes.status != Minutes.Status.DRAFT:
+        raise ValidationError("These minutes have already been circulated.")
+    minutes.status = Minutes.Status.CIRCULATED
+    minutes.circulated_at = timezone.now()
+    minutes._change_reason = f"Circulated by {by}"
+    minutes.save(update_fields=["status", "circulated_at"])
+
+
+@transaction.atomic
+def approve_minutes(minutes, *, at_meeting, by, today):
+    """Approve (and lock) the minutes at a later meeting that has taken place."""
+    meeting = minutes.meeting
+    if minutes.is_locked:
+        raise ValidationError("These minutes are already approved.")
+    if meeting.date > today:
+        raise ValidationError(
+            "The minutes of a meeting that has not happened yet cannot be approved."
+        )
+    if at_meeting.date <= meeting.date:
+        raise ValidationError("Minutes are approved at a later meeting.")
+    if at_meeting.date > today:
+        raise ValidationError("The approving meeting has not happened yet.")
+    minutes.status = Minutes.Status.APPROVED
+    minutes.approved_at = timezone.now()
+    minutes.approved_at_meeting = at_meeting
+    minutes._change_reason = f"Approved at {at_meeting} (recorded by {by})"
+    minutes.save(update_fields=["status", "approved_at", "approved_at_meeting"])
+
+
+@transaction.atomic
+def amend_minute(entry, *, note, decisions, reason, by):
+    """Correct an approved minute: the amendment keeps what it said before and why it changed."""
+    if not entry.minutes.is_locked:
+        raise ValidationError(
+            "Draft minutes are edited directly; amendments are for approved ones."
+        )
+    if not reason.strip():
+        raise ValidationError("Say why the approved minutes are being amended.")
+    before = f"{entry.note}\n{entry.decisions}".strip()
+    entry.note, entry.decisions = note, decisions
+    entry._change_reason = reason
+    entry.save(update_fields=["note", "decisions"])
+    return MinutesAmendment.objects.create(
+        entry=entry,
+        before=before,
+        after=f"{note}\n{decisions}".strip(),
+        reason=reason.strip(),
+        made_by=by if getattr(by, "pk", None) else None,
+    )
+
+
+def _next_action_number():
+    last = Action.objects.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+
+
+def add_action(
+    meeting, *, description, owner_people=(), owner_organisations=(), target_date=None, item=None
+):
+    """Add an action to the log with the next number in the sequence across all meetings."""
+    if not owner_people and not owner_organisations:
+        raise ValidationError("An action needs an owner: a person or an organisation.")
+    if target_date and target_date < meeting.date:
+        raise ValidationError("The target date is before the meeting that set the action.")
+    if item is not None and item.meeting_id != meeting.pk:
+        raise ValidationError("The item belongs to another meeting.")
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                action = Action.objects.create(
+                    number=_next_action_number(),
+                    meeting=meeting,
+                    item=item,
+                    description=description,
+                    target_date=target_date,
+                )
+                action.owner_people.set(owner_people)
+                action.owner_organisations.set(owner_organisations)
+                return action
+        except IntegrityError:
+            continue  # Another co-ordinator took that number a moment ago: take the next.
+    raise ValidationError("The action log is busy; please try again.")

@@ -8,12 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, ListView, UpdateView
 
-from wkp.pdf import PdfRenderError
+from wkp.pdf import PdfRenderError, render_pdf
 from wkp.views import NavSectionMixin
 
 from . import pack, services
@@ -24,9 +25,32 @@ from .access import (
     get_paper_for_user_or_404,
     papers_visible_to,
 )
-from .agenda import load_agenda
-from .forms import AgendaItemForm, AttachmentForm, MeetingForm, PaperForm, VenueForm
-from .models import AgendaItem, CalendarToken, Meeting, Paper, Venue
+from .agenda import load_agenda, walk
+from .forms import (
+    ActionForm,
+    ActionUpdateForm,
+    AgendaItemForm,
+    AmendMinuteForm,
+    ApproveMinutesForm,
+    AttachmentForm,
+    AttendanceFormSet,
+    MeetingForm,
+    MinutesForm,
+    PaperForm,
+    VenueForm,
+)
+from .minutes import actions_queryset, load_minutes, minutes_visible_to, outstanding_actions
+from .models import (
+    Action,
+    AgendaItem,
+    Attendance,
+    CalendarToken,
+    Meeting,
+    MinuteEntry,
+    Minutes,
+    Paper,
+    Venue,
+)
 from .papers import paper_html
 from .schedule import calendar_for, new_token, next_meetings
 from .tasks import request_pack_build
@@ -34,7 +58,11 @@ from .tasks import request_pack_build
 
 def _agenda_context(meeting, user):
     nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
+    minutes = Minutes.objects.filter(meeting=meeting).first()
     return {
+        "outstanding_actions": outstanding_actions(meeting),
+        "today": timezone.localdate(),
+        "minutes_link": minutes is not None and minutes_visible_to(minutes, user),
         "pack_versions": list(meeting.pack_versions.all()),
         "pack_job": meeting.pack_jobs.first(),
         "agenda_visible": meeting.agenda_visible_to(user),
@@ -555,3 +583,204 @@ def pack_issue(request, pk):
         request_pack_build(meeting, by=request.user)
         messages.success(request, "A new version of the pack is being prepared.")
     return redirect("meetings:meeting_detail", meeting.pk)
+
+
+# ---- Minutes, attendance and actions ---------------------------------------------------------
+
+
+def _minutes_or_404(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    view = load_minutes(meeting)
+    if not minutes_visible_to(view.minutes, request.user):
+        raise Http404
+    return meeting, view
+
+
+def minutes_detail(request, pk):
+    meeting, view = _minutes_or_404(request, pk)
+    return render(
+        request,
+        "meetings/minutes_detail.html",
+        {
+            "meeting": meeting,
+            "view": view,
+            "today": timezone.localdate(),
+            "can_edit": request.user.has_perm("meetings.change_minutes"),
+            "approve_form": ApproveMinutesForm(meeting=meeting),
+            "nav_section": "meetings",
+        },
+    )
+
+
+def minutes_pdf(request, pk):
+    meeting, view = _minutes_or_404(request, pk)
+    html = render_to_string(
+        "meetings/pdf/minutes.html",
+        {"meeting": meeting, "view": view, "today": timezone.localdate()},
+    )
+    try:
+        data = render_pdf(html, name=f"The minutes of {meeting}")
+    except PdfRenderError as error:
+        messages.error(request, str(error))
+        return redirect("meetings:minutes_detail", meeting.pk)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{meeting.file_stem}-minutes.pdf"'
+    return response
+
+
+@permission_required("meetings.change_minutes", raise_exception=True)
+def minutes_edit(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    minutes = services.minutes_for(meeting)
+    if minutes.is_locked:
+        messages.error(request, "These minutes are approved: correct them with an amendment.")
+        return redirect("meetings:minutes_detail", meeting.pk)
+    nodes, _ = load_agenda(meeting)
+    data = request.POST if request.method == "POST" else None
+    form = MinutesForm(data, minutes=minutes, nodes=list(walk(nodes)))
+    attendance = AttendanceFormSet(
+        data,
+        queryset=Attendance.objects.filter(meeting=meeting).select_related("person"),
+        prefix="attendance",
+    )
+    if request.method == "POST" and form.is_valid() and attendance.is_valid():
+        try:
+            with transaction.atomic():
+                services.save_minutes(
+                    minutes, version=form.cleaned_data["version"], entries=form.entries()
+                )
+                for row in attendance.save(commit=False):
+                    row.meeting = meeting
+                    row.save()
+                for row in attendance.deleted_objects:
+                    row.delete()
+        except (services.ConcurrentEdit, ValidationError) as error:
+            form.add_error(None, error.messages[0] if hasattr(error, "messages") else str(error))
+        else:
+            messages.success(request, "Minutes and attendance saved.")
+            return redirect("meetings:minutes_detail", meeting.pk)
+    return render(
+        request,
+        "meetings/minutes_form.html",
+        {"meeting": meeting, "form": form, "attendance": attendance, "nav_section": "meetings"},
+    )
+
+
+@require_POST
+@permission_required("meetings.change_minutes", raise_exception=True)
+def minutes_circulate(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    try:
+        services.circulate_minutes(services.minutes_for(meeting), by=request.user)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, "The draft minutes are circulated: members can read them.")
+    return redirect("meetings:minutes_detail", meeting.pk)
+
+
+@require_POST
+@permission_required("meetings.change_minutes", raise_exception=True)
+def minutes_approve(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = ApproveMinutesForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, "Choose the later meeting at which the minutes were approved.")
+        return redirect("meetings:minutes_detail", meeting.pk)
+    try:
+        services.approve_minutes(
+            services.minutes_for(meeting),
+            at_meeting=form.cleaned_data["at_meeting"],
+            by=request.user,
+            today=timezone.localdate(),
+        )
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, "The minutes are approved and locked.")
+    return redirect("meetings:minutes_detail", meeting.pk)
+
+
+@permission_required("meetings.change_minuteentry", raise_exception=True)
+def minute_amend(request, pk):
+    entry = get_object_or_404(MinuteEntry.objects.select_related("minutes", "item"), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, entry.minutes.meeting_id)
+    form = AmendMinuteForm(
+        request.POST or None, initial={"note": entry.note, "decisions": entry.decisions}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amend_minute(entry, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The amendment is recorded.")
+            return redirect("meetings:minutes_detail", meeting.pk)
+    return render(
+        request,
+        "meetings/minute_amend.html",
+        {"form": form, "entry": entry, "meeting": meeting, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.add_action", raise_exception=True)
+def action_create(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = ActionForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            action = services.add_action(
+                meeting,
+                description=data["description"],
+                owner_people=data["owner_people"],
+                owner_organisations=data["owner_organisations"],
+                target_date=data["target_date"],
+                item=data["item"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Action {action.number} added to the log.")
+            return redirect("meetings:minutes_detail", meeting.pk)
+    return render(
+        request,
+        "meetings/action_form.html",
+        {"form": form, "meeting": meeting, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.change_action", raise_exception=True)
+def action_edit(request, pk):
+    action = get_object_or_404(Action.objects.select_related("meeting"), pk=pk)
+    form = ActionUpdateForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Action {action.number} saved.")
+        return redirect("meetings:action_list")
+    return render(
+        request,
+        "meetings/action_form.html",
+        {"form": form, "action": action, "meeting": action.meeting, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.view_action", raise_exception=True)
+def action_list(request):
+    actions = actions_queryset()
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        actions = actions.owned_by(request.user)
+    if request.GET.get("status") in Action.Status.values:
+        actions = actions.filter(status=request.GET["status"])
+    return render(
+        request,
+        "meetings/action_list.html",
+        {
+            "actions": actions,
+            "mine": mine,
+            "today": timezone.localdate(),
+            "can_edit": request.user.has_perm("meetings.change_action"),
+            "nav_section": "meetings",
+        },
+    )

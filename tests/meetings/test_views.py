@@ -265,7 +265,7 @@ def make_meeting_with(items):
 @pytest.mark.parametrize("items", [10, 200])
 def test_meeting_page_query_count_is_constant(member_client, django_assert_max_num_queries, items):
     meeting = make_meeting_with(items)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         response = member_client.get(meeting.get_absolute_url())
     assert response.status_code == 200
 
@@ -275,7 +275,7 @@ def test_agenda_editor_query_count_is_constant(
     coordinator_client, django_assert_max_num_queries, items
 ):
     meeting = make_meeting_with(items)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(24):
         response = coordinator_client.get(reverse("meetings:agenda_edit", args=[meeting.pk]))
     assert response.status_code == 200
 

@@ -1,0 +1,105 @@
+"""The minutes of a meeting as one read model, for the page, the PDF and packs alike."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .agenda import load_agenda, walk
+from .models import Action, Attendance, MinuteEntry, Minutes, MinutesAmendment
+
+
+@dataclass(frozen=True)
+class MinuteRow:
+    number: str
+    title: str
+    depth: int
+    entry: MinuteEntry | None
+    actions: tuple = ()
+
+
+@dataclass(frozen=True)
+class MinutesView:
+    meeting: object
+    minutes: Minutes
+    attended: tuple
+    apologies: tuple
+    substitutes: tuple
+    officers: tuple
+    rows: tuple
+    actions: tuple
+    amendments: tuple = field(default=())
+
+
+def actions_queryset():
+    return Action.objects.select_related("meeting", "item").prefetch_related(
+        "owner_people", "owner_organisations"
+    )
+
+
+def load_minutes(meeting):
+    """The minutes with attendance, one row per agenda item and the actions set (fixed queries)."""
+    minutes, _ = Minutes.objects.get_or_create(meeting=meeting)
+    nodes, _papers = load_agenda(meeting)
+    entries = {
+        entry.item_id: entry
+        for entry in MinuteEntry.objects.filter(minutes=minutes).prefetch_related(
+            Prefetch("amendments", queryset=MinutesAmendment.objects.select_related("made_by"))
+        )
+    }
+    actions = list(actions_queryset().filter(meeting=meeting))
+    by_item = {}
+    for action in actions:
+        by_item.setdefault(action.item_id, []).append(action)
+    rows = tuple(
+        MinuteRow(
+            number=node.number,
+            title=node.item.title,
+            depth=node.depth,
+            entry=entries.get(node.item.pk),
+            actions=tuple(by_item.get(node.item.pk, ())),
+        )
+        for node in walk(nodes)
+    )
+    people = list(
+        Attendance.objects.filter(meeting=meeting).select_related(
+            "person", "organisation", "substitute_for"
+        )
+    )
+
+    def role(name):
+        return tuple(a for a in people if a.role == name)
+
+    return MinutesView(
+        meeting=meeting,
+        minutes=minutes,
+        attended=role(Attendance.Role.ATTENDED),
+        apologies=role(Attendance.Role.APOLOGIES),
+        substitutes=role(Attendance.Role.SUBSTITUTE),
+        officers=role(Attendance.Role.OFFICER),
+        rows=rows,
+        actions=tuple(actions),
+        amendments=tuple(a for entry in entries.values() for a in entry.amendments.all()),
+    )
+
+
+def outstanding_actions(meeting):
+    """Open actions from earlier meetings: listed under this meeting's matters arising."""
+    return list(actions_queryset().outstanding_before(meeting))
+
+
+def minutes_html(meeting):
+    """The minutes of `meeting` as an HTML fragment (for a paper of a later meeting)."""
+    view = load_minutes(meeting)
+    if view.minutes.status == Minutes.Status.DRAFT:
+        return ""
+    return render_to_string(
+        "meetings/partials/minutes.html", {"view": view, "today": timezone.localdate()}
+    )
+
+
+def minutes_visible_to(minutes, user):
+    if user.has_perm("meetings.change_minutes"):
+        return True
+    return user.has_perm("meetings.view_minutes") and minutes.status != Minutes.Status.DRAFT

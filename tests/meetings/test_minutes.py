@@ -1,0 +1,127 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from meetings import services
+from meetings.minutes import load_minutes
+from meetings.models import Action, Meeting, MinutesAmendment
+from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 11, 27)
+
+
+@pytest.fixture
+def july():
+    return MeetingFactory(date=datetime.date(2006, 7, 14), status=Meeting.Status.HELD)
+
+
+@pytest.fixture
+def october():
+    return MeetingFactory(date=datetime.date(2006, 10, 20), status=Meeting.Status.PUBLISHED)
+
+
+def test_actions_are_numbered_in_one_sequence_across_meetings(july, october):
+    owner = PersonFactory()
+    first = services.add_action(july, description="Circulate AIF", owner_people=[owner])
+    second = services.add_action(july, description="Reply to Kent Prospects", owner_people=[owner])
+    third = services.add_action(october, description="Report on Ssky", owner_people=[owner])
+    assert [first.number, second.number, third.number] == [1, 2, 3]
+
+
+def test_an_action_needs_an_owner_and_a_target_after_the_meeting(july):
+    with pytest.raises(ValidationError, match="needs an owner"):
+        services.add_action(july, description="Nobody's job")
+    with pytest.raises(ValidationError, match="before the meeting"):
+        services.add_action(
+            july,
+            description="Too early",
+            owner_people=[PersonFactory()],
+            target_date=datetime.date(2006, 7, 1),
+        )
+    assert not Action.objects.exists()
+
+
+def test_overdue_means_open_and_past_its_target(july):
+    action = services.add_action(
+        july,
+        description="Circulate AIF",
+        owner_people=[PersonFactory()],
+        target_date=datetime.date(2006, 9, 1),
+    )
+    assert action.is_overdue(datetime.date(2006, 9, 2))
+    assert not action.is_overdue(datetime.date(2006, 9, 1))
+    action.status = Action.Status.DONE
+    assert not action.is_overdue(datetime.date(2006, 9, 2))
+
+
+def test_open_actions_appear_under_the_next_meetings_matters_arising(july, october, member_client):
+    AgendaItemFactory(meeting=october, title="Minutes/Matters Arising", kind="minutes")
+    services.add_action(
+        july, description="Circulate the AIF review", owner_people=[PersonFactory()]
+    )
+    done = services.add_action(july, description="Already done", owner_people=[PersonFactory()])
+    done.status = Action.Status.DONE
+    done.save()
+    page = member_client.get(october.get_absolute_url()).text
+    assert "Outstanding actions" in page
+    assert "Circulate the AIF review" in page
+    assert "Already done" not in page
+
+
+def test_approving_locks_and_later_corrections_are_amendments(july, october, coordinator):
+    item = AgendaItemFactory(meeting=july, title="Bid appraisal – Ssky Project")
+    minutes = services.minutes_for(july)
+    services.save_minutes(
+        minutes,
+        version=minutes.version,
+        entries={item: ("Discussed the bid.", "RESOLVED that the bid be supported.")},
+    )
+    services.approve_minutes(minutes, at_meeting=october, by=coordinator, today=TODAY)
+    with pytest.raises(ValidationError, match="approved and locked"):
+        services.save_minutes(minutes, version=minutes.version, entries={item: ("x", "")})
+
+    entry = minutes.entries.get()
+    services.amend_minute(
+        entry,
+        note="Discussed the bid with the applicant.",
+        decisions="RESOLVED that the bid be supported.",
+        reason="Wording agreed at the October meeting",
+        by=coordinator,
+    )
+    amendment = MinutesAmendment.objects.get()
+    assert amendment.before.startswith("Discussed the bid.")
+    assert load_minutes(july).rows[0].entry.note == "Discussed the bid with the applicant."
+    with pytest.raises(ValidationError, match="Say why"):
+        services.amend_minute(entry, note="", decisions="", reason=" ", by=coordinator)
+
+
+def test_minutes_of_a_meeting_that_has_not_happened_cannot_be_approved(july, october, coordinator):
+    future = MeetingFactory(date=datetime.date(2027, 1, 18))
+    later = MeetingFactory(date=datetime.date(2027, 4, 26))
+    with pytest.raises(ValidationError, match="has not happened"):
+        services.approve_minutes(
+            services.minutes_for(future), at_meeting=later, by=coordinator, today=TODAY
+        )
+    with pytest.raises(ValidationError, match="later meeting"):
+        services.approve_minutes(
+            services.minutes_for(october), at_meeting=july, by=coordinator, today=TODAY
+        )
+
+
+def test_draft_minutes_are_for_coordinators_only(july, member_client):
+    services.minutes_for(july)
+    url = reverse("meetings:minutes_detail", args=[july.pk])
+    assert member_client.get(url).status_code == 404
+
+
+def test_stale_minutes_form_is_refused(july):
+    item = AgendaItemFactory(meeting=july)
+    minutes = services.minutes_for(july)
+    stale = minutes.version
+    services.save_minutes(minutes, version=stale, entries={item: ("First", "")})
+    with pytest.raises(services.ConcurrentEdit):
+        services.save_minutes(minutes, version=stale, entries={item: ("Second", "")})
+    assert minutes.entries.get().note == "First"
