@@ -60,7 +60,7 @@ class CrispyMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", self.submit_label))
+        self.helper.add_input(Submit("save", self.submit_label))
 
 
 # Where a service's refusal belongs on the entry form.
