@@ -122,13 +122,17 @@ def _meeting_key(meeting):
 
 
 _STYLE_CACHE = {}
+# The stylesheets templates/pdf/base.html links: a change to them re-typesets every paper.
+PRINT_STYLESHEETS = ("css/print.css", "finance/print.css")
 
 
 def _style_bytes():
     if "print" not in _STYLE_CACHE:
-        path = finders.find("css/print.css")
-        with open(path, "rb") as handle:
-            _STYLE_CACHE["print"] = handle.read()
+        data = b""
+        for name in PRINT_STYLESHEETS:
+            with open(finders.find(name), "rb") as handle:
+                data += handle.read()
+        _STYLE_CACHE["print"] = data
     return _STYLE_CACHE["print"]
 
 
