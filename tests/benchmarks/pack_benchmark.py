@@ -6,6 +6,7 @@ Uses a throwaway SQLite database and media folder. Not collected by pytest.
 """
 
 import argparse
+import datetime
 import os
 import resource
 import sys
@@ -60,7 +61,9 @@ def upload_bytes(pages):
 def synthetic_meeting(pages):
     """About `pages` pages: 80% typed papers of ~2 pages, 20% uploaded PDFs of 4 pages."""
     body = Body.objects.get_or_create(name="Benchmark board")[0]
-    meeting = Meeting.objects.create(body=body, date="2006-07-14", start_time="10:00")
+    meeting = Meeting.objects.create(
+        body=body, date=datetime.date(2006, 7, 14), start_time=datetime.time(10, 0)
+    )
     upload = upload_bytes(4)
     made, index = 0, 0
     while made < pages:
