@@ -7,6 +7,7 @@ A PDF must open with pikepdf, not be encrypted and have pages; a Word file must 
 import hashlib
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import pikepdf
@@ -38,7 +39,15 @@ def safe_name(name):
         for ch in name
         if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
     )
-    return cleaned.strip(". ")[:150] or "file"
+    cleaned = cleaned.strip(". ")
+    if len(cleaned) > 150:
+        # Keep the extension: the type check reads it, and a cut name must not lose ".pdf".
+        stem, dot, extension = cleaned.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            cleaned = stem[: 149 - len(extension)] + "." + extension
+        else:
+            cleaned = cleaned[:150]
+    return cleaned or "file"
 
 
 def check_upload(uploaded):
@@ -135,7 +144,9 @@ def _check_docx(data, digest, size):
                 raise ValidationError(
                     "Word documents with macros cannot be uploaded; save it as a plain .docx."
                 )
-    except zipfile.BadZipFile as error:
+    # A crafted package raises more than BadZipFile: encrypted parts (RuntimeError), unknown
+    # compression methods (NotImplementedError), corrupt deflate data (zlib.error), short data.
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as error:
         raise ValidationError("The Word document is damaged and cannot be read.") from error
     text = docx_text(data)
     return CheckedFile(kind="docx", page_count=None, text=text, sha256=digest, size=size)
