@@ -1,4 +1,4 @@
-"""A corpus of bad upload files (name, bytes, why) and a seeded PDF mutator, for tests and benchmarks."""
+"""Bad upload files (name, bytes, why) and a seeded PDF mutator, for tests and benchmarks."""
 
 import io
 import random
