@@ -1,17 +1,16 @@
 """The meeting pack: cover, agenda, then every paper in agenda order, as one PDF.
 
 How it is built (DESIGN.md, "The meeting pack"):
-1. `gather_pack` collects everything in a fixed number of queries into a frozen dataclass.
-2. Each paper becomes a *part*: authored papers (typed content, Word files, embedded reports)
-   are typeset alone with WeasyPrint, once per content fingerprint, and cached in storage;
-   uploaded PDFs are used as they are (their page count is known from upload).
-3. WeasyPrint lays out the *frame*: cover, agenda and contents for real, then for each paper as
-   many blank pages as its part has, carrying the running header, the footer "page N of M",
-   the bookmarks and the link targets. Page numbers in the agenda come from CSS target-counter,
-   so they are true for the whole pack.
-4. pikepdf lays each part's pages over its frame pages (uploaded pages scaled into the body
-   area), keeping the frame's page objects so links and bookmarks stay valid.
-So a change to one paper re-typesets only that paper and the frame.
+1. `gather_pack` collects everything into a frozen dataclass, with a fingerprint per paper.
+2. Each paper becomes a *part*. Authored papers (typed content, Word files, embedded reports)
+   not typeset before are typeset together in one WeasyPrint pass, split at their anchors and
+   cached one by one under their fingerprint; uploaded PDFs are used as they are.
+3. The page of every paper follows from the parts' page counts, so WeasyPrint lays out the
+   front matter (cover, agenda with "page N" links, contents) knowing them.
+4. pikepdf appends the parts (uploaded pages scaled into the body area), stamps the running
+   header and the footer "page N of M" on every page, points the agenda's links at the papers'
+   first pages and writes the bookmarks.
+So a change to one paper re-typesets only that paper and the front matter.
 """
 
 import hashlib
@@ -222,45 +221,85 @@ def _cached(path, make):
     return data
 
 
-def authored_part(entry, meeting):
-    """The paper typeset alone, without header or footer: laid over the pack's frame pages."""
-
-    def make():
-        html = render_to_string(
-            "meetings/pdf/paper_part.html", {"entry": entry, "meeting": meeting}
-        )
-        return render_pdf(html, name=entry.heading, tagged=False)
-
-    return _cached(f"renders/parts/{entry.fingerprint}.pdf", make)
+def _part_path(entry):
+    return f"renders/parts/{entry.fingerprint}.pdf"
 
 
-def notice_part(entry, meeting, message):
-    html = render_to_string(
-        "meetings/pdf/paper_part.html", {"entry": entry, "meeting": meeting, "notice": message}
-    )
-    return render_pdf(html, name=entry.heading, tagged=False)
+@dataclass
+class Part:
+    data: bytes
+    is_upload: bool
+    page_count: int
 
 
-def part_for(entry, meeting, notices):
-    """The part's PDF bytes and whether it is an upload (scaled into the body area)."""
-    if entry.kind == "upload":
-        try:
-            with entry.paper.file.open("rb") as handle:
-                data = handle.read()
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                if len(pdf.pages) == 0:
-                    raise ValueError("no pages")
-            return data, True
-        except Exception as error:  # A bad file must never break the pack.
-            logger.warning("Pack: %s could not be merged: %s", entry.heading, error)
-            message = f"{entry.heading} could not be included: its file is damaged or unreadable."
-            notices.append(message)
-            return notice_part(entry, meeting, message), False
+def _read_upload(entry, notices):
+    """An uploaded PDF's bytes, or None (with a notice) when it cannot be read."""
     try:
-        return authored_part(entry, meeting), False
-    except PdfRenderError as error:
-        notices.append(str(error))
-        return notice_part(entry, meeting, f"{error} Please see the paper on the intranet."), False
+        with entry.paper.file.open("rb") as handle:
+            data = handle.read()
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) == 0:
+                raise ValueError("no pages")
+            return data, len(pdf.pages)
+    except Exception as error:  # A bad file must never break the pack.
+        logger.warning("Pack: %s could not be merged: %s", entry.heading, error)
+        notices.append(f"{entry.heading} could not be included: its file is damaged or unreadable.")
+        return None, 0
+
+
+def typeset_parts(content, notices):
+    """Each paper's pages, by letter. Papers not typeset before are typeset together in one
+    WeasyPrint pass (as cheap as one document), split at their anchors and cached one by one."""
+    parts, to_typeset = {}, []
+    for entry in content.papers:
+        if entry.kind == "upload":
+            data, count = _read_upload(entry, notices)
+            if data is not None:
+                parts[entry.paper.letter] = Part(data, True, count)
+                continue
+            to_typeset.append((entry, notices[-1]))
+        elif default_storage.exists(_part_path(entry)):
+            with default_storage.open(_part_path(entry), "rb") as handle:
+                data = handle.read()
+            parts[entry.paper.letter] = Part(data, False, _page_count(data))
+        else:
+            to_typeset.append((entry, ""))
+    if to_typeset:
+        parts.update(_typeset_together(content.meeting, to_typeset, notices))
+    return parts
+
+
+def _typeset_together(meeting, entries, notices):
+    html = render_to_string("meetings/pdf/parts.html", {"entries": entries, "meeting": meeting})
+    try:
+        document = render_document(html, name=f"The papers of {meeting}")
+    except PdfRenderError:
+        if len(entries) == 1:
+            entry, _ = entries[0]
+            message = f"{entry.heading} could not be typeset. Please see it on the intranet."
+            notices.append(message)
+            return _typeset_together(meeting, [(entry, message)], notices)
+        # One paper spoils the batch: typeset them one by one to find it.
+        parts = {}
+        for pair in entries:
+            parts.update(_typeset_together(meeting, [pair], notices))
+        return parts
+    anchors = anchor_pages(document)
+    data = write_document(document, name=f"The papers of {meeting}", tagged=False)
+    parts = {}
+    with pikepdf.open(io.BytesIO(data)) as batch:
+        starts = [anchors[f"part-{entry.paper.letter}"] for entry, _ in entries]
+        ends = starts[1:] + [len(batch.pages)]
+        for (entry, notice), start, end in zip(entries, starts, ends, strict=True):
+            with pikepdf.new() as single:
+                single.pages.extend(batch.pages[start:end])
+                output = io.BytesIO()
+                single.save(output, deterministic_id=True)
+            part = Part(output.getvalue(), False, end - start)
+            if not notice and not default_storage.exists(_part_path(entry)):
+                default_storage.save(_part_path(entry), ContentFile(part.data))
+            parts[entry.paper.letter] = part
+    return parts
 
 
 def _page_count(data):
@@ -268,52 +307,160 @@ def _page_count(data):
         return len(pdf.pages)
 
 
+# ---- Header, footer and links, stamped with pikepdf
+
+A4 = (595.28, 841.89)
+LINK_PREFIX = "https://wkp.invalid/pack/"
+
+
+def _pdf_text(text):
+    """A literal string for the standard Helvetica font (Windows-1252 covers – ‘ ’ “ ” £)."""
+    data = text.encode("cp1252", errors="replace")
+    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _stamp(pdf, page, header, footer_left, footer_right):
+    """Draw the running header and footer beneath the page's own content."""
+    resources = page.obj.get("/Resources")
+    if resources is None:
+        page.obj.Resources = resources = pikepdf.Dictionary()
+    fonts = resources.get("/Font")
+    if fonts is None:
+        resources.Font = fonts = pikepdf.Dictionary()
+    fonts.WkpStamp = _stamp_font(pdf)
+    x_left, x_right = 18 * MM, (210 - 18 - 30) * MM
+    top, bottom = A4[1] - 12 * MM, 12 * MM
+    ops = [b"q 0.27 g BT /WkpStamp 8.5 Tf"]
+    if header:
+        ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, top) + _pdf_text(header[:110]) + b" Tj")
+    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left) + b" Tj")
+    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_right, bottom) + _pdf_text(footer_right) + b" Tj")
+    ops.append(b"ET Q")
+    page.contents_add(pikepdf.Stream(pdf, b"\n".join(ops)), prepend=True)
+
+
+def _stamp_font(pdf):
+    cached = getattr(pdf, "_wkp_stamp_font", None)
+    if cached is None:
+        cached = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name.Helvetica,
+                Encoding=pikepdf.Name.WinAnsiEncoding,
+            )
+        )
+        pdf._wkp_stamp_font = cached
+    return cached
+
+
+def _append_part(pdf, part):
+    """Append a part's pages; an upload's pages are scaled into the body of blank A4 pages."""
+    with pikepdf.open(io.BytesIO(part.data)) as source:
+        if not part.is_upload:
+            pdf.pages.extend(source.pages)
+            return
+        for source_page in source.pages:
+            pdf.add_blank_page(page_size=A4)
+            pdf.pages[-1].add_overlay(pdf.copy_foreign(source_page.obj), BODY_RECT)
+
+
+def _uk_date(value):
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def _link_pages(pdf, page_map):
+    """Point the agenda's and contents' paper links at the page where each paper starts."""
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.startswith(LINK_PREFIX):
+                continue
+            letter = uri.removeprefix(LINK_PREFIX)
+            del annotation["/A"]
+            if letter in page_map:
+                target = pdf.pages[page_map[letter][0] - 1].obj
+                annotation.Dest = pikepdf.Array([target, pikepdf.Name.Fit])
+
+
+def _outline(pdf, content, agenda_page, page_map):
+    with pdf.open_outline() as outline:
+        outline.root.append(pikepdf.OutlineItem("Agenda", agenda_page))
+        for group in content.groups:
+            first = page_map[group.papers[0].paper.letter][0] - 1
+            item = pikepdf.OutlineItem(group.label, first)
+            for entry in group.papers:
+                item.children.append(
+                    pikepdf.OutlineItem(entry.heading, page_map[entry.paper.letter][0] - 1)
+                )
+            outline.root.append(item)
+
+
 # ---- Assembly
+
+
+def _front_matter(content, page_map, notices):
+    html = render_to_string(
+        "meetings/pdf/pack.html",
+        {
+            "content": content,
+            "meeting": content.meeting,
+            "page_of": {letter: pages[0] for letter, pages in page_map.items()},
+            "link_prefix": LINK_PREFIX,
+            "notices": notices,
+        },
+    )
+    document = render_document(html, name=f"The pack for {content.meeting}")
+    agenda_page = anchor_pages(document).get("agenda", 1)
+    return document, agenda_page
 
 
 def build_pack(content):
     """Typeset the pack for `content` (see the module docstring for how)."""
     meeting = content.meeting
     notices = []
-    parts = {}
-    for entry in content.papers:
-        data, is_upload = part_for(entry, meeting, notices)
-        parts[entry.paper.letter] = (data, is_upload, _page_count(data))
+    parts = typeset_parts(content, notices)
 
-    frame_html = render_to_string(
-        "meetings/pdf/pack.html",
-        {
-            "content": content,
-            "meeting": meeting,
-            "frames": [
-                (entry, range(parts[entry.paper.letter][2] - 1)) for entry in content.papers
-            ],
-            "notices": notices,
-        },
-    )
-    name = f"The pack for {meeting}"
-    document = render_document(frame_html, name=name)
-    anchors = anchor_pages(document)
-    frame_pdf = write_document(document, name=name, tagged=False)
-
-    page_map, states = {}, {}
-    with pikepdf.open(io.BytesIO(frame_pdf)) as pack:
+    def layout(front_pages):
+        page_map, page = {}, front_pages + 1
         for entry in content.papers:
-            letter = entry.paper.letter
-            data, is_upload, count = parts[letter]
-            start = anchors[f"paper-{letter}"]
-            page_map[letter] = [start + 1, start + count]
-            with pikepdf.open(io.BytesIO(data)) as part:
-                for offset, part_page in enumerate(part.pages):
-                    frame_page = pack.pages[start + offset]
-                    frame_page.add_overlay(part_page, BODY_RECT if is_upload else None)
-        for entry in content.papers + content.separate:
-            states[entry.paper.letter] = {
+            count = parts[entry.paper.letter].page_count
+            page_map[entry.paper.letter] = [page, page + count - 1]
+            page += count
+        return page_map
+
+    # The agenda prints page numbers, so the front matter's own length must be known: lay it
+    # out, and again if its length changed (it settles at once in practice).
+    front_pages, page_map = 3, layout(3)
+    for _attempt in range(3):
+        document, agenda_page = _front_matter(content, page_map, notices)
+        if len(document.pages) == front_pages:
+            break
+        front_pages = len(document.pages)
+        page_map = layout(front_pages)
+    front = write_document(document, name=f"The pack for {meeting}", tagged=False)
+
+    with pikepdf.open(io.BytesIO(front)) as pack:
+        running = ["" if index == 0 else "Agenda" for index in range(len(pack.pages))]
+        for entry in content.papers:
+            part = parts[entry.paper.letter]
+            _append_part(pack, part)
+            running += [entry.heading] * part.page_count
+        footer, total = _uk_date(meeting.date), len(pack.pages)
+        for index, page in enumerate(pack.pages):
+            _stamp(pack, page, running[index], footer, f"page {index + 1} of {total}")
+        _link_pages(pack, page_map)
+        _outline(pack, content, agenda_page, page_map)
+        states = {
+            entry.paper.letter: {
                 "title": entry.paper.title,
                 "status": entry.paper.status,
                 "kind": entry.kind,
                 "fingerprint": entry.fingerprint,
             }
+            for entry in content.papers + content.separate
+        }
         _set_metadata(pack, meeting, f"Meeting pack – {meeting.display_title}")
         output = io.BytesIO()
         pack.save(output, deterministic_id=True)
@@ -371,21 +518,20 @@ def paper_pdf(paper):
 
 
 def _single_upload(content):
+    """An uploaded paper alone: its pages in the body area, with our header and footer."""
     entry = content.papers[0]
     meeting = content.meeting
-    data, is_upload = part_for(entry, meeting, [])
-    count = _page_count(data)
-    html = render_to_string(
-        "meetings/pdf/paper_frames.html",
-        {"entry": entry, "meeting": meeting, "extra_pages": range(count - 1)},
-    )
-    frame_pdf = render_pdf(html, name=entry.heading, tagged=False)
-    with pikepdf.open(io.BytesIO(frame_pdf)) as frame, pikepdf.open(io.BytesIO(data)) as part:
-        for offset, part_page in enumerate(part.pages):
-            frame.pages[offset].add_overlay(part_page, BODY_RECT if is_upload else None)
-        _set_metadata(frame, meeting, entry.heading)
+    notices = []
+    parts = typeset_parts(content, notices)
+    with pikepdf.new() as single:
+        _append_part(single, parts[entry.paper.letter])
+        footer = _uk_date(meeting.date)
+        total = len(single.pages)
+        for index, page in enumerate(single.pages):
+            _stamp(single, page, entry.heading, footer, f"page {index + 1} of {total}")
+        _set_metadata(single, meeting, entry.heading)
         output = io.BytesIO()
-        frame.save(output, deterministic_id=True)
+        single.save(output, deterministic_id=True)
     return output.getvalue()
 
 

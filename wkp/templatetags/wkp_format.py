@@ -73,3 +73,12 @@ def uk_time(value):
 def clean_rich_text(value):
     """Render stored rich text: cleaned again at render time (defence in depth)."""
     return mark_safe(clean_html(value))  # noqa: S308 - cleaned by the nh3 allow-list
+
+
+@register.filter
+def lookup(mapping, key):
+    """mapping[key] in a template, or "" when absent."""
+    try:
+        return mapping[key]
+    except (KeyError, TypeError, IndexError):
+        return ""
