@@ -13,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accessibility/", views.AccessibilityStatementView.as_view(), name="accessibility"),
     path("partners/", views.PartnerListView.as_view(), name="partner_list"),
     path("partners/<int:pk>/", views.PartnerDetailView.as_view(), name="partner_detail"),
     path("meetings/", include("meetings.urls")),

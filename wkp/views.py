@@ -1,8 +1,14 @@
+import datetime
+import json
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Organisation, Person, Sector
+from .roles import COORDINATOR
 
 
 class NavSectionMixin:
@@ -59,3 +65,22 @@ class PartnerDetailView(PermissionRequiredMixin, NavSectionMixin, DetailView):
     nav_section = "partners"
     context_object_name = "organisation"
     queryset = Organisation.objects.prefetch_related("people")
+
+
+class AccessibilityStatementView(TemplateView):
+    """The accessibility statement; its figures come from the last clean run of the axe crawl."""
+
+    template_name = "wkp/accessibility.html"
+    check_file = settings.BASE_DIR / "wkp" / "accessibility_check.json"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        check = json.loads(self.check_file.read_text())
+        check["last_tested"] = datetime.date.fromisoformat(check["last_tested"])
+        context["check"] = check
+        context["coordinators"] = (
+            get_user_model()
+            .objects.filter(groups__name=COORDINATOR, is_active=True)
+            .order_by("last_name", "first_name")
+        )
+        return context

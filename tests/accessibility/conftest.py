@@ -1,0 +1,50 @@
+"""Shared fixtures for the accessibility checks: the demo data, the three roles, and axe."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+
+from meetings.models import Meeting
+
+# The browser tests' sign-in fixture; importing it also allows the ORM beside Playwright's loop.
+from tests.e2e.conftest import sign_in  # noqa: F401
+from wkp.roles import COORDINATOR, MEMBER
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA: what the public sector regulations require.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+AXE = Axe()
+
+
+def axe_violations(page):
+    """Run axe-core (carried offline by axe-playwright-python) on the page as it stands."""
+    results = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return results.response["violations"]
+
+
+def describe(violations):
+    return "\n".join(
+        f"  {v['id']} ({v['impact']}): {v['help']} – "
+        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+        for v in violations
+    )
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", "--no-users")
+    return Meeting.objects.get(pk=1)
+
+
+@pytest.fixture
+def roles(make_user):
+    """The three demo roles, each with the suite's password."""
+    return {
+        "member": make_user("member", MEMBER, first_name="Mary", last_name="Member"),
+        "co-ordinator": make_user(
+            "coordinator", COORDINATOR, first_name="Cora", last_name="Ordinator"
+        ),
+        "admin": make_user(
+            "admin", is_staff=True, is_superuser=True, first_name="Ada", last_name="Admin"
+        ),
+    }
