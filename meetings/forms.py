@@ -4,7 +4,16 @@ from django.core.exceptions import ValidationError
 from wkp.models import Person
 from wkp.sanitise import MAX_DEPTH, clean_html, nesting_depth
 
-from .models import Action, AgendaItem, Attachment, Attendance, Meeting, Paper, Venue
+from .models import (
+    Action,
+    AgendaItem,
+    Attachment,
+    Attendance,
+    Declaration,
+    Meeting,
+    Paper,
+    Venue,
+)
 from .uploads import check_upload, safe_name
 
 
@@ -361,3 +370,20 @@ class AmendMinuteForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     decisions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(max_length=300, label="Reason for the amendment")
+
+
+class DeclarationForm(forms.ModelForm):
+    class Meta:
+        model = Declaration
+        fields = ["item", "person", "interest"]
+        labels = {"item": "Agenda item", "interest": "Interest declared"}
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
+        self.fields["person"].queryset = Person.objects.select_related("organisation")
+
+
+DeclarationFormSet = forms.modelformset_factory(
+    Declaration, form=DeclarationForm, extra=2, can_delete=True
+)

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .agenda import load_agenda, walk
-from .models import Action, Attendance, MinuteEntry, Minutes, MinutesAmendment
+from .models import Action, Attendance, Declaration, MinuteEntry, Minutes, MinutesAmendment
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class MinuteRow:
     depth: int
     entry: MinuteEntry | None
     actions: tuple = ()
+    declarations: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ def load_minutes(meeting):
     by_item = {}
     for action in actions:
         by_item.setdefault(action.item_id, []).append(action)
+    declared = {}
+    for declaration in Declaration.objects.filter(meeting=meeting).select_related("person"):
+        declared.setdefault(declaration.item_id, []).append(declaration)
     rows = tuple(
         MinuteRow(
             number=node.number,
@@ -59,6 +63,7 @@ def load_minutes(meeting):
             depth=node.depth,
             entry=entries.get(node.item.pk),
             actions=tuple(by_item.get(node.item.pk, ())),
+            declarations=tuple(declared.get(node.item.pk, ())),
         )
         for node in walk(nodes)
     )

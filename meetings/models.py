@@ -648,3 +648,19 @@ class Action(models.Model):
         return (
             self.status == self.Status.OPEN and bool(self.target_date) and self.target_date < today
         )
+
+
+class Declaration(models.Model):
+    """A declaration of interest made at a meeting, on one agenda item."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="declarations")
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="declarations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="declarations")
+    interest = models.CharField(max_length=300)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "item__position", "pk"]
+
+    def __str__(self):
+        return f"{self.person.name}: {self.interest}"

@@ -34,6 +34,7 @@ from .forms import (
     ApproveMinutesForm,
     AttachmentForm,
     AttendanceFormSet,
+    DeclarationFormSet,
     MeetingForm,
     MinutesForm,
     PaperForm,
@@ -45,6 +46,7 @@ from .models import (
     AgendaItem,
     Attendance,
     CalendarToken,
+    Declaration,
     Meeting,
     MinuteEntry,
     Minutes,
@@ -643,7 +645,14 @@ def minutes_edit(request, pk):
         queryset=Attendance.objects.filter(meeting=meeting).select_related("person"),
         prefix="attendance",
     )
-    if request.method == "POST" and form.is_valid() and attendance.is_valid():
+    declarations = DeclarationFormSet(
+        data,
+        queryset=Declaration.objects.filter(meeting=meeting),
+        prefix="declarations",
+        form_kwargs={"meeting": meeting},
+    )
+    valid = form.is_valid() and attendance.is_valid() and declarations.is_valid()
+    if request.method == "POST" and valid:
         try:
             with transaction.atomic():
                 services.save_minutes(
@@ -654,6 +663,11 @@ def minutes_edit(request, pk):
                     row.save()
                 for row in attendance.deleted_objects:
                     row.delete()
+                for row in declarations.save(commit=False):
+                    row.meeting = meeting
+                    row.save()
+                for row in declarations.deleted_objects:
+                    row.delete()
         except (services.ConcurrentEdit, ValidationError) as error:
             form.add_error(None, error.messages[0] if hasattr(error, "messages") else str(error))
         else:
@@ -662,7 +676,13 @@ def minutes_edit(request, pk):
     return render(
         request,
         "meetings/minutes_form.html",
-        {"meeting": meeting, "form": form, "attendance": attendance, "nav_section": "meetings"},
+        {
+            "meeting": meeting,
+            "form": form,
+            "attendance": attendance,
+            "declarations": declarations,
+            "nav_section": "meetings",
+        },
     )
 
 

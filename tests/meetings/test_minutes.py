@@ -125,3 +125,43 @@ def test_stale_minutes_form_is_refused(july):
     with pytest.raises(services.ConcurrentEdit):
         services.save_minutes(minutes, version=stale, entries={item: ("Second", "")})
     assert minutes.entries.get().note == "First"
+
+
+def test_declarations_of_interest_show_in_the_minutes_of_their_item(july):
+    from meetings.models import Declaration
+
+    item = AgendaItemFactory(meeting=july, title="Bid appraisal – Ssky Project")
+    Declaration.objects.create(
+        meeting=july, item=item, person=PersonFactory(name="Cllr Fleming"), interest="Trustee"
+    )
+    view = load_minutes(july)
+    assert [d.interest for d in view.rows[0].declarations] == ["Trustee"]
+
+
+def test_circulated_minutes_of_july_can_be_a_paper_in_octobers_pack(july, october, coordinator):
+    from pypdf import PdfReader
+
+    from meetings.models import Paper
+    from meetings.pack import build_pack, gather_pack
+
+    item = AgendaItemFactory(meeting=july, title="Bid appraisal – Ssky Project")
+    minutes = services.minutes_for(july)
+    services.save_minutes(
+        minutes,
+        version=minutes.version,
+        entries={item: ("", "RESOLVED that the bid be supported.")},
+    )
+    services.circulate_minutes(minutes, by=coordinator)
+    minutes_item = AgendaItemFactory(
+        meeting=october, title="Minutes/Matters Arising", kind="minutes"
+    )
+    paper = Paper.objects.create(
+        meeting=october, letter="A", title="Minutes of 14 July 2006", minutes_of=july
+    )
+    minutes_item.papers.add(paper)
+
+    import io
+
+    built = build_pack(gather_pack(october))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(built.pdf)).pages)
+    assert "RESOLVED that the bid be supported." in " ".join(text.split())
