@@ -21,6 +21,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "ol": {"start"},
 }
+# nh3 allows these on every tag unless told otherwise; named here so the allow-list is complete.
+GENERIC_ATTRIBUTES = {"title", "lang"}
 URL_SCHEMES = {"http", "https", "mailto"}
 VOID_TAGS = {"br"}
 MAX_DEPTH = 30
@@ -81,7 +83,7 @@ def clean_html(value):
     cleaned = nh3.clean(
         value,
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes={**ALLOWED_ATTRIBUTES, "*": GENERIC_ATTRIBUTES},
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
@@ -93,7 +95,7 @@ def clean_html(value):
     return nh3.clean(
         capped,
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes={**ALLOWED_ATTRIBUTES, "*": GENERIC_ATTRIBUTES},
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
