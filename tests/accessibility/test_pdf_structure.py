@@ -1,0 +1,132 @@
+"""The per-paper PDFs of the July 2006 demo are tagged: every heading, table header and list."""
+
+import io
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+import pikepdf
+import pytest
+from django.template.loader import render_to_string
+
+from meetings.models import Paper
+from meetings.pack import build_pack, gather_pack, pack_entry, paper_pdf
+
+pytestmark = pytest.mark.django_db
+
+HEADINGS = {f"h{level}" for level in range(1, 7)}
+# HTML elements and the structure types WeasyPrint must tag them with.
+TAGGED_AS = {**{h: f"/H{h[1]}" for h in HEADINGS}, "th": "/TH", "li": "/LI", "table": "/Table"}
+TAGGED_AS |= {"ul": "/L", "ol": "/L"}
+
+
+class ElementCounter(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.counts = Counter()
+        self.th_without_scope = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in TAGGED_AS:
+            self.counts[TAGGED_AS[tag]] += 1
+        if tag == "th" and "scope" not in dict(attrs):
+            self.th_without_scope += 1
+
+
+def source_of(paper):
+    """The HTML that paper_pdf typesets for an authored paper."""
+    entry = pack_entry(paper, paper.meeting)
+    return render_to_string("meetings/pdf/paper.html", {"entry": entry, "meeting": paper.meeting})
+
+
+def structure(pdf):
+    """Structure types in document order, with the children of each element."""
+    order, children = [], {}
+
+    def walk(node, parent):
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid, parent)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            kind = str(node.S)
+            order.append(kind)
+            if kind == "/Figure" and "/Alt" not in node:
+                children.setdefault("figures without alt text", []).append(len(order))
+            if parent is not None:
+                children.setdefault(parent, []).append(kind)
+            if "/K" in node:
+                walk(node.K, (kind, len(order)))
+
+    walk(pdf.Root.StructTreeRoot.K, None)
+    return order, children
+
+
+@pytest.fixture
+def papers(demo, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    authored = [
+        paper
+        for paper in Paper.objects.filter(meeting=demo).exclude(status="to_follow")
+        if pack_entry(paper, demo).kind != "upload"
+    ]
+    assert len(authored) >= 8
+    return authored
+
+
+def test_july_2006_paper_pdfs_are_tagged_titled_and_in_british_english(papers):
+    for paper in papers:
+        with pikepdf.open(io.BytesIO(paper_pdf(paper))) as pdf:
+            assert "/StructTreeRoot" in pdf.Root, paper.letter
+            assert pdf.Root.MarkInfo.Marked is True, paper.letter
+            assert str(pdf.Root.Lang) == "en-GB", paper.letter
+            assert str(pdf.docinfo.Title) == f"Paper {paper.letter} – {paper.title}"
+            assert pdf.Root.ViewerPreferences.DisplayDocTitle is True, paper.letter
+            with pdf.open_outline() as outline:
+                assert [item.title for item in outline.root][0].startswith(
+                    f"Paper {paper.letter} – "
+                ), paper.letter
+
+
+def test_every_heading_table_header_and_list_of_the_papers_is_tagged(papers):
+    checked = Counter()
+    for paper in papers:
+        source = ElementCounter()
+        source.feed(source_of(paper))
+        with pikepdf.open(io.BytesIO(paper_pdf(paper))) as pdf:
+            order, children = structure(pdf)
+        tagged = Counter(order)
+
+        for kind, expected in source.counts.items():
+            assert tagged[kind] >= expected, (
+                f"Paper {paper.letter}: {expected} {kind} in the HTML, {tagged[kind]} tagged"
+            )
+        assert source.th_without_scope == 0, f"Paper {paper.letter}: <th> without scope"
+        assert tagged["/H1"] == 1, f"Paper {paper.letter}: one H1, the paper's title"
+        levels = [int(kind[2]) for kind in order if re.fullmatch(r"/H[1-6]", kind)]
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (
+            f"Paper {paper.letter}: heading levels skip: {levels}"
+        )
+        for (kind, _), kids in children.items():
+            if kind == "/L":
+                # WeasyPrint puts a nested list beside its item, which PDF 2.0 permits.
+                assert set(kids) <= {"/LI", "/L", "/Caption"}, f"Paper {paper.letter}: {kids}"
+                assert "/LI" in kids, f"Paper {paper.letter}: a list without items"
+            if kind == "/Table":
+                assert "/THead" in kids or "/TR" in kids, f"Paper {paper.letter}: table {kids}"
+        assert children.get("figures without alt text", []) == [], f"Paper {paper.letter}"
+        checked.update(kind for kind in tagged if kind in {"/TH", "/LI", "/H2"})
+
+    # The demo papers really do have tables with header cells, lists and sub-headings.
+    assert {"/TH", "/LI", "/H2"} <= set(checked)
+
+
+def test_assembled_pack_is_untagged_as_the_accessibility_statement_says(demo, settings, tmp_path):
+    """If the pack becomes tagged, this fails: update the statement's known issues too."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    statement = render_to_string("wkp/accessibility.html", {"check": {}, "coordinators": []})
+
+    with pikepdf.open(io.BytesIO(build_pack(gather_pack(demo)).pdf)) as pdf:
+        tagged = "/StructTreeRoot" in pdf.Root
+
+    assert not tagged
+    assert "assembled meeting pack PDF is not tagged" in statement
