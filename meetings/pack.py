@@ -416,6 +416,10 @@ def _front_matter(content, page_map, notices):
     return document, agenda_page
 
 
+# The front matter's length by meeting, as last laid out in this process (a hint only).
+_FRONT_PAGES_SEEN = {}
+
+
 def build_pack(content):
     """Typeset the pack for `content` (see the module docstring for how)."""
     meeting = content.meeting
@@ -431,14 +435,16 @@ def build_pack(content):
         return page_map
 
     # The agenda prints page numbers, so the front matter's own length must be known: lay it
-    # out, and again if its length changed (it settles at once in practice).
-    front_pages, page_map = 3, layout(3)
+    # out with the length it had last time, and again only if that has changed.
+    front_pages = _FRONT_PAGES_SEEN.get(meeting.pk, 3)
+    page_map = layout(front_pages)
     for _attempt in range(3):
         document, agenda_page = _front_matter(content, page_map, notices)
         if len(document.pages) == front_pages:
             break
         front_pages = len(document.pages)
         page_map = layout(front_pages)
+    _FRONT_PAGES_SEEN[meeting.pk] = front_pages
     front = write_document(document, name=f"The pack for {meeting}", tagged=False)
 
     with pikepdf.open(io.BytesIO(front)) as pack:
