@@ -8,7 +8,7 @@ from .models import Meeting
 
 def dashboard_for(user):
     if not user.has_perm("meetings.view_meeting"):
-        return {"next_meeting": None, "recent_papers": []}
+        return {"next_meeting": None, "latest_meeting": None, "recent_papers": []}
     next_meeting = (
         Meeting.objects.visible_to(user)
         .upcoming(timezone.localdate())
@@ -16,5 +16,13 @@ def dashboard_for(user):
         .select_related("body", "venue")
         .first()
     )
+    latest = None
+    if next_meeting is None:
+        latest = (
+            Meeting.objects.with_agenda_visible_to(user)
+            .past(timezone.localdate())
+            .select_related("body", "venue")
+            .first()
+        )
     recent = papers_visible_to(user).live().select_related("meeting").order_by("-updated_at")[:8]
-    return {"next_meeting": next_meeting, "recent_papers": list(recent)}
+    return {"next_meeting": next_meeting, "latest_meeting": latest, "recent_papers": list(recent)}
