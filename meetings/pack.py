@@ -420,6 +420,14 @@ def _front_matter(content, page_map, notices):
 _FRONT_PAGES_SEEN = {}
 
 
+def _estimate_front_pages(content):
+    """A first guess at the front matter's length (cover, then about 40 agenda or contents lines
+    a page); a wrong guess costs one more layout, never a wrong number."""
+    lines = sum(1 for _ in walk(content.agenda)) + len(content.next_meetings)
+    lines += len(content.papers) + len(content.separate) + len(content.outstanding_actions) + 8
+    return 1 + -(-lines // 40)
+
+
 def build_pack(content):
     """Typeset the pack for `content` (see the module docstring for how)."""
     meeting = content.meeting
@@ -436,7 +444,7 @@ def build_pack(content):
 
     # The agenda prints page numbers, so the front matter's own length must be known: lay it
     # out with the length it had last time, and again only if that has changed.
-    front_pages = _FRONT_PAGES_SEEN.get(meeting.pk, 3)
+    front_pages = _FRONT_PAGES_SEEN.get(meeting.pk) or _estimate_front_pages(content)
     page_map = layout(front_pages)
     for _attempt in range(3):
         document, agenda_page = _front_matter(content, page_map, notices)

@@ -94,11 +94,20 @@ def synthetic_meeting(pages):
 
 
 def bare_html(content):
-    """The same papers as one plain document: what a bare WeasyPrint render costs."""
+    """The same content as one plain document (cover, agenda, contents, then every typed
+    paper): what a bare WeasyPrint render of it costs."""
+    from meetings.pack import LINK_PREFIX
+
     entries = [(entry, "") for entry in content.papers if entry.kind == "authored"]
-    return render_to_string(
+    front = render_to_string(
+        "meetings/pdf/pack.html",
+        {"content": content, "meeting": content.meeting, "page_of": {}, "link_prefix": LINK_PREFIX},
+    )
+    papers = render_to_string(
         "meetings/pdf/parts.html", {"entries": entries, "meeting": content.meeting}
     )
+    body = papers[papers.index("<body>") + 6 : papers.index("</body>")]
+    return front.replace("</body>", f'<div class="part-doc">{body}</div></body>')
 
 
 def clear_renders():
