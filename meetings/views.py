@@ -17,7 +17,7 @@ from django.views.generic import CreateView, ListView, UpdateView
 from wkp.pdf import PdfRenderError, render_pdf
 from wkp.views import NavSectionMixin
 
-from . import pack, services
+from . import pack, search, services
 from .access import (
     can_edit_meetings,
     get_attachment_for_user_or_404,
@@ -802,5 +802,30 @@ def action_list(request):
             "today": timezone.localdate(),
             "can_edit": request.user.has_perm("meetings.change_action"),
             "nav_section": "meetings",
+        },
+    )
+
+
+@permission_required("meetings.view_meeting", raise_exception=True)
+def search_view(request):
+    query = request.GET.get("q", "")[: search.MAX_QUERY]
+    kind = request.GET.get("kind") if request.GET.get("kind") in search.KINDS else None
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = None
+    results = search.search(request.user, query, year=year, kind=kind) if query.strip() else []
+    years = sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True)
+    return render(
+        request,
+        "meetings/search.html",
+        {
+            "query": query,
+            "results": results,
+            "kind": kind,
+            "kinds": search.KINDS.items(),
+            "year": year,
+            "years": years,
+            "nav_section": "search",
         },
     )

@@ -1,0 +1,202 @@
+"""One search box over meetings, agenda items, papers (with the text inside uploaded files) and
+minutes, showing only what the user may see.
+
+On PostgreSQL: stored tsvector columns with GIN indexes (migration 0009), websearch syntax,
+ts_rank and ts_headline. Elsewhere (SQLite): every word must appear, case-insensitively, and the
+snippet marks the words; for plain words both give the same results.
+"""
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+
+from .access import papers_visible_to
+from .models import AgendaItem, Meeting, MinuteEntry, Minutes
+
+MAX_QUERY = 200
+LIMIT = 50
+KINDS = {"paper": "Papers", "item": "Agenda items", "minutes": "Minutes", "meeting": "Meetings"}
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    title: str
+    url: str
+    meeting: Meeting
+    snippet: str
+    rank: float
+
+
+def words_of(query):
+    return [w for w in re.findall(r"\w+", query.lower()) if len(w) > 1][:12]
+
+
+def search(user, query, *, year=None, kind=None):
+    query = (query or "").strip()[:MAX_QUERY]
+    if not words_of(query):
+        return []
+    postgres = connection.vendor == "postgresql"
+    results = []
+    sources = [
+        ("paper", _papers(user)),
+        ("item", _items(user)),
+        ("minutes", _minutes(user)),
+    ]
+    for source_kind, queryset in sources:
+        if kind and kind != source_kind:
+            continue
+        if year:
+            queryset = queryset.filter(**{_meeting_path(source_kind) + "date__year": year})
+        if postgres:
+            results += _postgres(source_kind, queryset, query)
+        else:
+            results += _fallback(source_kind, queryset, query)
+    if not kind or kind == "meeting":
+        results += _meetings(user, query, year)
+    results.sort(key=lambda r: (-r.rank, -r.meeting.date.toordinal(), r.title))
+    return results[:LIMIT]
+
+
+def _meeting_path(kind):
+    return {"paper": "meeting__", "item": "meeting__", "minutes": "minutes__meeting__"}[kind]
+
+
+def _papers(user):
+    return papers_visible_to(user).live().select_related("meeting__body")
+
+
+def _items(user):
+    meetings = Meeting.objects.with_agenda_visible_to(user)
+    return AgendaItem.objects.live().filter(meeting__in=meetings).select_related("meeting__body")
+
+
+def _minutes(user):
+    if not user.has_perm("meetings.view_minutes"):
+        return MinuteEntry.objects.none()
+    entries = MinuteEntry.objects.filter(
+        minutes__meeting__in=Meeting.objects.with_agenda_visible_to(user)
+    ).select_related("minutes__meeting__body", "item")
+    if not user.has_perm("meetings.change_minutes"):
+        entries = entries.exclude(minutes__status=Minutes.Status.DRAFT)
+    return entries
+
+
+TEXT_SQL = {
+    "paper": "coalesce({t}.title, '') || ' ' || coalesce({t}.body_html, '') || ' ' "
+    "|| coalesce({t}.file_text, '')",
+    "item": "coalesce({t}.title, '') || ' ' || coalesce({t}.description, '')",
+    "minutes": "coalesce({t}.note, '') || ' ' || coalesce({t}.decisions, '')",
+}
+TABLES = {
+    "paper": "meetings_paper",
+    "item": "meetings_agendaitem",
+    "minutes": "meetings_minuteentry",
+}
+
+
+def _postgres(kind, queryset, query):
+    table = TABLES[kind]
+    vector = f'"{table}"."search_vector"'
+    tsquery = "websearch_to_tsquery('english', %s)"
+    text = TEXT_SQL[kind].format(t=f'"{table}"')
+    # Table and column names are constants of this module; the query is always a parameter.
+    rows = (
+        queryset.extra(where=[f"{vector} @@ {tsquery}"], params=[query])  # noqa: S610
+        .annotate(
+            rank=RawSQL(f"ts_rank({vector}, {tsquery})", [query]),  # noqa: S611
+            headline=RawSQL(  # noqa: S611
+                f"ts_headline('english', regexp_replace({text}, '<[^>]+>', ' ', 'g'), {tsquery},"
+                " 'StartSel=⟦, StopSel=⟧, MaxWords=30, MinWords=12')",
+                [query],
+            ),
+        )
+        .order_by("-rank")[:LIMIT]
+    )
+    return [_result(kind, row, _marked(row.headline), row.rank) for row in rows]
+
+
+def _marked(headline):
+    """ts_headline marks matches with ⟦ ⟧; escape the rest and mark them."""
+    safe = escape(headline or "")
+    return mark_safe(safe.replace("⟦", "<mark>").replace("⟧", "</mark>"))  # noqa: S308
+
+
+FIELDS = {
+    "paper": ("title", "body_html", "file_text"),
+    "item": ("title", "description"),
+    "minutes": ("note", "decisions"),
+}
+
+
+def _fallback(kind, queryset, query):
+    words = words_of(query)
+    for word in words:
+        condition = Q()
+        for field in FIELDS[kind]:
+            condition |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(condition)
+    results = []
+    for row in queryset[: LIMIT * 2]:
+        text = " ".join(strip_tags(getattr(row, f) or "") for f in FIELDS[kind])
+        rank = sum(text.lower().count(word) for word in words) / (1 + len(text) / 1000)
+        results.append(_result(kind, row, snippet(text, words), rank))
+    return results
+
+
+def snippet(text, words, width=220):
+    """A stretch of `text` around the first match, with every word marked."""
+    text = " ".join(text.split())
+    lower = text.lower()
+    first = min((lower.find(w) for w in words if lower.find(w) >= 0), default=0)
+    start = max(0, first - width // 3)
+    piece = text[start : start + width]
+    safe = escape(piece)
+    for word in words:
+        safe = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", safe, flags=re.I)
+    prefix = "… " if start else ""
+    suffix = " …" if start + width < len(text) else ""
+    return mark_safe(prefix + safe + suffix)  # noqa: S308 - escaped above
+
+
+def _meetings(user, query, year):
+    words = words_of(query)
+    meetings = Meeting.objects.visible_to(user).select_related("body", "venue")
+    if year:
+        meetings = meetings.filter(date__year=year)
+    for word in words:
+        meetings = meetings.filter(
+            Q(title__icontains=word)
+            | Q(note__icontains=word)
+            | Q(body__name__icontains=word)
+            | Q(venue__name__icontains=word)
+        )
+    return [
+        Result(
+            "meeting",
+            f"{m.display_title}, {m.date:%d %B %Y}",
+            m.get_absolute_url(),
+            m,
+            snippet(f"{m.display_title} {m.note} {m.venue.name if m.venue else ''}", words),
+            0.05,
+        )
+        for m in meetings[:LIMIT]
+    ]
+
+
+def _result(kind, row, snippet_html, rank):
+    if kind == "paper":
+        return Result(kind, str(row), row.get_absolute_url(), row.meeting, snippet_html, rank)
+    if kind == "item":
+        url = row.meeting.get_absolute_url() + f"#agenda-item-{row.pk}"
+        return Result(kind, row.title, url, row.meeting, snippet_html, rank)
+    meeting = row.minutes.meeting
+    url = reverse("meetings:minutes_detail", args=[meeting.pk])
+    return Result(kind, f"Minutes: {row.item.title}", url, meeting, snippet_html, rank)
