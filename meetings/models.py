@@ -664,3 +664,36 @@ class Declaration(models.Model):
 
     def __str__(self):
         return f"{self.person.name}: {self.interest}"
+
+
+class Notice(models.Model):
+    """Something members are told about by e-mail: an issued pack, circulated minutes."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notices")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(help_text="Plain text; one paragraph per line.")
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.subject
+
+
+class NoticePreference(models.Model):
+    class Frequency(models.TextChoices):
+        EVERY = "every", "An e-mail for every notice"
+        DIGEST = "digest", "One daily digest"
+        NONE = "none", "No e-mails"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preference"
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.EVERY)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user}: {self.get_frequency_display()}"

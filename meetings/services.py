@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from .agenda import load_agenda, papers_in_agenda_order
@@ -27,6 +28,7 @@ from .models import (
     index_of_letter,
     letter_for,
 )
+from .notices import record_notice
 from .pack import build_pack, gather_pack, supplement_pdf
 from .papers import finance_html
 from .tasks import request_pack_build
@@ -388,7 +390,7 @@ def describe_changes(previous, current):
     return changes
 
 
-def issue_pack(meeting, *, by=None):
+def issue_pack(meeting, *, by=None, notify=True):
     """Build and store the next version of the meeting's pack, unless nothing has changed.
 
     Version 1 is issued when the agenda is published. A later version lists on its cover what
@@ -438,7 +440,32 @@ def issue_pack(meeting, *, by=None):
     with transaction.atomic():
         version.save()
         freeze_financial_content(entry.paper for entry in content.papers)
+        if notify:
+            notify_pack_issued(version)
     return version
+
+
+def _when(meeting):
+    return f"{meeting.date:%A} {meeting.date.day} {meeting.date:%B %Y}"
+
+
+def notify_pack_issued(version):
+    meeting = version.meeting
+    if version.number == 1:
+        subject = f"Agenda and papers: {meeting.display_title}, {_when(meeting)}"
+        lines = [
+            f"The agenda and papers for the meeting of {_when(meeting)} are published.",
+            f"The meeting pack (version 1, {version.page_count} pages) is ready to download.",
+        ]
+    else:
+        subject = f"Updated papers: {meeting.display_title}, {_when(meeting)}"
+        lines = [
+            f"Version {version.number} of the meeting pack is ready "
+            f"({version.page_count} pages). What changed:",
+            *version.changes,
+            "A supplement with only the new or changed papers is on the meeting page.",
+        ]
+    record_notice(meeting, subject=subject, lines=lines, path=meeting.get_absolute_url())
 
 
 def freeze_financial_content(papers):
@@ -498,6 +525,16 @@ def circulate_minutes(minutes, *, by):
     minutes.circulated_at = timezone.now()
     minutes._change_reason = f"Circulated by {by}"
     minutes.save(update_fields=["status", "circulated_at"])
+    meeting = minutes.meeting
+    record_notice(
+        meeting,
+        subject=f"Draft minutes: {meeting.display_title}, {_when(meeting)}",
+        lines=[
+            f"The draft minutes of the meeting of {_when(meeting)} are circulated.",
+            "They will be approved at the next meeting.",
+        ],
+        path=reverse("meetings:minutes_detail", args=[meeting.pk]),
+    )
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ urlpatterns = [
     path("minutes/entries/<int:pk>/amend/", views.minute_amend, name="minute_amend"),
     path("actions/", views.action_list, name="action_list"),
     path("search/", views.search_view, name="search"),
+    path("notices/", views.notice_preferences, name="notice_preferences"),
     path("actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("items/<int:pk>/<str:action>/", views.item_action, name="item_action"),

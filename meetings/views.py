@@ -50,6 +50,7 @@ from .models import (
     Meeting,
     MinuteEntry,
     Minutes,
+    NoticePreference,
     Paper,
     Venue,
 )
@@ -827,5 +828,28 @@ def search_view(request):
             "year": year,
             "years": years,
             "nav_section": "search",
+        },
+    )
+
+
+@permission_required("meetings.view_meeting", raise_exception=True)
+def notice_preferences(request):
+    preference, _ = NoticePreference.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        frequency = request.POST.get("frequency")
+        if frequency in NoticePreference.Frequency.values:
+            preference.frequency = frequency
+            preference.save(update_fields=["frequency"])
+            messages.success(request, f"Saved: {preference.get_frequency_display().lower()}.")
+            return redirect("meetings:notice_preferences")
+        messages.error(request, "Choose one of the options.")
+    return render(
+        request,
+        "meetings/notice_preferences.html",
+        {
+            "preference": preference,
+            "choices": NoticePreference.Frequency.choices,
+            "has_email": bool(request.user.email),
+            "nav_section": "meetings",
         },
     )

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         from meetings.services import issue_pack
 
         for meeting in Meeting.objects.filter(published_at__isnull=False, pack_versions=None):
-            issue_pack(meeting)
+            issue_pack(meeting, notify=False)
 
     def make_user(self, username, names, group_name, is_admin):
         user_model = get_user_model()
