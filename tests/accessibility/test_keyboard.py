@@ -1,14 +1,15 @@
 """Keyboard-only journeys in Chromium: sign in, find meetings, download the pack, build and
-reorder an agenda without a mouse (WCAG 2.5.7) and publish it; focus visible and not hidden
-(2.4.7, 2.4.11), targets of 24 × 24 px (2.5.8), status not by colour alone (1.4.1), paste and
-password managers at sign-in (3.3.8), and error summaries that lead to their fields (3.3.1).
+reorder an agenda without a mouse (WCAG 2.5.7), upload a paper and publish; focus visible and
+not hidden (2.4.7, 2.4.11), targets of 24 × 24 px (2.5.8), status not by colour alone (1.4.1),
+paste and password managers at sign-in (3.3.8), and error summaries that lead to their fields.
 """
 
 import datetime
 
+import pikepdf
 import pytest
 
-from meetings.models import AgendaItem, Body, Meeting
+from meetings.models import AgendaItem, Body, Meeting, Paper
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -136,9 +137,18 @@ def press_button(page, label):
     press_enter_and_wait(page)
 
 
+def one_page_pdf(tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    path = tmp_path / "briefing.pdf"
+    pdf.save(path)
+    return path
+
+
 def test_coordinator_builds_reorders_and_publishes_an_agenda_with_the_keyboard_only(
-    page, live_server, sign_in, roles
+    page, live_server, sign_in, roles, settings, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path / "media"
     from django.core.management import call_command
 
     call_command("load_demo", "--no-users")
@@ -165,6 +175,20 @@ def test_coordinator_builds_reorders_and_publishes_an_agenda_with_the_keyboard_o
     assert titles == ["Apologies", "Kent Agreement", "Minutes"]
     order = page.locator("#agenda-editor .item-title").all_inner_texts()
     assert order[:3] == ["Apologies", "Kent Agreement", "Minutes"]
+
+    # A paper uploaded with the keyboard: the file input opens the file chooser on Space.
+    tab_to(page, lambda f: f["tag"] == "A" and f["text"] == "Add a paper")
+    press_enter_and_wait(page)
+    tab_to(page, lambda f: f["id"] == "id_title")
+    page.keyboard.type("Kent Agreement briefing")
+    tab_to(page, lambda f: f["id"] == "id_upload")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(one_page_pdf(tmp_path))
+    press_button(page, "Save paper")
+    assert page.url == editor
+    paper = Paper.objects.get(meeting=meeting, title="Kent Agreement briefing")
+    assert (paper.file_kind, paper.page_count) == ("pdf", 1)
 
     press_button(page, "Publish agenda")
     assert page.get_by_text("The agenda is published").first.is_visible()
