@@ -10,6 +10,7 @@ from .models import (
     Attachment,
     Attendance,
     Declaration,
+    ForwardPlanEntry,
     Meeting,
     Paper,
     Venue,
@@ -387,3 +388,28 @@ class DeclarationForm(forms.ModelForm):
 DeclarationFormSet = forms.modelformset_factory(
     Declaration, form=DeclarationForm, extra=2, can_delete=True
 )
+
+
+class ForwardPlanEntryForm(forms.ModelForm):
+    class Meta:
+        model = ForwardPlanEntry
+        fields = [
+            "meeting",
+            "title",
+            "owner_person",
+            "owner_organisation",
+            "clear_days",
+            "notes",
+            "paper",
+            "withdrawn",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = Meeting.objects.filter(date__gte=today).select_related(
+            "body"
+        ) | Meeting.objects.filter(pk=self.instance.meeting_id)
+        self.fields["owner_person"].queryset = Person.objects.select_related("organisation")
+        meeting_id = self.instance.meeting_id or self.data.get("meeting")
+        self.fields["paper"].queryset = Paper.objects.live().filter(meeting_id=meeting_id or 0)

@@ -15,6 +15,8 @@ from simple_history.models import HistoricalRecords
 
 from wkp.models import Organisation, Person
 
+from .deadlines import paper_deadline
+
 MAX_AGENDA_DEPTH = 3
 
 
@@ -697,3 +699,66 @@ class NoticePreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_frequency_display()}"
+
+
+class ForwardPlanEntryQuerySet(models.QuerySet):
+    def outstanding(self):
+        return self.filter(paper__isnull=True, withdrawn=False)
+
+
+class ForwardPlanEntry(models.Model):
+    """A paper or item expected at a future meeting, with its owner and deadline."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="forward_plan")
+    title = models.CharField(max_length=300)
+    owner_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    clear_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Clear working days between the deadline and the meeting."
+    )
+    notes = models.TextField(blank=True)
+    paper = models.ForeignKey(
+        Paper,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The paper, once it has arrived.",
+    )
+    withdrawn = models.BooleanField(default=False)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    objects = ForwardPlanEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting__date", "pk"]
+        verbose_name_plural = "forward plan entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_person__isnull=False) | Q(owner_organisation__isnull=False),
+                name="forward_plan_entry_has_an_owner",
+                violation_error_message="Say who owes the paper: a person or an organisation.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} for {self.meeting}"
+
+    @property
+    def due(self):
+        return paper_deadline(self.meeting.date, self.clear_days)
+
+    def is_overdue(self, today):
+        return self.paper_id is None and not self.withdrawn and self.due < today
+
+    @property
+    def owner_label(self):
+        parts = [self.owner_person.name] if self.owner_person_id else []
+        if self.owner_organisation_id:
+            parts.append(self.owner_organisation.label)
+        return ", ".join(parts)

@@ -35,6 +35,7 @@ from .forms import (
     AttachmentForm,
     AttendanceFormSet,
     DeclarationFormSet,
+    ForwardPlanEntryForm,
     MeetingForm,
     MinutesForm,
     PaperForm,
@@ -47,6 +48,7 @@ from .models import (
     Attendance,
     CalendarToken,
     Declaration,
+    ForwardPlanEntry,
     Meeting,
     MinuteEntry,
     Minutes,
@@ -853,3 +855,49 @@ def notice_preferences(request):
             "nav_section": "meetings",
         },
     )
+
+
+@permission_required("meetings.view_forwardplanentry", raise_exception=True)
+def forward_plan(request):
+    today = timezone.localdate()
+    entries = ForwardPlanEntry.objects.select_related(
+        "meeting__body", "owner_person", "owner_organisation", "paper"
+    )
+    if request.GET.get("all") != "1":
+        entries = entries.filter(meeting__date__gte=today)
+    return render(
+        request,
+        "meetings/forward_plan.html",
+        {
+            "entries": entries,
+            "today": today,
+            "can_edit": request.user.has_perm("meetings.change_forwardplanentry"),
+            "nav_section": "meetings",
+        },
+    )
+
+
+def _forward_plan_form(request, entry):
+    form = ForwardPlanEntryForm(request.POST or None, instance=entry, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        due = form.instance.due
+        messages.success(
+            request, f"“{form.instance.title}” is due on {due:%A} {due.day} {due:%B %Y}."
+        )
+        return redirect("meetings:forward_plan")
+    return render(
+        request,
+        "meetings/forward_plan_form.html",
+        {"form": form, "entry": entry, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.add_forwardplanentry", raise_exception=True)
+def forward_plan_create(request):
+    return _forward_plan_form(request, ForwardPlanEntry())
+
+
+@permission_required("meetings.change_forwardplanentry", raise_exception=True)
+def forward_plan_edit(request, pk):
+    return _forward_plan_form(request, get_object_or_404(ForwardPlanEntry, pk=pk))

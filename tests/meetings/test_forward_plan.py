@@ -1,0 +1,69 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from meetings.deadlines import is_working_day, paper_deadline
+from meetings.models import ForwardPlanEntry
+from meetings.reminders import send_reminders
+from tests.factories import MeetingFactory, PersonFactory
+
+D = datetime.date
+
+
+def test_five_clear_working_days_before_the_july_2006_meeting():
+    assert paper_deadline(D(2006, 7, 14)) == D(2006, 7, 6)
+
+
+def test_deadline_skips_weekends_and_the_august_bank_holiday():
+    # Meeting Tuesday 5 September 2006: clear days 4 Sep, 1, 31 Aug, 30, 29 (28 is a bank holiday)
+    assert not is_working_day(D(2006, 8, 28))
+    assert paper_deadline(D(2006, 9, 5)) == D(2006, 8, 25)
+
+
+def test_deadline_over_easter_and_configurable():
+    # Thursday 12 April 2007: clear days 11, 10 and 5 April (Easter Monday 9 and Good Friday
+    # 6 April are bank holidays), so the paper is due on Wednesday 4 April.
+    assert paper_deadline(D(2007, 4, 12), clear_days=3) == D(2007, 4, 4)
+    assert paper_deadline(D(2006, 7, 14), clear_days=0) == D(2006, 7, 13)
+    with pytest.raises(ValueError):
+        paper_deadline(D(2006, 7, 14), clear_days=-1)
+
+
+@pytest.mark.django_db
+def test_coordinator_sees_overdue_papers(coordinator_client):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    soon = MeetingFactory(date=today + datetime.timedelta(days=3))
+    ForwardPlanEntry.objects.create(
+        meeting=soon, title="Health update", owner_person=PersonFactory()
+    )
+    page = coordinator_client.get(reverse("meetings:forward_plan")).text
+    assert "Health update" in page and "Overdue" in page
+
+
+@pytest.mark.django_db
+def test_an_entry_without_an_owner_is_refused(coordinator_client):
+    from django.utils import timezone
+
+    meeting = MeetingFactory(date=timezone.localdate() + datetime.timedelta(days=60))
+    response = coordinator_client.post(
+        reverse("meetings:forward_plan_create"),
+        {"meeting": meeting.pk, "title": "Orphan paper", "clear_days": 5},
+    )
+    assert "Say who owes the paper" in response.text
+    assert not ForwardPlanEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_owners_are_reminded_once_shortly_before_the_deadline(mailoutbox):
+    meeting = MeetingFactory(date=D(2006, 7, 14))
+    owner = PersonFactory(email="tim.read@example.org")
+    ForwardPlanEntry.objects.create(meeting=meeting, title="Transport update", owner_person=owner)
+
+    assert send_reminders(today=D(2006, 6, 26)) == 0  # due 6 July: too early
+    assert send_reminders(today=D(2006, 7, 3)) == 1
+    assert mailoutbox[0].to == ["tim.read@example.org"]
+    assert mailoutbox[0].subject == "Paper due Thursday 6 July 2006: Transport update"
+    assert send_reminders(today=D(2006, 7, 4)) == 0  # once only
