@@ -41,11 +41,12 @@ def actions_queryset():
 
 def load_minutes(meeting):
     """The minutes with attendance, one row per agenda item and the actions set (fixed queries)."""
-    minutes, _ = Minutes.objects.get_or_create(meeting=meeting)
+    # Reading never writes: until someone saves minutes, an unsaved draft stands in for them.
+    minutes = Minutes.objects.filter(meeting=meeting).first() or Minutes(meeting=meeting)
     nodes, _papers = load_agenda(meeting)
     entries = {
         entry.item_id: entry
-        for entry in MinuteEntry.objects.filter(minutes=minutes).prefetch_related(
+        for entry in MinuteEntry.objects.filter(minutes_id=minutes.pk).prefetch_related(
             Prefetch("amendments", queryset=MinutesAmendment.objects.select_related("made_by"))
         )
     }

@@ -17,12 +17,21 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from subgroups.reports import search_records
+
 from .access import papers_visible_to
 from .models import AgendaItem, Meeting, MinuteEntry, Minutes
 
 MAX_QUERY = 200
 LIMIT = 50
-KINDS = {"paper": "Papers", "item": "Agenda items", "minutes": "Minutes", "meeting": "Meetings"}
+KINDS = {
+    "paper": "Papers",
+    "item": "Agenda items",
+    "minutes": "Minutes",
+    "meeting": "Meetings",
+    "update": "Sub-group updates",
+    "report": "Annual reports",
+}
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,8 @@ class Result:
     kind: str
     title: str
     url: str
-    meeting: Meeting
+    date: object
+    context: str
     snippet: str
     rank: float
 
@@ -61,7 +71,24 @@ def search(user, query, *, year=None, kind=None):
             results += _fallback(source_kind, queryset, query)
     if not kind or kind == "meeting":
         results += _meetings(user, query, year)
-    results.sort(key=lambda r: (-r.rank, -r.meeting.date.toordinal(), r.title))
+    if not kind or kind in {"update", "report"}:
+        words = words_of(query)
+        for hit in search_records(user, words, year=year):
+            if kind and hit.kind != kind:
+                continue
+            rank = sum(hit.text.lower().count(w) for w in words) / (1 + len(hit.text) / 1000)
+            results.append(
+                Result(
+                    hit.kind,
+                    hit.title,
+                    hit.url,
+                    hit.date,
+                    KINDS[hit.kind][:-1],
+                    snippet(hit.text, words),
+                    rank / 10,
+                )
+            )
+    results.sort(key=lambda r: (-r.rank, -(r.date.toordinal() if r.date else 0), r.title))
     return results[:LIMIT]
 
 
@@ -183,7 +210,8 @@ def _meetings(user, query, year):
             "meeting",
             f"{m.display_title}, {m.date:%d %B %Y}",
             m.get_absolute_url(),
-            m,
+            m.date,
+            "Meeting",
             snippet(f"{m.display_title} {m.note} {m.venue.name if m.venue else ''}", words),
             0.05,
         )
@@ -193,10 +221,12 @@ def _meetings(user, query, year):
 
 def _result(kind, row, snippet_html, rank):
     if kind == "paper":
-        return Result(kind, str(row), row.get_absolute_url(), row.meeting, snippet_html, rank)
-    if kind == "item":
+        meeting, url, title = row.meeting, row.get_absolute_url(), str(row)
+    elif kind == "item":
+        meeting, title = row.meeting, row.title
         url = row.meeting.get_absolute_url() + f"#agenda-item-{row.pk}"
-        return Result(kind, row.title, url, row.meeting, snippet_html, rank)
-    meeting = row.minutes.meeting
-    url = reverse("meetings:minutes_detail", args=[meeting.pk])
-    return Result(kind, f"Minutes: {row.item.title}", url, meeting, snippet_html, rank)
+    else:
+        meeting, title = row.minutes.meeting, f"Minutes: {row.item.title}"
+        url = reverse("meetings:minutes_detail", args=[meeting.pk])
+    context = f"{meeting.display_title}, {meeting.date:%d %B %Y}"
+    return Result(kind, title, url, meeting.date, context, snippet_html, rank)

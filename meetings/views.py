@@ -836,12 +836,15 @@ def search_view(request):
 
 @permission_required("meetings.view_meeting", raise_exception=True)
 def notice_preferences(request):
-    preference, _ = NoticePreference.objects.get_or_create(user=request.user)
+    # A GET never writes: the default preference is shown unsaved until the member chooses.
+    preference = NoticePreference.objects.filter(user=request.user).first() or NoticePreference(
+        user=request.user
+    )
     if request.method == "POST":
         frequency = request.POST.get("frequency")
         if frequency in NoticePreference.Frequency.values:
             preference.frequency = frequency
-            preference.save(update_fields=["frequency"])
+            preference.save()
             messages.success(request, f"Saved: {preference.get_frequency_display().lower()}.")
             return redirect("meetings:notice_preferences")
         messages.error(request, "Choose one of the options.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pygal
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from pygal.style import Style
 
@@ -391,3 +391,75 @@ def _change_chart(comparison):
             ],
         )
     return _as_data_url(chart)
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    title: str
+    url: str
+    date: object
+    text: str
+
+
+def _outline_text(items):
+    return " ".join(str(item.get("text", "")) for item in items or [] if isinstance(item, dict))
+
+
+def search_records(user, words, *, year=None):
+    """Sub-group updates and annual reports containing every word (for the intranet's search).
+
+    Plain-word matching on titles, headings and outline text, on every database."""
+    hits = []
+    if user.has_perm("subgroups.view_subgroupupdate"):
+        updates = SubGroupUpdate.objects.select_related("subgroup").prefetch_related("sections")
+        if year:
+            updates = updates.filter(met_on__year=year)
+        for word in words:
+            updates = updates.filter(
+                Q(title__icontains=word)
+                | Q(subgroup__name__icontains=word)
+                | Q(intro__icontains=word)
+                | Q(next_steps__icontains=word)
+                | Q(sections__heading__icontains=word)
+                | Q(sections__body__icontains=word)
+            ).distinct()
+        for update in updates[:50]:
+            text = " ".join(
+                [_outline_text(update.intro)]
+                + [f"{s.heading} {_outline_text(s.body)}" for s in update.sections.all()]
+                + [_outline_text(update.next_steps)]
+            )
+            hits.append(
+                SearchHit("update", update.title, update.get_absolute_url(), update.met_on, text)
+            )
+    if user.has_perm("subgroups.view_annualreport"):
+        reports = AnnualReport.objects.select_related("body").prefetch_related("sections")
+        if year:
+            reports = reports.filter(Q(start_year=year) | Q(end_year=year))
+        for word in words:
+            reports = reports.filter(
+                Q(title__icontains=word)
+                | Q(body__name__icontains=word)
+                | Q(intro__icontains=word)
+                | Q(sections__heading__icontains=word)
+                | Q(sections__body__icontains=word)
+                | Q(sections__plans__icontains=word)
+            ).distinct()
+        for report in reports[:50]:
+            text = " ".join(
+                [_outline_text(report.intro)]
+                + [
+                    f"{s.heading} {_outline_text(s.body)} {_outline_text(s.plans)}"
+                    for s in report.sections.all()
+                ]
+            )
+            hits.append(
+                SearchHit(
+                    "report", str(report), report.get_absolute_url(), report.report_date, text
+                )
+            )
+    return hits

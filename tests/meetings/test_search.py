@@ -116,3 +116,13 @@ def test_search_page_shows_ranked_results_with_highlights(member_client, publish
     page = member_client.get(reverse("meetings:search"), {"q": "targets"}).content.decode()
     assert "Paper A – Towards 2010" in page
     assert "<mark>targets</mark>" in page
+
+
+def test_sub_group_updates_and_annual_reports_are_searched(member):
+    from django.core.management import call_command
+
+    call_command("load_demo", "--no-users")
+    kinds = {r.kind: r.title for r in search.search(member, "Quality Bus Partnerships")}
+    assert kinds.get("update") == "Transport Sub-Group Update"
+    reports = search.search(member, "distraction burglary", kind="report")
+    assert reports and all(r.kind == "report" for r in reports)
