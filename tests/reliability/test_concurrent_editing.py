@@ -19,7 +19,7 @@ from meetings.models import AgendaItem, Meeting, Paper
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 
 INTERLEAVINGS = 100
-STEPS = 8
+STEPS = 6
 
 
 def snapshot(meeting_pk):
