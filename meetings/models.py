@@ -762,3 +762,21 @@ class ForwardPlanEntry(models.Model):
         if self.owner_organisation_id:
             parts.append(self.owner_organisation.label)
         return ", ".join(parts)
+
+
+class MeetingVisit(models.Model):
+    """When a user last looked at a meeting, to show them what changed since."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_visits"
+    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="visits")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "meeting"], name="one_visit_per_user_meeting")
+        ]
+
+    def __str__(self):
+        return f"{self.user} saw {self.meeting} at {self.seen_at:%Y-%m-%d %H:%M}"

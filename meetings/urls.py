@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/papers/new/", views.paper_create, name="paper_create"),
     path("<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
     path("<int:pk>/meeting.ics", views.meeting_ics, name="meeting_ics"),
+    path("<int:pk>/seen/", views.meeting_seen, name="meeting_seen"),
     path("<int:pk>/pack.pdf", views.pack_download, name="pack_download"),
     path("<int:pk>/pack/v<int:number>.pdf", views.pack_download, name="pack_version_download"),
     path(

@@ -26,6 +26,7 @@ from .access import (
     papers_visible_to,
 )
 from .agenda import load_agenda, walk
+from .changes import changes_for
 from .forms import (
     ActionForm,
     ActionUpdateForm,
@@ -50,6 +51,7 @@ from .models import (
     Declaration,
     ForwardPlanEntry,
     Meeting,
+    MeetingVisit,
     MinuteEntry,
     Minutes,
     NoticePreference,
@@ -104,7 +106,9 @@ class MeetingListView(PermissionRequiredMixin, NavSectionMixin, ListView):
 
 def meeting_detail(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
-    return render(request, "meetings/meeting_detail.html", _agenda_context(meeting, request.user))
+    context = _agenda_context(meeting, request.user)
+    context["changes"] = changes_for(request.user, meeting)
+    return render(request, "meetings/meeting_detail.html", context)
 
 
 class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
@@ -904,3 +908,15 @@ def forward_plan_create(request):
 @permission_required("meetings.change_forwardplanentry", raise_exception=True)
 def forward_plan_edit(request, pk):
     return _forward_plan_form(request, get_object_or_404(ForwardPlanEntry, pk=pk))
+
+
+@require_POST
+def meeting_seen(request, pk):
+    """Record that the user has now seen the meeting (sent by the page, or its button)."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    MeetingVisit.objects.update_or_create(
+        user=request.user, meeting=meeting, defaults={"seen_at": timezone.now()}
+    )
+    if request.headers.get("X-Requested-With") == "fetch":
+        return JsonResponse({"ok": True})
+    return redirect(meeting.get_absolute_url())
