@@ -126,3 +126,16 @@ def test_sub_group_updates_and_annual_reports_are_searched(member):
     assert kinds.get("update") == "Transport Sub-Group Update"
     reports = search.search(member, "distraction burglary", kind="report")
     assert reports and all(r.kind == "report" for r in reports)
+
+
+@pytest.mark.parametrize("papers", [3, 40])
+def test_search_page_query_count_is_constant(
+    member_client, published, papers, django_assert_max_num_queries
+):
+    for n in range(papers):
+        PaperFactory(
+            meeting=published, letter=f"A{n}"[:3], title=f"Budget {n}", body_html="<p>budget</p>"
+        )
+    with django_assert_max_num_queries(16):
+        response = member_client.get(reverse("meetings:search"), {"q": "budget"})
+    assert response.content.decode().count("Budget ") >= min(papers, 3)
