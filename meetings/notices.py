@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 def record_notice(meeting, *, subject, lines, path):
     """Record a notice now; e-mail it once the current transaction commits."""
     base = getattr(settings, "SITE_URL", "").rstrip("/")
+    # A meeting title may use all 200 characters; the subject must still fit, or issuing fails.
+    limit = Notice._meta.get_field("subject").max_length
+    if len(subject) > limit:
+        subject = subject[: limit - 1] + "…"
     notice = Notice.objects.create(
         meeting=meeting, subject=subject, body="\n".join(lines), url=f"{base}{path}"
     )

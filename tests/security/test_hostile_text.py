@@ -254,3 +254,28 @@ def test_hostile_text_in_pdfs_and_exports_is_text_only(member_client, settings, 
     rows = list(csv.reader(io.StringIO(member_client.get("/finance/statement/csv/").text)))
     formula_cells = [c for row in rows for c in row if c[:1] in {"=", "+", "-", "@"} and "XSS" in c]
     assert formula_cells == []
+
+
+def test_hostile_text_in_e_mail_notices_is_inert(
+    make_user, coordinator, mailoutbox, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    from meetings import services
+    from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    make_user("reader", "Member", first_name=STORABLE[0][:150], last_name=STORABLE[2][:150])
+    meeting = MeetingFactory(title=" ".join(STORABLE)[:200])
+    item = AgendaItemFactory(meeting=meeting, title=" ".join(STORABLE[3:])[:200])
+    item.papers.add(PaperFactory(meeting=meeting, title=PAYLOAD[:300], body_html=PAYLOAD))
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_agenda(meeting, version=meeting.version, by=coordinator)
+    assert mailoutbox
+    for message in mailoutbox:
+        assert "\n" not in message.subject and "\r" not in message.subject
+        html, mimetype = message.alternatives[0]
+        assert mimetype == "text/html"
+        inspector = Inspector()
+        inspector.feed(html)
+        assert inspector.problems == []
+        assert not any(marker in html + message.body for marker in EVALUATED)
