@@ -58,6 +58,7 @@ def test_statement_quotes_the_figures_of_the_last_axe_crawl(member_client):
     assert f'<span id="roles-checked">{CHECK["roles"]}</span>' in html
     assert f'<span id="checks-run">{CHECK["checks"]}</span>' in html
     assert f'<span id="violations-found">{CHECK["violations"]}</span>' in html
+    assert f'<span id="every-page">{CHECK["every_page"]}</span>' in html
     assert f"axe-core {CHECK['axe']}" in html
 
 
