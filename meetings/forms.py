@@ -276,7 +276,7 @@ class MinutesForm(forms.Form):
     def __init__(self, *args, minutes, nodes, **kwargs):
         super().__init__(*args, **kwargs)
         self.minutes = minutes
-        existing = {entry.item_id: entry for entry in minutes.entries.all()}
+        existing = {entry.item_id: entry for entry in minutes.entries.all()} if minutes.pk else {}
         self.fields["version"].initial = minutes.version
         self.items = []
         for node in nodes:

@@ -640,7 +640,8 @@ def minutes_pdf(request, pk):
 @permission_required("meetings.change_minutes", raise_exception=True)
 def minutes_edit(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
-    minutes = services.minutes_for(meeting)
+    # Opening the form writes nothing; the minutes row is made on the first save.
+    minutes = Minutes.objects.filter(meeting=meeting).first() or Minutes(meeting=meeting)
     if minutes.is_locked:
         messages.error(request, "These minutes are approved: correct them with an amendment.")
         return redirect("meetings:minutes_detail", meeting.pk)
@@ -662,6 +663,7 @@ def minutes_edit(request, pk):
     if request.method == "POST" and valid:
         try:
             with transaction.atomic():
+                minutes = services.minutes_for(meeting)
                 services.save_minutes(
                     minutes, version=form.cleaned_data["version"], entries=form.entries()
                 )
