@@ -80,6 +80,9 @@ def clean_html(value):
     """Return `value` reduced to the allowed tags, attributes and URL schemes."""
     if not value:
         return ""
+    # The HTML parser drops one leading byte-order mark per pass, which made cleaning not
+    # idempotent ("<x>\ufeff\ufeff"); a BOM has no place inside rich text, so drop them all.
+    value = value.replace("\ufeff", "")
     cleaned = nh3.clean(
         value,
         tags=ALLOWED_TAGS,

@@ -160,3 +160,10 @@ def test_known_attacks_are_removed():
         cleaned = clean_html(attack)
         assert problems(cleaned) == [], (attack, cleaned)
         assert "alert(1)" not in cleaned or "<" not in cleaned.split("alert(1)")[0][-1:], cleaned
+
+
+def test_regressions_found_by_the_long_run():
+    for document in ["<C>\ufeff\ufeff", "\ufeff\ufeff<p>\ufeffx</p>"]:
+        once = clean_html(document)
+        assert clean_html(once) == once
+        assert problems(once) == []
