@@ -32,6 +32,7 @@ from .minutes import outstanding_actions
 from .models import Paper
 from .papers import paper_html
 from .schedule import next_meetings
+from .uploads import decode_streams
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +241,8 @@ def _read_upload(entry, notices):
         with pikepdf.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) == 0:
                 raise ValueError("no pages")
+            # qpdf reads streams lazily: a damaged one would otherwise fail the whole pack later.
+            decode_streams(pdf)
             return data, len(pdf.pages)
     except Exception as error:  # A bad file must never break the pack.
         logger.warning("Pack: %s could not be merged: %s", entry.heading, error)

@@ -96,7 +96,7 @@ def _check_pdf(data, digest, size):
             has_title = bool(title and str(title).strip())
             # qpdf opens lazily: a damaged stream surfaces only when the pack is written. Decode
             # every compressed stream once here so such a file is refused now.
-            _decode_streams(pdf)
+            decode_streams(pdf)
     except pikepdf.PasswordError as error:
         raise ValidationError("The PDF is password-protected; please upload it without.") from error
     except ValidationError:
@@ -118,7 +118,7 @@ def _check_pdf(data, digest, size):
 GENERAL_FILTERS = {"/FlateDecode", "/LZWDecode", "/ASCII85Decode", "/ASCIIHexDecode"}
 
 
-def _decode_streams(pdf):
+def decode_streams(pdf):
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Stream):
             filters = obj.get("/Filter")

@@ -141,11 +141,6 @@ def test_files_that_passed_the_upload_check_despite_damage_never_break_the_pack(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect (reported): meetings/pack.py _read_upload opens an upload lazily, so a "
-    "PDF stored with a corrupt stream (before uploads were fully decoded) breaks pack.save().",
-)
 def test_a_stored_pdf_with_a_corrupt_stream_gets_a_notice_page(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
