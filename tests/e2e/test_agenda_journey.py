@@ -180,9 +180,10 @@ def test_coordinator_recreates_the_july_2006_agenda_and_a_member_reads_it(
     page.mouse.down()
     page.mouse.move(box["x"] + 40, box["y"] + box["height"] * 0.8, steps=12)
     page.mouse.move(box["x"] + 60, box["y"] + box["height"] * 0.9, steps=6)
-    page.mouse.up()
-    page.get_by_text("New order saved.").wait_for()
-    page.wait_for_load_state("networkidle")
+    # The editor reloads itself 200 ms after saving: wait for that reload, not a fixed time.
+    with page.expect_navigation():
+        page.mouse.up()
+        page.get_by_text("New order saved.").wait_for()
     page.goto(editor_url)
 
     page.get_by_role("button", name="Publish agenda").click()
