@@ -130,3 +130,18 @@ def test_assembled_pack_is_untagged_as_the_accessibility_statement_says(demo, se
 
     assert not tagged
     assert "assembled meeting pack PDF is not tagged" in statement
+
+
+def test_fund_statement_pdf_is_tagged_titled_and_in_british_english(demo, member_client):
+    response = member_client.get("/finance/statement/pdf/?year=2006")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    with pikepdf.open(io.BytesIO(b"".join(response))) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert str(pdf.docinfo.Title).strip()
+        order, _ = structure(pdf)
+    assert order.count("/H1") == 1
+    assert "/Table" in order
+    assert "/TH" in order
