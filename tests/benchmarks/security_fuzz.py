@@ -14,6 +14,8 @@ Not collected by pytest.
 """
 
 import argparse
+import datetime
+import logging
 import os
 import statistics
 import subprocess
@@ -33,6 +35,7 @@ os.environ["LOG_LEVEL"] = "CRITICAL"
 import django  # noqa: E402
 
 django.setup()
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 import random  # noqa: E402
 
@@ -81,7 +84,7 @@ def views(count):
     from meetings.models import Body
 
     body = Body.objects.create(name="West Kent Partnership", kind="board")
-    meeting = Meeting.objects.create(body=body, date="2006-07-14")
+    meeting = Meeting.objects.create(body=body, date=datetime.date(2006, 7, 14))
     statuses, times = {}, []
     for index, data in mutated_pdfs(7, count):
         started = time.perf_counter()
