@@ -191,15 +191,6 @@ class PaperForm(forms.ModelForm):
             self.original_name = safe_name(upload.name)
         return upload
 
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk and data.get("version") != self.instance.version:
-            raise ValidationError(
-                "Someone else changed this paper since you opened it. Your change was not "
-                "saved: the form now shows the latest version."
-            )
-        return data
-
     def apply_sources(self, paper):
         """A change of embedded financial content un-freezes it (the next pack re-freezes)."""
         if {"fund_report_as_of", "event_budget"} & set(self.changed_data):

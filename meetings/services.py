@@ -43,18 +43,35 @@ class ConcurrentEdit(Exception):
     pass
 
 
-def claim_version(meeting, expected_version):
-    """Atomically move the meeting to its next version, or refuse if it moved on already."""
+PAPER_CONFLICT = (
+    "Someone else changed this paper since you opened it. Your change was not saved: the form "
+    "now shows the latest version."
+)
+MINUTES_CONFLICT = (
+    "Someone else changed these minutes since you opened them. Your change was not saved: "
+    "the page now shows the latest version."
+)
+
+
+def _claim(instance, expected_version, message):
+    """Atomically move a versioned row to its next version, or refuse if it moved on already.
+
+    The editor's form carries the version it was opened at; a stale one means someone else
+    saved in between, and nothing is written.
+    """
     try:
         expected = int(expected_version)
     except (TypeError, ValueError) as error:
-        raise ConcurrentEdit(CONFLICT_MESSAGE) from error
-    updated = Meeting.objects.filter(pk=meeting.pk, version=expected).update(
-        version=F("version") + 1
-    )
-    if not updated:
-        raise ConcurrentEdit(CONFLICT_MESSAGE)
-    meeting.version = expected + 1
+        raise ConcurrentEdit(message) from error
+    model = type(instance)
+    if not model.objects.filter(pk=instance.pk, version=expected).update(version=F("version") + 1):
+        raise ConcurrentEdit(message)
+    instance.version = expected + 1
+
+
+def claim_version(meeting, expected_version):
+    """Claim the next version of a meeting's agenda (see `_claim`)."""
+    _claim(meeting, expected_version, CONFLICT_MESSAGE)
 
 
 def touch_meeting(meeting):
@@ -303,15 +320,7 @@ def save_paper(paper, *, version=None, item_ids=None, by=None):
     """Create or update a paper (content already validated) and re-letter the meeting."""
     meeting = paper.meeting
     if paper.pk:
-        updated = Paper.objects.filter(pk=paper.pk, version=version).update(
-            version=F("version") + 1
-        )
-        if not updated:
-            raise ConcurrentEdit(
-                "Someone else changed this paper since you opened it. Your change was not "
-                "saved: the form now shows the latest version."
-            )
-        paper.version = int(version) + 1
+        _claim(paper, version, PAPER_CONFLICT)
     paper.save()
     if item_ids is not None:
         for item in AgendaItem.objects.live().filter(meeting=meeting, pk__in=item_ids):
@@ -484,22 +493,6 @@ def minutes_for(meeting):
     return minutes
 
 
-def _claim_minutes(minutes, version):
-    try:
-        expected = int(version)
-    except (TypeError, ValueError) as error:
-        raise ConcurrentEdit(MINUTES_CONFLICT) from error
-    if not Minutes.objects.filter(pk=minutes.pk, version=expected).update(version=F("version") + 1):
-        raise ConcurrentEdit(MINUTES_CONFLICT)
-    minutes.version = expected + 1
-
-
-MINUTES_CONFLICT = (
-    "Someone else changed these minutes since you opened them. Your change was not saved: "
-    "the page now shows the latest version."
-)
-
-
 @transaction.atomic
 def save_minutes(minutes, *, version, entries):
     """Save the minute of each item: `entries` maps an agenda item to (note, decisions)."""
@@ -507,7 +500,7 @@ def save_minutes(minutes, *, version, entries):
         raise ValidationError(
             "These minutes are approved and locked: correct them with an amendment."
         )
-    _claim_minutes(minutes, version)
+    _claim(minutes, version, MINUTES_CONFLICT)
     for item, (note, decisions) in entries.items():
         if item.meeting_id != minutes.meeting_id:
             raise ValidationError("An item belongs to another meeting.")
