@@ -5,6 +5,7 @@ meeting never overwrite each other: the second one is told the agenda changed un
 """
 
 import hashlib
+import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -12,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+
+from wkp.pdf import PdfRenderError
 
 from .agenda import load_agenda, papers_in_agenda_order
 from .models import (
@@ -29,9 +32,11 @@ from .models import (
     letter_for,
 )
 from .notices import record_notice
-from .pack import build_pack, gather_pack, supplement_pdf
+from .pack import build_pack, gather_pack, paper_pdf, supplement_pdf
 from .papers import finance_html
 from .tasks import request_pack_build
+
+logger = logging.getLogger(__name__)
 
 CONFLICT_MESSAGE = (
     "Someone else changed this agenda since you opened it. Your change was not saved: "
@@ -422,6 +427,13 @@ def issue_pack(meeting, *, by=None, notify=True):
     changes = describe_changes(previous.papers, current) if previous else []
     content = gather_pack(meeting, changes=changes, version=number)
     built = build_pack(content)
+    # Typeset each paper's own (tagged) PDF now, in the background, so that downloading a
+    # paper never typesets anything in a web request; unchanged papers are cached already.
+    for entry in content.papers:
+        try:
+            paper_pdf(entry.paper)
+        except PdfRenderError:
+            logger.warning("Paper PDF of %s could not be typeset", entry.heading)
     version = PackVersion(
         meeting=meeting,
         number=number,

@@ -305,3 +305,19 @@ def test_paper_b_embeds_the_financial_report_frozen_once_its_pack_is_issued(demo
     assert "56971" in render_fund_report_html(paper_b.fund_report_as_of)
     paper_b.refresh_from_db()
     assert paper_html(paper_b) == issued
+
+
+def test_issuing_typesets_every_papers_own_pdf_so_downloads_render_nothing(demo, settings):
+    from meetings.pack import pack_entry
+
+    cached = {path.name for path in (settings.MEDIA_ROOT / "renders" / "papers").iterdir()}
+    for paper in Paper.objects.live().filter(meeting=demo).exclude(status="withdrawn"):
+        if paper.separate_attachment:
+            continue
+        entry = pack_entry(paper, demo)
+        expected = (
+            f"{entry.fingerprint}-upload.pdf"
+            if entry.kind == "upload"
+            else f"{entry.fingerprint}.pdf"
+        )
+        assert expected in cached, paper.letter
