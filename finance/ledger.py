@@ -7,6 +7,7 @@ budget left after overheads (so nothing is carried forward), and the project fun
 available is that budget less what is already allocated.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -19,6 +20,9 @@ MAX_AMOUNT = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
 
 class MoneyError(ValueError):
     """A value that is not an amount of money in pounds and pence."""
+
+
+PLAIN_AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def to_money(value):
@@ -41,6 +45,9 @@ def to_money(value):
         raise MoneyError("Enter an amount in pounds and pence, e.g. 1000.00.") from error
     if not amount.is_finite():
         raise MoneyError("Enter a real amount of money (not NaN or infinity).")
+    # Decimal also reads "1e3", "1_000" and other scripts' digits; money is typed as plain digits.
+    if isinstance(value, str) and not PLAIN_AMOUNT.fullmatch(value):
+        raise MoneyError("Enter an amount in pounds and pence, e.g. 1000.00.")
     if amount != amount.quantize(PENNY, rounding=ROUND_HALF_UP):
         raise MoneyError("Amounts are in whole pence: use no more than two decimal places.")
     if abs(amount) > MAX_AMOUNT:
