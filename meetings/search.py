@@ -49,7 +49,12 @@ def words_of(query):
     return [w for w in re.findall(r"\w+", query.lower()) if len(w) > 1][:12]
 
 
-def search(user, query, *, year=None, kind=None):
+def search(user, query, *, year=None, kind=None, meeting=None, subgroup=None, organisation=None):
+    """Ranked results for `query`, narrowed by kind, year, meeting, sub-group or organisation.
+
+    A sub-group filter keeps that sub-group's updates and the papers made from them; an
+    organisation filter keeps papers it wrote and the reports of bodies it belongs to.
+    """
     query = (query or "").strip()[:MAX_QUERY]
     if not words_of(query):
         return []
@@ -63,17 +68,29 @@ def search(user, query, *, year=None, kind=None):
     for source_kind, queryset in sources:
         if kind and kind != source_kind:
             continue
+        if (subgroup or organisation) and source_kind != "paper":
+            continue
+        path = _meeting_path(source_kind)
         if year:
-            queryset = queryset.filter(**{_meeting_path(source_kind) + "date__year": year})
+            queryset = queryset.filter(**{path + "date__year": year})
+        if meeting:
+            queryset = queryset.filter(**{path + "pk": meeting})
+        if subgroup:
+            queryset = queryset.filter(subgroup_update__subgroup_id=subgroup)
+        if organisation:
+            queryset = queryset.filter(author_organisation_id=organisation)
         if postgres:
             results += _postgres(source_kind, queryset, query)
         else:
             results += _fallback(source_kind, queryset, query)
-    if not kind or kind == "meeting":
-        results += _meetings(user, query, year)
+    if (not kind or kind == "meeting") and not (subgroup or organisation):
+        results += _meetings(user, query, year, meeting)
     if not kind or kind in {"update", "report"}:
         words = words_of(query)
-        for hit in search_records(user, words, year=year):
+        found = search_records(
+            user, words, year=year, meeting=meeting, subgroup=subgroup, organisation=organisation
+        )
+        for hit in found:
             if kind and hit.kind != kind:
                 continue
             rank = sum(hit.text.lower().count(w) for w in words) / (1 + len(hit.text) / 1000)
@@ -193,11 +210,13 @@ def snippet(text, words, width=220):
     return mark_safe(prefix + safe + suffix)  # noqa: S308 - escaped above
 
 
-def _meetings(user, query, year):
+def _meetings(user, query, year, meeting=None):
     words = words_of(query)
     meetings = Meeting.objects.visible_to(user).select_related("body", "venue")
     if year:
         meetings = meetings.filter(date__year=year)
+    if meeting:
+        meetings = meetings.filter(pk=meeting)
     for word in words:
         meetings = meetings.filter(
             Q(title__icontains=word)

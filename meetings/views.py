@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, ListView, UpdateView
 
+from subgroups.reports import subgroup_choices
+from wkp.models import Organisation
 from wkp.pdf import PdfRenderError, render_pdf
 from wkp.views import NavSectionMixin
 
@@ -819,11 +821,18 @@ def action_list(request):
 def search_view(request):
     query = request.GET.get("q", "")[: search.MAX_QUERY]
     kind = request.GET.get("kind") if request.GET.get("kind") in search.KINDS else None
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = None
-    results = search.search(request.user, query, year=year, kind=kind) if query.strip() else []
+
+    def number(name):
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    filters = {
+        "year": number("year"),
+        "meeting": number("meeting"),
+        "subgroup": number("subgroup"),
+        "organisation": number("organisation"),
+    }
+    results = search.search(request.user, query, kind=kind, **filters) if query.strip() else []
     years = sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True)
     return render(
         request,
@@ -833,8 +842,13 @@ def search_view(request):
             "results": results,
             "kind": kind,
             "kinds": search.KINDS.items(),
-            "year": year,
+            "filters": filters,
             "years": years,
+            "meetings": Meeting.objects.visible_to(request.user)
+            .select_related("body")
+            .order_by("-date")[:60],
+            "subgroups": subgroup_choices(),
+            "organisations": Organisation.objects.order_by("name").values_list("pk", "name"),
             "nav_section": "search",
         },
     )

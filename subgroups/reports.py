@@ -29,6 +29,7 @@ from .models import (
     Membership,
     Nominee,
     ReportingBody,
+    SubGroup,
     SubGroupUpdate,
     period_key,
     period_label,
@@ -409,15 +410,25 @@ def _outline_text(items):
     return " ".join(str(item.get("text", "")) for item in items or [] if isinstance(item, dict))
 
 
-def search_records(user, words, *, year=None):
+def subgroup_choices():
+    """(id, name) of every sub-group, for search filters."""
+    return list(SubGroup.objects.order_by("name").values_list("pk", "name"))
+
+
+def search_records(user, words, *, year=None, meeting=None, subgroup=None, organisation=None):
     """Sub-group updates and annual reports containing every word (for the intranet's search).
 
-    Plain-word matching on titles, headings and outline text, on every database."""
+    Plain-word matching on titles, headings and outline text, on every database; narrowed by
+    year, the meeting reported to, the sub-group, or the reporting body's organisation."""
     hits = []
-    if user.has_perm("subgroups.view_subgroupupdate"):
+    if user.has_perm("subgroups.view_subgroupupdate") and not organisation:
         updates = SubGroupUpdate.objects.select_related("subgroup").prefetch_related("sections")
         if year:
             updates = updates.filter(met_on__year=year)
+        if meeting:
+            updates = updates.filter(meeting_id=meeting)
+        if subgroup:
+            updates = updates.filter(subgroup_id=subgroup)
         for word in words:
             updates = updates.filter(
                 Q(title__icontains=word)
@@ -436,10 +447,14 @@ def search_records(user, words, *, year=None):
             hits.append(
                 SearchHit("update", update.title, update.get_absolute_url(), update.met_on, text)
             )
-    if user.has_perm("subgroups.view_annualreport"):
+    if user.has_perm("subgroups.view_annualreport") and not subgroup:
         reports = AnnualReport.objects.select_related("body").prefetch_related("sections")
         if year:
             reports = reports.filter(Q(start_year=year) | Q(end_year=year))
+        if meeting:
+            reports = reports.filter(meeting_id=meeting)
+        if organisation:
+            reports = reports.filter(body__organisation_id=organisation)
         for word in words:
             reports = reports.filter(
                 Q(title__icontains=word)

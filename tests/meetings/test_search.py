@@ -136,6 +136,29 @@ def test_search_page_query_count_is_constant(
         PaperFactory(
             meeting=published, letter=f"A{n}"[:3], title=f"Budget {n}", body_html="<p>budget</p>"
         )
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         response = member_client.get(reverse("meetings:search"), {"q": "budget"})
     assert response.content.decode().count("Budget ") >= min(papers, 3)
+
+
+def test_filters_by_meeting_sub_group_and_organisation(member):
+    from django.core.management import call_command
+
+    from wkp.models import Organisation
+
+    call_command("load_demo", "--no-users")
+    later = MeetingFactory(date=datetime.date(2006, 10, 20), status=Meeting.Status.PUBLISHED)
+    PaperFactory(
+        meeting=later, letter="A", title="Bus news", body_html="<p>Quality Bus Partnerships</p>"
+    )
+    every = search.search(member, "Quality Bus Partnerships")
+    assert {r.kind for r in every} >= {"paper", "update"}
+    only_july = search.search(member, "Quality Bus Partnerships", meeting=1)
+    assert "Paper A – Bus news" not in [r.title for r in only_july]
+    transport = search.search(member, "Quality Bus Partnerships", subgroup=6)
+    assert [r.title for r in transport] == ["Transport Sub-Group Update"]
+    titled = {r.title for r in search.search(member, "Transport", subgroup=6)}
+    assert titled == {"Transport Sub-Group Update", "Paper J – Transport Sub-Group Update"}
+    twbc = Organisation.objects.get(short_name="TWBC").pk
+    reports = search.search(member, "burglary", organisation=twbc)
+    assert reports and {r.kind for r in reports} <= {"paper", "report"}
