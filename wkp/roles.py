@@ -50,9 +50,3 @@ def _grant(apps, app_label):
         coordinator.permissions.add(*perms)
     else:
         coordinator.permissions.add(*perms.filter(codename__startswith="view_"))
-
-
-def is_coordinator(user):
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name=COORDINATOR).exists()
-    )
