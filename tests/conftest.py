@@ -2,10 +2,18 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
 
 from wkp.roles import COORDINATOR, MEMBER
 
 PASSWORD = "correct-horse-battery-staple-42"
+
+# In CI the property tests run the same (large) set of examples every time, without timing
+# deadlines on a busy machine, so main never turns red by chance; the long randomised runs live
+# in tests/benchmarks/.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_sessionstart(session):
