@@ -178,7 +178,7 @@ def pack_entry(paper, meeting, item_label=""):
     )
 
 
-def gather_pack(meeting, *, changes=(), version=None):
+def gather_pack(meeting):
     """Everything the pack shows, in agenda order, with withdrawn papers left out."""
     nodes, papers = load_agenda(meeting)
     first_item = {}
@@ -204,8 +204,6 @@ def gather_pack(meeting, *, changes=(), version=None):
         papers=tuple(merged),
         separate=tuple(separate),
         groups=tuple(PackGroup(label, tuple(entries)) for label, entries in groups.items()),
-        changes=tuple(changes),
-        version=version,
     )
 
 
@@ -510,10 +508,12 @@ def _set_metadata(pdf, meeting, title):
 # ---- Single papers
 
 
-def paper_pdf(paper):
-    """One paper alone with its header and footer; tagged when WeasyPrint typesets it whole."""
+def paper_pdf(paper, entry=None):
+    """One paper alone with its header and footer; tagged when WeasyPrint typesets it whole.
+
+    `entry` is the paper's pack entry when the caller has it already (its content resolved)."""
     meeting = paper.meeting
-    entry = pack_entry(paper, meeting)
+    entry = entry or pack_entry(paper, meeting)
     if entry.kind == "upload":
         content = PackContent(
             meeting=meeting,

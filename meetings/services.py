@@ -4,6 +4,7 @@ Every change to an agenda goes through `claim_version`, so two co-ordinators edi
 meeting never overwrite each other: the second one is told the agenda changed under them.
 """
 
+import dataclasses
 import hashlib
 import logging
 
@@ -425,13 +426,13 @@ def issue_pack(meeting, *, by=None, notify=True):
         for entry in content.papers + content.separate
     }
     changes = describe_changes(previous.papers, current) if previous else []
-    content = gather_pack(meeting, changes=changes, version=number)
+    content = dataclasses.replace(content, changes=tuple(changes), version=number)
     built = build_pack(content)
     # Typeset each paper's own (tagged) PDF now, in the background, so that downloading a
     # paper never typesets anything in a web request; unchanged papers are cached already.
     for entry in content.papers:
         try:
-            paper_pdf(entry.paper)
+            paper_pdf(entry.paper, entry=entry)
         except PdfRenderError:
             logger.warning("Paper PDF of %s could not be typeset", entry.heading)
     version = PackVersion(
