@@ -53,6 +53,41 @@ def admin_user(make_user):
     return make_user("admin", is_staff=True, is_superuser=True)
 
 
+def pass_second_factor(client, user):
+    """Mark a signed-in test client's session as having given its second factor.
+
+    The session holds the id of a confirmed device of the user, exactly as django_otp.login
+    leaves it; the sign-in pages themselves are tested in tests/security/test_two_factor.py.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def sign_in_fully(client, user):
+    """force_login, plus the second factor for the roles that need one."""
+    from wkp.two_factor import needs_two_factor
+
+    client.force_login(user)
+    if needs_two_factor(user):
+        pass_second_factor(client, user)
+    return client
+
+
+def totp_code(device):
+    """The code an authenticator app holding this device's key shows now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 @pytest.fixture
 def member_client(client, member):
     client.force_login(member)
@@ -61,14 +96,12 @@ def member_client(client, member):
 
 @pytest.fixture
 def coordinator_client(client, coordinator):
-    client.force_login(coordinator)
-    return client
+    return sign_in_fully(client, coordinator)
 
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+    return sign_in_fully(client, admin_user)
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -68,7 +71,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "wkp.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,6 +139,12 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # partners sign in from shared council and police networks behind one address, so an IP lockout
 # would lock out a whole organisation, and a username lock is not reset by changing address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Two-factor sign-in (django-otp): co-ordinators and administrators confirm a code from an
+# authenticator app (or a single-use backup code) after their password; see wkp/two_factor.py.
+OTP_TOTP_ISSUER = "West Kent Partnership"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+BACKUP_CODE_COUNT = 10
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from . import views
+from . import two_factor, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -12,6 +12,8 @@ urlpatterns = [
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
         name="login",
     ),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accessibility/", views.AccessibilityStatementView.as_view(), name="accessibility"),
     path("partners/", views.PartnerListView.as_view(), name="partner_list"),

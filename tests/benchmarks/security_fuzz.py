@@ -74,13 +74,14 @@ def check_all(label, samples, name):
 
 def views(count):
     from meetings.models import Meeting
+    from tests.conftest import sign_in_fully
     from tests.security.world import make_user
     from wkp.roles import COORDINATOR
 
     call_command("migrate", verbosity=0)
     coordinator = make_user("fuzz-coordinator", COORDINATOR)
     client = Client(raise_request_exception=False)
-    client.force_login(coordinator)
+    sign_in_fully(client, coordinator)
     from meetings.models import Body
 
     body = Body.objects.create(name="West Kent Partnership", kind="board")

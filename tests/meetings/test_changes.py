@@ -7,6 +7,7 @@ from icalendar import Calendar
 
 from meetings import services
 from meetings.models import Meeting
+from tests.conftest import sign_in_fully
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_moving_a_meeting_updates_the_same_calendar_entry(coordinator, member):
     from django.test import Client
 
     coordinator_client, member_client = Client(), Client()
-    coordinator_client.force_login(coordinator)
+    sign_in_fully(coordinator_client, coordinator)
     member_client.force_login(member)
     meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
     ics = reverse("meetings:meeting_ics", args=[meeting.pk])

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
@@ -117,6 +117,7 @@ def test_a_password_change_by_the_administrator_ends_the_users_sessions(client, 
     assert laptop.get("/partners/").status_code == 200
     admin = Client()
     sign_in(admin, "admin")
+    pass_second_factor(admin, admin_user)
     url = reverse("admin:auth_user_password_change", args=[member.pk])
     new = "a-new-long-passphrase-for-mary-77"
     response = admin.post(url, {"password1": new, "password2": new, "usable_password": "true"})
@@ -130,8 +131,9 @@ def test_a_password_change_by_the_administrator_ends_the_users_sessions(client, 
 
 def test_changing_your_own_password_keeps_this_session_and_ends_the_others(client, admin_user):
     here, elsewhere = Client(), Client()
-    sign_in(here, "admin")
-    sign_in(elsewhere, "admin")
+    for device in (here, elsewhere):
+        sign_in(device, "admin")
+        pass_second_factor(device, admin_user)
     new = "another-long-passphrase-for-admin-88"
     response = here.post(
         reverse("admin:password_change"),

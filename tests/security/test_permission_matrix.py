@@ -39,6 +39,9 @@ CASES = {
     "home": [("home", {}, READ)],
     "login": [("sign-in page", {}, LOGIN)],
     "logout": [("logout by GET is refused", {}, (302, 405, 405, 405, 302))],
+    # The second sign-in step sends on anyone who does not owe one (test_two_factor.py).
+    "two_factor": [("second step, already given or not needed", {}, (302,) * 5)],
+    "two_factor_setup": [("set-up, already done or not needed", {}, (302,) * 5)],
     "partner_list": [("partner list", {}, READ)],
     "partner_detail": [("partner", {"pk": "organisation"}, READ)],
     # meetings
@@ -286,10 +289,13 @@ def test_non_editors_posting_to_any_url_change_nothing(settings, tmp_path):
     refused = {"anonymous": {302}, "deactivated": {302}, "member": {403, 404, 405}}
     problems = []
     for name, cases in CASES.items():
-        # Members' own actions: their calendar address and marking a meeting as seen.
+        # Members' own actions: their calendar address and marking a meeting as seen; the
+        # second sign-in step sends members on (302) as there is nothing for them to give.
         if name in {
             "login",
             "logout",
+            "two_factor",
+            "two_factor_setup",
             "meetings:calendar_feed",
             "meetings:calendar_subscribe",
             "meetings:meeting_seen",

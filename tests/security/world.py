@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.conftest import sign_in_fully
 from wkp.roles import COORDINATOR, MEMBER
 
 PASSWORD = "correct-horse-battery-staple-42"
@@ -137,5 +138,5 @@ def client_for(role, world):
 
     client = Client()
     if role != "anonymous":
-        client.force_login(world.users[role])
+        sign_in_fully(client, world.users[role])
     return client

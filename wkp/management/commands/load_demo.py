@@ -38,6 +38,10 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (passwords are new on every run):")
         for username, password in logins:
             self.stdout.write(f"  {username:<12} {password}")
+        self.stdout.write(
+            "admin and coordinator set up an authenticator app at their first sign-in "
+            "(two-factor; see README, Roles)."
+        )
 
     def issue_packs(self):
         """Published demo meetings come with their pack, as they would after publishing."""
