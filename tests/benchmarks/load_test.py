@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -175,6 +176,33 @@ def wait_until_serving(url, server, timeout=60):
     raise SystemExit(f"gunicorn did not answer {url} within {timeout} s")
 
 
+def cpu_seconds(belongs):
+    """User + system CPU seconds of the live processes for which `belongs(pgrp, cmdline)` holds.
+
+    CPU time is what the other work on this shared machine disturbs least (see the README)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (
+                (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            )
+        except OSError:
+            continue
+        if belongs(int(fields[2]), cmdline):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def server_cpu(server, database):
+    """CPU seconds so far of gunicorn (its process group) and of the PostgreSQL backends serving
+    the load database."""
+    return (
+        cpu_seconds(lambda pgrp, cmdline: pgrp == server.pid),
+        cpu_seconds(lambda pgrp, cmdline: cmdline.startswith("postgres:") and database in cmdline),
+    )
+
+
 def count_typesetting(setup_log, server_log):
     """Pack builds per version during setup and during the run, and the web workers' renders."""
 
@@ -243,6 +271,8 @@ def run(database_url, *, users, duration, spawn_rate, workers, accounts=5, work=
         wait_until_serving(f"{host}/accounts/login/", server)
 
         summary_path = work / "summary.json"
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children_cpu = children.ru_utime + children.ru_stime
         locust = processes.start(
             [
                 sys.executable,
@@ -269,10 +299,15 @@ def run(database_url, *, users, duration, spawn_rate, workers, accounts=5, work=
             cwd=ROOT,
             env={**env, "WKP_LOAD_SUMMARY": str(summary_path)},
         )
+        database = urlsplit(url).path.lstrip("/")
+        before = server_cpu(server, database)
         try:
             locust.wait(timeout=duration + 120)
         except subprocess.TimeoutExpired as error:
             raise SystemExit("locust did not finish in time") from error
+        after = server_cpu(server, database)
+        locust_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = locust_cpu.ru_utime + locust_cpu.ru_stime - children_cpu
         if not summary_path.exists():
             raise SystemExit(f"locust wrote no summary (status {locust.returncode}); see {work}")
         result = json.loads(summary_path.read_text())
@@ -286,6 +321,11 @@ def run(database_url, *, users, duration, spawn_rate, workers, accounts=5, work=
         workers=workers,
         postgresql=pg_version,
         setup_seconds=round(setup_seconds, 1),
+        cpu_seconds={
+            "gunicorn": round(after[0] - before[0], 1),
+            "postgresql": round(after[1] - before[1], 1),
+            "locust": round(locust_cpu, 1),
+        },
         packs=packs,
         pack_builds=dict(setup_builds + run_builds),
         pack_builds_during_run=dict(run_builds),
@@ -321,6 +361,12 @@ def report(result):
         f"requests: {result['requests']} ({result['requests_per_second']}/s over "
         f"{result['seconds']} s), failures: {result['failures']}",
     ]
+    cpu = result["cpu_seconds"]
+    per_request = (cpu["gunicorn"] + cpu["postgresql"]) / max(result["requests"], 1) * 1000
+    lines.append(
+        f"CPU during the run: gunicorn {cpu['gunicorn']} s, PostgreSQL {cpu['postgresql']} s "
+        f"({per_request:.0f} ms of server CPU a request), locust {cpu['locust']} s"
+    )
     for kind, figures in result["kinds"].items():
         lines.append(
             f"  {kind:<15} {figures['requests']:>7} requests, {figures['failures']} failed, "
