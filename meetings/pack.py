@@ -480,6 +480,9 @@ def build_pack(content):
         output = io.BytesIO()
         pack.save(output, deterministic_id=True)
         page_count = len(pack.pages)
+    logger.info(
+        "Pack built: meeting %s, version %s, %s pages", meeting.pk, content.version, page_count
+    )
     return BuiltPack(
         pdf=output.getvalue(),
         page_count=page_count,

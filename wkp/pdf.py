@@ -132,6 +132,8 @@ class LockedFetcher(URLFetcher):
 def render_document(html, *, name, allowed_media=(), fetcher=None):
     """Lay out an HTML document (a WeasyPrint Document: pages, anchors, bookmarks)."""
     fetcher = fetcher or LockedFetcher(allowed_media=frozenset(allowed_media))
+    # One line per WeasyPrint layout: the load test counts them to show downloads never typeset.
+    logger.info("PDF rendered: %s", name)
     try:
         return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
     except RecursionError as error:

@@ -1,0 +1,46 @@
+"""The load test, short: 10 members for 20 s against gunicorn and PostgreSQL on loopback.
+
+The same script and scenario as the 5-minute, 50-member benchmark
+(`tests/benchmarks/load_test.py`, figures in the README). It runs on a database of its own, created
+on the test cluster and dropped afterwards, because gunicorn needs committed data; pytest's
+database is not touched.
+"""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "load_test.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("load_test", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_members_browse_and_download_with_no_errors_and_no_typesetting(tmp_path):
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
+            pytest.fail("WKP_REQUIRE_POSTGRES=1 but the tests are not running on PostgreSQL")
+        pytest.skip("the load test runs against PostgreSQL (tests/with_postgres.sh)")
+    load_test = load_script()
+
+    result = load_test.run(
+        os.environ["DATABASE_URL"], users=10, duration=20, spawn_rate=5, workers=2, work=tmp_path
+    )
+
+    summary = load_test.report(result)
+    assert result["failures"] == 0, summary
+    assert result["kinds"]["page"]["requests"] > 0, summary
+    assert result["kinds"]["pack download"]["requests"] > 0, summary
+    # The demo pack was typeset once, when it was issued, and no download typeset anything.
+    assert result["pack_builds"] == {
+        f"meeting {pack['meeting']} v{pack['number']}": 1 for pack in result["packs"]
+    }, summary
+    assert result["web_renders"] == {}, summary
+    assert result["problems"] == [], summary
