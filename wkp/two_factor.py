@@ -72,6 +72,11 @@ class CodeForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, setting_up=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if setting_up:
+            self.fields["code"].help_text = "The six-digit code the app shows now."
+
     def clean_code(self):
         code = _normalise(self.cleaned_data["code"])
         if not code.isalnum():
@@ -156,13 +161,13 @@ def setup(request):
     if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
         return redirect(f"{reverse('two_factor')}?{urlencode({'next': _next_url(request)})}")
     device = _pending_device(user)
-    form = CodeForm()
+    form = CodeForm(setting_up=True)
     if request.method == "POST" and request.POST.get("action") == "start":
         if device is None:
             TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
         return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': _next_url(request)})}")
     if request.method == "POST" and device is not None:
-        form = CodeForm(request.POST)
+        form = CodeForm(request.POST, setting_up=True)
         if form.is_valid():
             with transaction.atomic():
                 confirmed = _accepting_device(form, user, [device], WRONG_SETUP_CODE)
