@@ -381,6 +381,12 @@ def add_media(archive, media_root):
                 _private(info)
                 reader = HashingReader(handle)
                 archive.addfile(info, fileobj=reader)
+                after = os.fstat(handle.fileno())
+            if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+                # Being written as we read it (a render cache file, say): the copy may be torn.
+                raise BackupError(
+                    f"media/{relative} changed while it was copied; run the backup again."
+                )
             media[relative] = {"sha256": reader.digest.hexdigest(), "size": stat.st_size}
     return media
 
