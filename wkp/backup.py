@@ -39,6 +39,7 @@ MANIFEST_NAME = "manifest.json"
 MEDIA_PREFIX = "media/"
 CHUNK = 1024 * 1024
 SHOWN_DIFFERENCES = 20
+MANIFEST_KEYS = {"database", "migrations", "tables", "ledger", "packs", "known_problems", "media"}
 
 # Connection options that libpq also reads from the environment.
 LIBPQ_OPTIONS = {
@@ -405,6 +406,9 @@ def read_manifest(archive):
             f"Not a WKP backup of format {FORMAT_VERSION}: "
             f"{manifest.get('format')!r} version {manifest.get('format_version')!r}."
         )
+    missing = sorted(MANIFEST_KEYS - set(manifest))
+    if missing:
+        raise BackupError(f"The backup's manifest is incomplete: no {', '.join(missing)}.")
     return manifest
 
 
@@ -507,6 +511,8 @@ def restore(path, *, replace=False):
         )
     pg_restore = pg_tool("pg_restore")
     media_root.parent.mkdir(parents=True, exist_ok=True)
+    if not tarfile.is_tarfile(path):
+        raise BackupError(f"{path} is not a backup archive (a .tar written by `backup`).")
     with (
         tarfile.open(path, mode="r:") as archive,
         tempfile.TemporaryDirectory(dir=media_root.parent, prefix=".wkp-restore-") as work,
