@@ -1,10 +1,11 @@
-# West Kent Partnership intranet. `make run` for the demo, `make test` for the whole suite.
+# West Kent Partnership intranet. `make run` for the demo, `make test` for the whole suite,
+# `make backup` / `make restore BACKUP=backups/wkp-….tar` (PostgreSQL, see README).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format venv clean
+.PHONY: run test backup restore lint format venv clean
 
 venv: $(VENV)/.installed
 
@@ -24,6 +25,13 @@ run: venv
 
 test: venv
 	tests/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+backup: venv
+	$(PY) manage.py backup $(if $(BACKUP),-o $(BACKUP))
+
+restore: venv
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/wkp-YYYYmmdd-HHMMSS.tar"; exit 2; }
+	$(PY) manage.py restore $(BACKUP)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,610 @@
+"""Backup and restore: one .tar holding the PostgreSQL dump, the media folder and a manifest.
+
+The archive holds `database.dump` (`pg_dump --format=custom`), `media/…` (every file under
+MEDIA_ROOT) and `manifest.json`: each table's row count and a fingerprint of its rows, the
+SHA-256 of every media file and of the dump, the ledger totals, the issued packs, the applied
+migrations and the app version. The dump and the manifest's database figures come from one
+snapshot (a REPEATABLE READ transaction whose snapshot pg_dump shares), so they always agree.
+
+`restore` needs an empty database and an empty media folder. It checks the archive against its
+manifest before changing anything, restores, then reads everything back from the database and
+the disk and compares it with the manifest; any difference is an error.
+
+PostgreSQL only: SQLite is the demo database (copy `db.sqlite3` and `media/` instead).
+"""
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+
+FORMAT = "wkp-backup"
+FORMAT_VERSION = 1
+DUMP_NAME = "database.dump"
+MANIFEST_NAME = "manifest.json"
+MEDIA_PREFIX = "media/"
+CHUNK = 1024 * 1024
+SHOWN_DIFFERENCES = 20
+MANIFEST_KEYS = {"database", "migrations", "tables", "ledger", "packs", "known_problems", "media"}
+
+# Connection options that libpq also reads from the environment.
+LIBPQ_OPTIONS = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "options": "PGOPTIONS",
+}
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on, or a restore that does not match its backup."""
+
+
+def require_postgresql():
+    if connection.vendor != "postgresql":
+        raise BackupError(
+            f"Backup and restore need PostgreSQL; this database is {connection.vendor}. "
+            "The SQLite demo database is one file: stop the app and copy db.sqlite3 and the "
+            "media folder instead."
+        )
+
+
+def pg_tool(name):
+    """The newest installed PostgreSQL client (pg_dump must be at least the server's version)."""
+    folders = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else -1,
+    )
+    for folder in reversed(folders):
+        if (folder / name).is_file():
+            return str(folder / name)
+    found = shutil.which(name)
+    if found:
+        return found
+    raise BackupError(f"{name} not found on PATH or in /usr/lib/postgresql/*/bin.")
+
+
+def pg_env(db=None):
+    """libpq's environment for the database: the password travels here, never in argv."""
+    db = db or settings.DATABASES["default"]
+    env = dict(os.environ)
+    for key, variable in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+        ("NAME", "PGDATABASE"),
+    ):
+        if db.get(key):
+            env[variable] = str(db[key])
+    for option, variable in LIBPQ_OPTIONS.items():
+        if option in db.get("OPTIONS", {}):
+            env[variable] = str(db["OPTIONS"][option])
+    return env
+
+
+def run_pg(argv):
+    completed = subprocess.run(  # noqa: S603 - PostgreSQL's own tools, arguments are ours
+        argv, env=pg_env(), capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        message = completed.stderr.strip() or completed.stdout.strip()
+        raise BackupError(f"{Path(argv[0]).name} failed (exit {completed.returncode}): {message}")
+    return completed
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def media_files(root):
+    """Every regular file under `root`: {posix relative path: {"sha256", "size"}}."""
+    root = Path(root)
+    found = {}
+    if not root.is_dir():
+        return found
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            found[path.relative_to(root).as_posix()] = {
+                "sha256": sha256_file(path),
+                "size": path.stat().st_size,
+            }
+    return found
+
+
+# What the database holds ---------------------------------------------------------------------
+
+
+def table_stats():
+    """Row count and a fingerprint of the rows of every table (order-independent)."""
+    stats = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            name = connection.ops.quote_name(table)
+            cursor.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(md5(wkp_row::text), '' "  # noqa: S608
+                f"ORDER BY md5(wkp_row::text)), '')) FROM {name} AS wkp_row"
+            )
+            rows, fingerprint = cursor.fetchone()
+            stats[table] = {"rows": rows, "fingerprint": fingerprint}
+    return stats
+
+
+def ledger_totals():
+    """The ledger as finance/ledger.py adds it up (Decimal, written as text)."""
+    from finance import ledger
+    from finance.models import LedgerEntry
+    from finance.reports import fund_statement
+
+    sums = {}
+    for label, kind, amount in LedgerEntry.objects.order_by("pk").values_list(
+        "year__start_year", "kind", "amount"
+    ):
+        sums.setdefault(f"{label} {kind}", []).append(amount)
+    statement = fund_statement(datetime.date.max)
+    totals = statement.totals
+    return {
+        "entries": LedgerEntry.objects.count(),
+        "by_year_and_kind": {
+            key: str(ledger.total(values)) for key, values in sorted(sums.items())
+        },
+        "fund": {
+            name: str(getattr(totals, name)) if totals else None
+            for name in ("income", "overheads", "projects", "total_spend", "allocated")
+        },
+        "carried_forward": {f.label: str(f.carried_forward) for f in statement.figures},
+    }
+
+
+def issued_packs():
+    from meetings.models import PackVersion
+
+    return [
+        {
+            "meeting": v.meeting_id,
+            "number": v.number,
+            "file": v.file.name,
+            "sha256": v.sha256,
+            "supplement": v.supplement.name,
+            "supplement_sha256": v.supplement_sha256,
+        }
+        for v in PackVersion.objects.order_by("meeting_id", "number")
+    ]
+
+
+def stored_file_problems(media_root):
+    """Files the database names that are missing from the media folder, and issued packs whose
+    bytes differ from their recorded SHA-256."""
+    root = Path(media_root)
+    problems = set()
+    for model in apps.get_models():
+        for model_field in model._meta.concrete_fields:
+            if not isinstance(model_field, models.FileField):
+                continue
+            names = (
+                model._default_manager.exclude(**{model_field.attname: ""})
+                .exclude(**{f"{model_field.attname}__isnull": True})
+                .values_list(model_field.attname, flat=True)
+                .distinct()
+            )
+            for name in names:
+                if not (root / name).is_file():
+                    problems.add(f"missing file {name} ({model._meta.label}.{model_field.name})")
+    for pack in issued_packs():
+        for key, digest in (("file", "sha256"), ("supplement", "supplement_sha256")):
+            path = root / pack[key] if pack[key] else None
+            if path and path.is_file() and sha256_file(path) != pack[digest]:
+                problems.add(f"issued pack file {pack[key]} differs from its recorded SHA-256")
+    return sorted(problems)
+
+
+def applied_migrations():
+    return sorted(
+        f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()
+    )
+
+
+def app_version():
+    import tomllib
+
+    try:
+        with open(settings.BASE_DIR / "pyproject.toml", "rb") as handle:
+            return tomllib.load(handle)["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+# Backup --------------------------------------------------------------------------------------
+
+
+class HashingReader:
+    """Hashes what tarfile reads, so the manifest describes the bytes actually archived."""
+
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+
+@dataclass
+class Summary:
+    path: Path
+    size: int = 0
+    tables: int = 0
+    rows: int = 0
+    files: int = 0
+    file_bytes: int = 0
+    packs: int = 0
+    seconds: float = 0.0
+    warnings: list = field(default_factory=list)
+
+
+def default_backup_path():
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return settings.BASE_DIR / "backups" / f"wkp-{stamp}.tar"
+
+
+def backup(output=None):
+    """Write one archive of the database and the media folder; return a Summary."""
+    require_postgresql()
+    started = time.monotonic()
+    output = Path(output or default_backup_path()).resolve()
+    if output.exists():
+        raise BackupError(f"{output} exists already; choose another name.")
+    output.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    media_root = Path(settings.MEDIA_ROOT)
+    pg_dump = pg_tool("pg_dump")
+    summary = Summary(path=output)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".wkp-backup-") as work:
+        dump = Path(work) / DUMP_NAME
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "app_version": app_version(),
+        }
+        connection.ensure_connection()
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SHOW transaction_isolation")
+                if cursor.fetchone()[0] != "repeatable read":
+                    raise BackupError("Could not take a consistent snapshot of the database.")
+                set_stable_text_output(cursor)
+                cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
+                snapshot, server_version = cursor.fetchone()
+            # pg_dump reads the very snapshot the figures below are taken in.
+            run_pg([pg_dump, "--format=custom", "--no-password", f"--snapshot={snapshot}",
+                    f"--file={dump}"])  # fmt: skip
+            manifest["database"] = {
+                "server_version": server_version,
+                "pg_dump": run_pg([pg_dump, "--version"]).stdout.strip(),
+                "dump_sha256": sha256_file(dump),
+                "dump_size": dump.stat().st_size,
+            }
+            manifest["migrations"] = applied_migrations()
+            manifest["tables"] = table_stats()
+            manifest["ledger"] = ledger_totals()
+            manifest["packs"] = issued_packs()
+            problems = stored_file_problems(media_root)
+        manifest["known_problems"] = problems
+        summary.warnings.extend(problems)
+        partial = output.with_name(output.name + ".partial")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with (
+                os.fdopen(descriptor, "wb") as raw,
+                tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive,
+            ):
+                archive.add(dump, arcname=DUMP_NAME, filter=_private)
+                manifest["media"] = add_media(archive, media_root)
+                data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+                info = tarfile.TarInfo(MANIFEST_NAME)
+                info.size, info.mtime = len(data), int(time.time())
+                _private(info)
+                archive.addfile(info, fileobj=io.BytesIO(data))
+            os.replace(partial, output)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    summary.size = output.stat().st_size
+    summary.tables = len(manifest["tables"])
+    summary.rows = sum(t["rows"] for t in manifest["tables"].values())
+    summary.files = len(manifest["media"])
+    summary.file_bytes = sum(f["size"] for f in manifest["media"].values())
+    summary.packs = len(manifest["packs"])
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _private(info):
+    info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
+    return info
+
+
+def plural(count, word):
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def set_stable_text_output(cursor):
+    """Row fingerprints hash rows as text: fix the settings that change how values print."""
+    cursor.execute(
+        "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
+        "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3; "
+        "SET LOCAL bytea_output = 'hex'"
+    )
+
+
+def add_media(archive, media_root):
+    """Add every file under MEDIA_ROOT; return {relative path: {"sha256", "size"}}."""
+    media = {}
+    root = Path(media_root)
+    if not root.is_dir():
+        return media
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            relative = path.relative_to(root).as_posix()
+            with open(path, "rb") as handle:
+                stat = os.fstat(handle.fileno())
+                info = tarfile.TarInfo(MEDIA_PREFIX + relative)
+                info.size, info.mtime = stat.st_size, int(stat.st_mtime)
+                _private(info)
+                reader = HashingReader(handle)
+                archive.addfile(info, fileobj=reader)
+                after = os.fstat(handle.fileno())
+            if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+                # Being written as we read it (a render cache file, say): the copy may be torn.
+                raise BackupError(
+                    f"media/{relative} changed while it was copied; run the backup again."
+                )
+            media[relative] = {"sha256": reader.digest.hexdigest(), "size": stat.st_size}
+    return media
+
+
+# Restore -------------------------------------------------------------------------------------
+
+
+def read_manifest(archive):
+    try:
+        member = archive.getmember(MANIFEST_NAME)
+        manifest = json.load(archive.extractfile(member))
+    except (KeyError, ValueError) as error:
+        raise BackupError(f"Not a WKP backup: no readable {MANIFEST_NAME}.") from error
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise BackupError(
+            f"Not a WKP backup of format {FORMAT_VERSION}: "
+            f"{manifest.get('format')!r} version {manifest.get('format_version')!r}."
+        )
+    missing = sorted(MANIFEST_KEYS - set(manifest))
+    if missing:
+        raise BackupError(f"The backup's manifest is incomplete: no {', '.join(missing)}.")
+    return manifest
+
+
+def media_member_path(name):
+    """The relative media path of an archive member, refusing anything that could escape."""
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or path.parts[0] != MEDIA_PREFIX.rstrip("/"):
+        raise BackupError(f"The archive holds an unexpected entry {name!r}; refusing it.")
+    return PurePosixPath(*path.parts[1:]).as_posix()
+
+
+def existing_tables():
+    with connection.cursor() as cursor:
+        return connection.introspection.table_names(cursor)
+
+
+def unpack(archive, manifest, work, staging):
+    """Extract the dump and the media into `work` and `staging`, checking every byte against the
+    manifest before anything is restored."""
+    differences = []
+    dump = Path(work) / DUMP_NAME
+    seen = set()
+    for member in archive.getmembers():
+        if member.name == MANIFEST_NAME:
+            continue
+        if not member.isfile():
+            if member.isdir():
+                continue
+            raise BackupError(f"The archive holds an unexpected entry {member.name!r}.")
+        if member.name == DUMP_NAME:
+            target = dump
+        else:
+            relative = media_member_path(member.name)
+            seen.add(relative)
+            target = Path(staging, *PurePosixPath(relative).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with archive.extractfile(member) as source, open(target, "wb") as out:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+        if target == dump:
+            if digest.hexdigest() != manifest["database"]["dump_sha256"]:
+                differences.append(f"{DUMP_NAME}: SHA-256 differs from the manifest's")
+        else:
+            expected = manifest["media"].get(relative)
+            if expected is None:
+                differences.append(f"media/{relative}: in the archive but not in the manifest")
+            elif digest.hexdigest() != expected["sha256"]:
+                differences.append(f"media/{relative}: SHA-256 differs from the manifest's")
+    if not dump.exists():
+        differences.append(f"{DUMP_NAME}: missing from the archive")
+    differences.extend(
+        f"media/{name}: in the manifest but missing from the archive"
+        for name in sorted(set(manifest["media"]) - seen)
+    )
+    if differences:
+        raise BackupError(
+            "The archive is damaged or was changed after the backup; nothing was restored.\n"
+            + _list(differences)
+        )
+    return dump
+
+
+def _list(differences):
+    shown = [f"  - {line}" for line in differences[:SHOWN_DIFFERENCES]]
+    if len(differences) > SHOWN_DIFFERENCES:
+        shown.append(f"  … and {len(differences) - SHOWN_DIFFERENCES} more")
+    return "\n".join(shown)
+
+
+def clear_database():
+    """For `--replace` only: drop every object in the public schema."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+
+def restore(path, *, replace=False):
+    """Restore an archive into this (empty) database and media folder, then verify it."""
+    require_postgresql()
+    started = time.monotonic()
+    path = Path(path)
+    media_root = Path(settings.MEDIA_ROOT)
+    if not path.is_file():
+        raise BackupError(f"No backup at {path}.")
+    tables = existing_tables()
+    media_in_place = media_root.is_dir() and any(media_root.iterdir())
+    if not replace and (tables or media_in_place):
+        what = []
+        if tables:
+            db_name = settings.DATABASES["default"]["NAME"]
+            what.append(f"the database {db_name} has {len(tables)} tables")
+        if media_in_place:
+            what.append(f"the media folder {media_root} is not empty")
+        raise BackupError(
+            "Refusing to restore: "
+            + " and ".join(what)
+            + ". Restore into a new, empty database and media folder, or pass --replace to "
+            "drop what is there (the old media folder is kept beside the new one)."
+        )
+    pg_restore = pg_tool("pg_restore")
+    media_root.parent.mkdir(parents=True, exist_ok=True)
+    if not tarfile.is_tarfile(path):
+        raise BackupError(f"{path} is not a backup archive (a .tar written by `backup`).")
+    with (
+        tarfile.open(path, mode="r:") as archive,
+        tempfile.TemporaryDirectory(dir=media_root.parent, prefix=".wkp-restore-") as work,
+    ):
+        manifest = read_manifest(archive)
+        staging = Path(work) / "media"
+        staging.mkdir()
+        dump = unpack(archive, manifest, work, staging)
+        if replace and tables:
+            clear_database()
+        if replace and media_in_place:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            media_root.rename(media_root.with_name(f"{media_root.name}.before-restore-{stamp}"))
+        run_pg([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
+                "--single-transaction", "--no-password",
+                f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
+        media_root.mkdir(parents=True, exist_ok=True)
+        for entry in staging.iterdir():
+            shutil.move(str(entry), str(media_root / entry.name))
+    summary = verify(manifest, media_root)
+    summary.path = path
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def verify(manifest, media_root):
+    """Compare the database and the media folder, read afresh, with the manifest."""
+    differences = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            set_stable_text_output(cursor)
+        tables = table_stats()
+        ledger = ledger_totals()
+        packs = issued_packs()
+        problems = stored_file_problems(media_root)
+    for name in sorted(set(manifest["tables"]) | set(tables)):
+        expected, found = manifest["tables"].get(name), tables.get(name)
+        if expected is None:
+            differences.append(f"table {name}: restored but not in the backup")
+        elif found is None:
+            differences.append(f"table {name}: in the backup but not restored")
+        elif expected["rows"] != found["rows"]:
+            differences.append(
+                f"table {name}: {found['rows']} rows restored, {expected['rows']} backed up"
+            )
+        elif expected["fingerprint"] != found["fingerprint"]:
+            differences.append(f"table {name}: same row count but the rows differ")
+    files = media_files(media_root)
+    for name in sorted(set(manifest["media"]) | set(files)):
+        expected, found = manifest["media"].get(name), files.get(name)
+        if expected is None:
+            differences.append(f"media/{name}: restored but not in the backup")
+        elif found is None:
+            differences.append(f"media/{name}: in the backup but not restored")
+        elif expected["sha256"] != found["sha256"]:
+            differences.append(f"media/{name}: SHA-256 differs from the backup's")
+    if ledger != manifest["ledger"]:
+        differences.append(
+            f"ledger totals differ: backed up {manifest['ledger']}, restored {ledger}"
+        )
+    if packs != manifest["packs"]:
+        differences.append("the issued packs listed in the database differ from the backup's")
+    differences.extend(
+        f"{problem} (it was not so at backup time)"
+        for problem in problems
+        if problem not in manifest["known_problems"]
+    )
+    if differences:
+        raise BackupError(
+            "The restored data does NOT match the backup; do not use it.\n" + _list(differences)
+        )
+    summary = Summary(path=None)
+    summary.tables = len(tables)
+    summary.rows = sum(t["rows"] for t in tables.values())
+    summary.files = len(files)
+    summary.file_bytes = sum(f["size"] for f in files.values())
+    summary.packs = len(packs)
+    summary.warnings = [f"{problem} (already so at backup time)" for problem in problems]
+    summary.warnings.extend(migration_notes(manifest["migrations"]))
+    return summary
+
+
+def migration_notes(applied):
+    """Whether the restored schema is older or newer than this code."""
+    known = {f"{app}.{name}" for app, name in MigrationLoader(None).disk_migrations}
+    notes = []
+    unknown = sorted(set(applied) - known)
+    if unknown:
+        notes.append(
+            f"the backup has {len(unknown)} migrations this code does not know "
+            f"(e.g. {unknown[0]}): it was taken with a newer version of the app"
+        )
+    if known - set(applied):
+        notes.append("this code has migrations the backup lacks: run `manage.py migrate` next")
+    return notes

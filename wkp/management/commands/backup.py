@@ -1,0 +1,30 @@
+"""`manage.py backup [-o FILE]`: the database (pg_dump) and the media folder in one archive."""
+
+from django.core.management import BaseCommand, CommandError
+
+from wkp.backup import BackupError, backup, plural
+
+
+class Command(BaseCommand):
+    help = (
+        "Write one .tar holding a pg_dump of the database, every file of the media folder and a "
+        "manifest (row counts, file hashes, ledger totals, issued packs). PostgreSQL only."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "-o", "--output", help="Archive to write (default: backups/wkp-YYYYmmdd-HHMMSS.tar)."
+        )
+
+    def handle(self, *args, output=None, **options):
+        try:
+            summary = backup(output)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        for warning in summary.warnings:
+            self.stderr.write(f"Warning: {warning}")
+        self.stdout.write(
+            f"{summary.path}: {summary.size:,} bytes; {summary.tables} tables, "
+            f"{summary.rows:,} rows, {summary.files} media files ({summary.file_bytes:,} bytes), "
+            f"{plural(summary.packs, 'issued pack')}; {summary.seconds:.1f} s"
+        )

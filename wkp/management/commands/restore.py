@@ -1,0 +1,36 @@
+"""`manage.py restore FILE`: restore a backup into an empty database and media folder, then
+check every table, file, ledger total and issued pack against the backup's manifest."""
+
+from django.core.management import BaseCommand, CommandError
+
+from wkp.backup import BackupError, plural, restore
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore an archive written by `manage.py backup` into this database (which must be "
+        "empty) and MEDIA_ROOT (empty or missing), then verify it against the archive's manifest."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("archive", help="The .tar written by `manage.py backup`.")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Drop everything in the database first and move the media folder aside "
+            "(to MEDIA_ROOT.before-restore-<time>) instead of refusing.",
+        )
+
+    def handle(self, *args, archive, replace=False, **options):
+        try:
+            summary = restore(archive, replace=replace)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        for warning in summary.warnings:
+            self.stderr.write(f"Warning: {warning}")
+        self.stdout.write(
+            f"Restored {summary.path} and verified it against its manifest: {summary.tables} "
+            f"tables, {summary.rows:,} rows, {summary.files} media files "
+            f"({summary.file_bytes:,} bytes), {plural(summary.packs, 'issued pack')}, "
+            f"ledger totals equal; {summary.seconds:.1f} s"
+        )
