@@ -8,6 +8,12 @@ from wkp.roles import COORDINATOR, MEMBER
 
 PASSWORD = "correct-horse-battery-staple-42"
 
+# Playwright's sync API keeps an event loop running in this thread for the rest of the session
+# once a browser test has run (there are browser tests in several folders); the ORM calls made
+# beside it are still synchronous and safe. Set here so that any subset of the suite works.
+# Subprocesses the suite starts drop this variable (tests/wkp/test_settings.py).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 # In CI the property tests run the same (large) set of examples every time, without timing
 # deadlines on a busy machine, so main never turns red by chance; the long randomised runs live
 # in tests/benchmarks/.
@@ -126,3 +132,37 @@ def browser_type_launch_args(browser_type_launch_args):
 def immediate_tasks(settings):
     """Background tasks run at once in tests (after the transaction commits)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def fresh_app(username):
+    """A new authenticator app for this user if their role needs one, else None.
+
+    Each sign-in gets its own device, because a device refuses a code it has already accepted
+    (a browser test may sign the same person in twice within one 30-second step).
+    """
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from wkp.two_factor import needs_two_factor
+
+    user = get_user_model().objects.get(username=username)
+    if not needs_two_factor(user):
+        return None
+    return TOTPDevice.objects.create(user=user, name="Browser test app", confirmed=True)
+
+
+@pytest.fixture
+def sign_in(live_server):
+    def sign_in(page, username, password):
+        app = fresh_app(username)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        if app is not None:
+            page.get_by_role("heading", name="Confirm it is you").wait_for()
+            page.get_by_label("Code").fill(totp_code(app))
+            page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(f"{live_server.url}/")
+
+    return sign_in

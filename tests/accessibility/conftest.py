@@ -5,9 +5,6 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
 from meetings.models import Meeting
-
-# The browser tests' sign-in fixture; importing it also allows the ORM beside Playwright's loop.
-from tests.e2e.conftest import sign_in  # noqa: F401
 from wkp.roles import COORDINATOR, MEMBER
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA: what the public sector regulations require.

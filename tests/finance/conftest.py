@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,3 @@ def seed_ledger(db):
     Ssky allocation refers to the July 2006 meeting and agenda item in 10_meetings.json."""
     fixtures = sorted(Path(settings.BASE_DIR, "fixtures").glob("*.json"))
     call_command("loaddata", *fixtures, verbosity=0)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """Restore DJANGO_ALLOW_ASYNC_UNSAFE after a browser test, once every fixture (including
-    the database flush) has been torn down."""
-    yield
-    if hasattr(item, "async_unsafe_before"):
-        if item.async_unsafe_before is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = item.async_unsafe_before

@@ -1,7 +1,6 @@
 """In Chromium: a co-ordinator meets the shortfall message and records an override; a member
 reads the statement with its chart, and the page's CSP blocks nothing of ours."""
 
-import os
 import re
 
 import pytest
@@ -10,16 +9,6 @@ from finance.models import LedgerEntry
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(request):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made between
-    # browser steps (and the database flush after the test) are synchronous and safe. Set when
-    # the test runs, not at import, so that `manage.py check --deploy` in other tests never
-    # inherits it; tests/finance/conftest.py restores it once the flush is done.
-    request.node.async_unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture
@@ -40,21 +29,13 @@ def make_user(transactional_db, make_user):
     return make_user
 
 
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_finance_browser_override_then_member_reads_statement_and_chart(
-    page, live_server, coordinator, member, seed_ledger
+    page, live_server, sign_in, coordinator, member, seed_ledger
 ):
     console = []
     page.on("console", lambda message: console.append(message.text))
 
-    sign_in(page, live_server, "coordinator")
+    sign_in(page, "coordinator", PASSWORD)
     page.goto(f"{live_server.url}/finance/entries/new/?year=2006")
     page.get_by_label("Kind").select_option(label="Project allocation")
     page.get_by_label("Date").fill("2006-07-20")
@@ -76,7 +57,7 @@ def test_finance_browser_override_then_member_reads_statement_and_chart(
     assert LedgerEntry.objects.get(description="Conference underwriting").override_reason
 
     page.context.clear_cookies()
-    sign_in(page, live_server, "member")
+    sign_in(page, "member", PASSWORD)
     page.goto(f"{live_server.url}/finance/statement/?as_of=2006-07-14")
     table = page.get_by_role("table", name="WKP Financial Report - July 06")
     row = table.get_by_role("row", name="2006/7 project funding available")

@@ -17,7 +17,7 @@ def test_demo_loads_the_seed_partners_and_three_working_logins(capsys):
     for name in ("Nick Chard", "Richard Spoerry", "Tim Read", "Malcolm Spalding", "Paul Carter"):
         assert Person.objects.filter(name=name).exists(), name
 
-    passwords = dict(line.split() for line in output.splitlines()[1:] if line.strip())
+    passwords = dict(line.split() for line in output.splitlines() if line.startswith("  "))
     assert set(passwords) == {"admin", "coordinator", "member"}
     for username, password in passwords.items():
         assert get_user_model().objects.get(username=username).check_password(password), username
