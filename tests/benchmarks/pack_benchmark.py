@@ -41,7 +41,7 @@ if __name__ == "__main__":
     from meetings import services
     from meetings.models import AgendaItem, Body, Meeting, Paper, letter_for
     from meetings.pack import build_pack, gather_pack
-    from wkp.pdf import render_pdf, run_isolated, typeset
+    from wkp.pdf import render_limits, render_pdf, run_isolated, typeset
 
 PARAGRAPH = (
     "<p>The partnership has undertaken a range of projects to support older and vulnerable "
@@ -225,4 +225,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with render_limits(timeout=600):  # this measures cost; the limits are tested elsewhere
+        main()
