@@ -134,14 +134,14 @@ def test_a_real_render_over_its_time_limit_is_killed_and_the_next_one_succeeds(f
 
 def test_a_render_needing_more_memory_than_its_limit_fails_cleanly(fork_server):
     server = next(p for p in fork_server.values() if "forkserver" in " ".join(p.cmdline()))
-    # What the fork server has mapped already, and a little more: not enough for 25 pages.
-    limit = (server.memory_info().vms >> 20) + 16
-    medium = document(100)
+    # What the fork server has mapped already (its free heap included): not enough for 100 pages
+    # (which need about 100 MB more).
+    limit = (server.memory_info().vms >> 20) + 1
     with pytest.raises(RenderTooLarge, match=f"Paper M .*more than {limit} MB of memory"):
-        render_pdf(medium, name="Paper M", limits=Limits(timeout=120, memory_mb=limit))
+        render_pdf(document(400), name="Paper M", limits=Limits(timeout=300, memory_mb=limit))
     assert_no_child_left(fork_server)
-    # The same document with the default limit (1024 MB) renders.
-    assert render(medium, name="Paper M").page_count > 20
+    # The next render, with the default limit (1024 MB), succeeds.
+    assert render(document(20), name="Paper N").page_count > 3
 
 
 def test_an_error_in_the_child_comes_back_as_a_clear_message(fork_server):
@@ -188,7 +188,7 @@ def test_the_pack_job_is_marked_failed_with_the_message_when_its_render_is_kille
 def test_the_web_keeps_answering_while_a_download_render_is_killed(
     published_paper, settings, member, fork_server
 ):
-    settings.WKP_RENDER_TIMEOUT = 3
+    settings.WKP_RENDER_TIMEOUT = 5
     slow, other = Client(), Client()
     slow.force_login(member)
     other.force_login(member)
@@ -198,7 +198,7 @@ def test_the_web_keeps_answering_while_a_download_render_is_killed(
     started = time.monotonic()
     page = other.get(published_paper.get_absolute_url())
     assert page.status_code == 200
-    assert time.monotonic() - started < 3 and thread.is_alive()  # answered during the render
+    assert time.monotonic() - started < 5 and thread.is_alive()  # answered during the render
     thread.join(30)
     response = outcome["value"]
     assert response.status_code == 302
@@ -206,7 +206,7 @@ def test_the_web_keeps_answering_while_a_download_render_is_killed(
     assert not psutil.pid_exists(child.pid)
     assert_no_child_left(fork_server)
     shown = slow.get(response.url).content.decode()
-    assert "Paper A – Long report took longer than 3 seconds to typeset and was stopped." in shown
+    assert "Paper A – Long report took longer than 5 seconds to typeset and was stopped." in shown
     # The next, normal, render in the same process succeeds.
     published_paper.body_html = "<p>Short now.</p>"
     published_paper.save()
