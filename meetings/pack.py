@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from wkp.pdf import PdfRenderError, anchor_pages, render_document, render_pdf, write_document
+from wkp.pdf import PdfRenderError, RenderLimitExceeded, render, render_pdf
 
 from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
@@ -273,10 +273,14 @@ def typeset_parts(content, notices):
 def _typeset_together(meeting, entries, notices):
     html = render_to_string("meetings/pdf/parts.html", {"entries": entries, "meeting": meeting})
     try:
-        document = render_document(html, name=f"The papers of {meeting}")
+        rendered = render(html, name=f"The papers of {meeting}", tagged=False)
+    except RenderLimitExceeded:
+        raise  # retrying paper by paper would multiply the wait; the pack build fails
     except PdfRenderError:
         if len(entries) == 1:
-            entry, _ = entries[0]
+            entry, notice = entries[0]
+            if notice:  # even the notice page cannot be typeset
+                raise
             message = f"{entry.heading} could not be typeset. Please see it on the intranet."
             notices.append(message)
             return _typeset_together(meeting, [(entry, message)], notices)
@@ -285,8 +289,7 @@ def _typeset_together(meeting, entries, notices):
         for pair in entries:
             parts.update(_typeset_together(meeting, [pair], notices))
         return parts
-    anchors = anchor_pages(document)
-    data = write_document(document, name=f"The papers of {meeting}", tagged=False)
+    anchors, data = rendered.anchors, rendered.pdf
     parts = {}
     with pikepdf.open(io.BytesIO(data)) as batch:
         starts = [anchors[f"part-{entry.paper.letter}"] for entry, _ in entries]
@@ -412,9 +415,8 @@ def _front_matter(content, page_map, notices):
             "notices": notices,
         },
     )
-    document = render_document(html, name=f"The pack for {content.meeting}")
-    agenda_page = anchor_pages(document).get("agenda", 1)
-    return document, agenda_page
+    rendered = render(html, name=f"The pack for {content.meeting}", tagged=False)
+    return rendered, rendered.anchors.get("agenda", 1)
 
 
 # The front matter's length by meeting, as last laid out in this process (a hint only).
@@ -448,15 +450,14 @@ def build_pack(content):
     front_pages = _FRONT_PAGES_SEEN.get(meeting.pk) or _estimate_front_pages(content)
     page_map = layout(front_pages)
     for _attempt in range(3):
-        document, agenda_page = _front_matter(content, page_map, notices)
-        if len(document.pages) == front_pages:
+        front, agenda_page = _front_matter(content, page_map, notices)
+        if front.page_count == front_pages:
             break
-        front_pages = len(document.pages)
+        front_pages = front.page_count
         page_map = layout(front_pages)
     _FRONT_PAGES_SEEN[meeting.pk] = front_pages
-    front = write_document(document, name=f"The pack for {meeting}", tagged=False)
 
-    with pikepdf.open(io.BytesIO(front)) as pack:
+    with pikepdf.open(io.BytesIO(front.pdf)) as pack:
         running = ["" if index == 0 else "Agenda" for index in range(len(pack.pages))]
         for entry in content.papers:
             part = parts[entry.paper.letter]

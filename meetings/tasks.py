@@ -2,9 +2,12 @@
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+from wkp.pdf import PdfRenderError, render_limits
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +23,16 @@ def build_pack_version(job_id):
     job.status = PackJob.Status.RUNNING
     job.save(update_fields=["status"])
     try:
-        version = issue_pack(job.meeting, by=job.requested_by)
+        # Each render runs in a child process killed at this limit (wkp/pdf.py).
+        with render_limits(timeout=settings.WKP_PACK_RENDER_TIMEOUT):
+            version = issue_pack(job.meeting, by=job.requested_by)
     except Exception as error:  # The job records the failure; the web keeps answering.
         logger.exception("Pack build for meeting %s failed", job.meeting_id)
         job.status = PackJob.Status.FAILED
-        job.message = f"The pack could not be built ({type(error).__name__}: {error})."
+        if isinstance(error, PdfRenderError):
+            job.message = f"The pack could not be built: {error}"
+        else:
+            job.message = f"The pack could not be built ({type(error).__name__}: {error})."
     else:
         job.status = PackJob.Status.DONE
         job.version = version

@@ -1,16 +1,34 @@
-"""The only place WeasyPrint is called, with a URL fetcher that refuses by default.
+"""The only place WeasyPrint is called: in a child process, with a URL fetcher that refuses by
+default.
 
 Documents are rendered with the base URL https://wkp.invalid/, so `{% static %}` paths resolve
 to https://wkp.invalid/static/…; the fetcher serves those from the app's own static files and
 https://wkp.invalid/media/<name> only for the stored files a render explicitly allows. Every
 other URL (http(s) to any host, file://, ftp, oversized data:) is refused and recorded, and
 nothing is ever requested over the network.
+
+Isolation: WeasyPrint lays out documents built from users' content, and a pathological one can
+take minutes or gigabytes. So every render runs in its own process, forked from a
+multiprocessing fork server that has Django and WeasyPrint loaded already (`wkp.render_server`):
+the threaded web process is never forked itself, and a child starts in milliseconds instead of
+re-importing everything. The child makes itself a process group and limits its address space
+(RLIMIT_AS), its CPU time (a backstop should the parent die) and core dumps; the parent waits at
+most the wall-time limit, then kills the child's group with SIGKILL. Only picklable values cross:
+the HTML, the options and a few settings in; the PDF bytes, page count, anchors and the
+fetcher's record out. A breach raises `RenderLimitExceeded`, a `PdfRenderError`.
 """
 
 import base64
 import binascii
+import contextlib
+import contextvars
 import logging
+import math
+import multiprocessing
+import os
 import posixpath
+import resource
+import signal
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -40,6 +58,18 @@ MIME_TYPES = {
 
 class PdfRenderError(Exception):
     """A document could not be rendered; the message names it and says why."""
+
+
+class RenderLimitExceeded(PdfRenderError):
+    """The render was stopped: it ran too long, or needed too much memory."""
+
+
+class RenderTimeout(RenderLimitExceeded):
+    pass
+
+
+class RenderTooLarge(RenderLimitExceeded):
+    pass
 
 
 class RefusedURL(ValueError):
@@ -129,45 +159,226 @@ class LockedFetcher(URLFetcher):
         return data
 
 
-def render_document(html, *, name, allowed_media=(), fetcher=None):
-    """Lay out an HTML document (a WeasyPrint Document: pages, anchors, bookmarks)."""
-    fetcher = fetcher or LockedFetcher(allowed_media=frozenset(allowed_media))
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    page_count: int
+    anchors: dict  # each id in the document → the index of the page it starts on
+    served: tuple = ()
+    refused: tuple = ()
+
+
+def render(html, *, name, allowed_media=(), tagged=True, fetcher=None, limits=None):
+    """Typeset an HTML document in a child process (see the module docstring): a RenderedPdf.
+
+    `name` labels the document in errors ("Paper B"). Metadata comes from the document itself:
+    <title>, <meta name="author">, <meta name="description"> (subject), <html lang>, and
+    <meta name="dcterms.created">. Tagged PDF (structure tree) is on by default. A `fetcher`
+    passed in lends its allowed media to the child's own LockedFetcher and gets its record back.
+    """
+    if fetcher is not None:
+        allowed_media = fetcher.allowed_media
+    rendered = run_isolated(
+        typeset, html, name, frozenset(allowed_media), tagged, name=name, limits=limits
+    )
     # One line per WeasyPrint layout: the load test counts them to show downloads never typeset.
     logger.info("PDF rendered: %s", name)
+    if fetcher is not None:
+        fetcher.served.extend(rendered.served)
+        fetcher.refused.extend(rendered.refused)
+    return rendered
+
+
+def render_pdf(html, *, name, allowed_media=(), tagged=True, fetcher=None, limits=None):
+    """Render an HTML document to PDF bytes, in a child process (see `render`)."""
+    return render(
+        html, name=name, allowed_media=allowed_media, tagged=tagged, fetcher=fetcher, limits=limits
+    ).pdf
+
+
+def typeset(html, name, allowed_media, tagged):
+    """The work done in the child: HTML → PDF bytes, page count and anchors."""
+    fetcher = LockedFetcher(allowed_media=frozenset(allowed_media))
     try:
-        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+        anchors = {}
+        for index, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                anchors.setdefault(anchor, index)
+        pdf = document.write_pdf(pdf_tags=tagged)
+    except MemoryError:
+        raise
     except RecursionError as error:
         raise PdfRenderError(f"{name} is nested too deeply to typeset.") from error
     except Exception as error:  # WeasyPrint raises many kinds; the caller needs one.
         logger.exception("PDF render of %s failed", name)
         raise PdfRenderError(f"{name} could not be typeset ({type(error).__name__}).") from error
+    return RenderedPdf(
+        pdf=pdf,
+        page_count=len(document.pages),
+        anchors=anchors,
+        served=tuple(fetcher.served),
+        refused=tuple(fetcher.refused),
+    )
 
 
-def anchor_pages(document):
-    """Map each id in the document to the index of the page it starts on."""
-    pages = {}
-    for index, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            pages.setdefault(anchor, index)
-    return pages
+# ---- Isolation
+
+# The settings a render reads (static files, stored media). A child forked from the fork server
+# has the settings module's values; these carry any change made since (tests move MEDIA_ROOT).
+CARRIED_SETTINGS = (
+    "STATIC_URL",
+    "STATIC_ROOT",
+    "STATICFILES_DIRS",
+    "STATICFILES_FINDERS",
+    "MEDIA_ROOT",
+    "MEDIA_URL",
+    "STORAGES",
+)
 
 
-def write_document(document, *, name, tagged=True):
+@dataclass(frozen=True)
+class Limits:
+    timeout: float  # seconds of wall time
+    memory_mb: int  # address space of the child, in MiB
+
+
+_limits = contextvars.ContextVar("wkp_render_limits", default=None)
+
+
+def current_limits():
+    """The limits set by `render_limits`, else the settings' (those for a web request)."""
+    return _limits.get() or Limits(
+        timeout=settings.WKP_RENDER_TIMEOUT, memory_mb=settings.WKP_RENDER_MEMORY_MB
+    )
+
+
+@contextlib.contextmanager
+def render_limits(*, timeout=None, memory_mb=None):
+    """Renders inside the block use these limits (the background pack build allows longer)."""
+    base = current_limits()
+    token = _limits.set(
+        Limits(
+            timeout=base.timeout if timeout is None else timeout,
+            memory_mb=base.memory_mb if memory_mb is None else memory_mb,
+        )
+    )
     try:
-        return document.write_pdf(pdf_tags=tagged)
-    except RecursionError as error:
-        raise PdfRenderError(f"{name} is nested too deeply to typeset.") from error
-    except Exception as error:
-        logger.exception("PDF write of %s failed", name)
-        raise PdfRenderError(f"{name} could not be typeset ({type(error).__name__}).") from error
+        yield
+    finally:
+        _limits.reset(token)
 
 
-def render_pdf(html, *, name, allowed_media=(), tagged=True, fetcher=None):
-    """Render an HTML document to PDF bytes.
+_CONTEXT = []
+# The folder holding the `wkp` package.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-    `name` labels the document in errors ("Paper B"). Metadata comes from the document itself:
-    <title>, <meta name="author">, <meta name="description"> (subject), <html lang>, and
-    <meta name="dcterms.created">. Tagged PDF (structure tree) is on by default.
-    """
-    document = render_document(html, name=name, allowed_media=allowed_media, fetcher=fetcher)
-    return write_document(document, name=name, tagged=tagged)
+
+def _context():
+    if not _CONTEXT:
+        # Python 3.11's fork server ignores the parent's sys.path; through PYTHONPATH it can
+        # preload wkp.render_server wherever this process was started from.
+        paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        if PROJECT_ROOT not in paths:
+            os.environ["PYTHONPATH"] = os.pathsep.join([PROJECT_ROOT, *filter(None, paths)])
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["wkp.render_server"])
+        _CONTEXT.append(context)
+    return _CONTEXT[0]
+
+
+def run_isolated(function, *args, name, limits=None):
+    """`function(*args)` in a child process within `limits`: its result, or its
+    PdfRenderError raised here. `function` must be importable by name (top level)."""
+    limits = limits or current_limits()
+    context = _context()
+    receiver, sender = context.Pipe(duplex=False)
+    carried = {key: getattr(settings, key) for key in CARRIED_SETTINGS if hasattr(settings, key)}
+    process = context.Process(
+        target=_child,
+        args=(sender, function, args, limits, carried),
+        name="wkp-render",
+        daemon=True,
+    )
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.timeout):
+            _kill(process)
+            logger.warning("PDF render of %s stopped after %s s", name, limits.timeout)
+            raise RenderTimeout(
+                f"{name} took longer than {limits.timeout:g} seconds to typeset and was stopped."
+            )
+        try:
+            outcome, value = receiver.recv()
+        except EOFError:
+            process.join()
+            raise _crash(name, process.exitcode, limits) from None
+    finally:
+        if process.is_alive():
+            _kill(process)
+        process.join()
+        process.close()
+        receiver.close()
+    if outcome == "memory":
+        raise RenderTooLarge(
+            f"{name} needs more than {limits.memory_mb} MB of memory to typeset and was stopped."
+        )
+    if outcome == "error":
+        raise PdfRenderError(value)
+    return value
+
+
+def _kill(process):
+    """SIGKILL the child's process group, and the child itself in case it has none yet."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.kill()
+
+
+def _crash(name, exitcode, limits):
+    logger.warning("PDF render of %s ended without a result (exit code %s)", name, exitcode)
+    if exitcode == -signal.SIGXCPU:
+        return RenderTimeout(f"{name} used too much processor time to typeset and was stopped.")
+    if exitcode is not None and exitcode < 0:  # killed by a signal: most likely out of memory
+        return RenderTooLarge(
+            f"{name} could not be typeset: the renderer was stopped (signal {-exitcode}); it may "
+            f"need more than {limits.memory_mb} MB of memory."
+        )
+    return PdfRenderError(f"{name} could not be typeset: the renderer stopped unexpectedly.")
+
+
+def _child(sender, function, args, limits, carried):
+    """The child's entry point: limits first, then the work; it always answers, or dies."""
+    os.setpgid(0, 0)
+    memory = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = math.ceil(limits.timeout) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:
+        _prepare(carried)
+        answer = ("ok", function(*args))
+    except MemoryError:
+        answer = ("memory", None)
+    except PdfRenderError as error:
+        answer = ("error", str(error))
+    except Exception as error:  # The parent needs one kind of error, with a message.
+        logger.exception("PDF render child failed")
+        answer = ("error", f"The document could not be typeset ({type(error).__name__}).")
+    try:
+        sender.send(answer)
+    except MemoryError:
+        sender.send(("memory", None))
+    sender.close()
+
+
+def _prepare(carried):
+    import django
+    from django.apps import apps
+
+    if not apps.ready:  # the fork server could not preload Django
+        django.setup()
+    for key, value in carried.items():
+        if getattr(settings, key, None) != value:
+            setattr(settings, key, value)

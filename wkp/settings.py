@@ -194,6 +194,13 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 # Background work (pack builds) runs in `manage.py db_worker`, which may run on any machine.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Every PDF render runs in a child process killed at its wall-time limit (seconds) and limited to
+# this much address space (MiB) (wkp/pdf.py). Web requests get the shorter limit; the background
+# pack build, which typesets every paper in one pass, the longer one.
+WKP_RENDER_TIMEOUT = float(os.environ.get("WKP_RENDER_TIMEOUT", "30"))
+WKP_PACK_RENDER_TIMEOUT = float(os.environ.get("WKP_PACK_RENDER_TIMEOUT", "120"))
+WKP_RENDER_MEMORY_MB = int(os.environ.get("WKP_RENDER_MEMORY_MB", "1024"))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

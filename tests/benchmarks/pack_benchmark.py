@@ -1,6 +1,7 @@
 """Meeting-pack benchmark: prints figures measured in one run (ratios, since machines are noisy).
 
-Build times are CPU seconds of this process; the download time is wall time.
+Build times are CPU seconds of this process and of its render children (each WeasyPrint render
+runs in a child process, wkp/pdf.py); the download time is wall time.
 
     .venv/bin/python tests/benchmarks/pack_benchmark.py [--sizes 50,200,500]
 
@@ -17,25 +18,30 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="wkp-bench-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-os.environ["MEDIA_ROOT"] = str(WORK / "media")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
 
-import django  # noqa: E402
+# Each render child imports this script again (multiprocessing does, as `__mp_main__`): only the
+# run itself sets up Django and a work folder, so a child's start costs what it costs a server.
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    WORK = Path(tempfile.mkdtemp(prefix="wkp-bench-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+    os.environ["MEDIA_ROOT"] = str(WORK / "media")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
 
-django.setup()
+    import django
+    import psutil
 
-from django.core.files.base import ContentFile  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.template.loader import render_to_string  # noqa: E402
-from django.test import Client  # noqa: E402
+    django.setup()
 
-from meetings import services  # noqa: E402
-from meetings.models import AgendaItem, Body, Meeting, Paper, letter_for  # noqa: E402
-from meetings.pack import build_pack, gather_pack  # noqa: E402
-from wkp.pdf import render_pdf  # noqa: E402
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+    from django.template.loader import render_to_string
+    from django.test import Client
+
+    from meetings import services
+    from meetings.models import AgendaItem, Body, Meeting, Paper, letter_for
+    from meetings.pack import build_pack, gather_pack
+    from wkp.pdf import render_limits, render_pdf, run_isolated, typeset
 
 PARAGRAPH = (
     "<p>The partnership has undertaken a range of projects to support older and vulnerable "
@@ -49,12 +55,54 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds():
+    """CPU seconds of this process and of every render child. The children are forked by the
+    fork server, which reaps them, so they count in its children's times (RUSAGE_CHILDREN of
+    this process would miss them)."""
+    total = time.process_time()
+    own_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total += own_children.ru_utime + own_children.ru_stime
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 def timed(function):
-    """CPU seconds of this process: WeasyPrint and pikepdf run in it, and CPU time is far less
-    disturbed than wall time by whatever else the machine is doing."""
-    started = time.process_time()
+    """CPU seconds (see cpu_seconds): far less disturbed than wall time by whatever else the
+    machine is doing."""
+    started = cpu_seconds()
     result = function()
-    return result, time.process_time() - started
+    return result, cpu_seconds() - started
+
+
+def isolation_overhead(rounds=20):
+    """What running a render in its own process adds: wall ms of an empty child, and of a
+    small paper typeset in a child versus in this process."""
+    html = render_to_string(
+        "meetings/pdf/parts.html", {"entries": [], "meeting": Meeting.objects.get(pk=1)}
+    )
+
+    def median_ms(function):
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - started)
+        return sorted(times)[rounds // 2] * 1000
+
+    typeset(html, "warm-up", (), True)
+    empty = median_ms(lambda: run_isolated(time.process_time, name="empty"))
+    child = median_ms(lambda: render_pdf(html, name="small"))
+    here = median_ms(lambda: typeset(html, "small", (), True))
+    print(
+        f"per-render isolation cost (median of {rounds}, wall): empty child {empty:.0f} ms; "
+        f"small document in a child {child:.0f} ms vs in this process {here:.0f} ms "
+        f"(+{child - here:.0f} ms)"
+    )
 
 
 def upload_bytes(pages):
@@ -125,6 +173,7 @@ def main():
 
     print(f"# WKP pack benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
     demo = Meeting.objects.get(pk=1)
+    isolation_overhead()
     clear_renders()
     before = rss_mb()
     built, seconds = timed(lambda: build_pack(gather_pack(demo)))
@@ -176,4 +225,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with render_limits(timeout=600):  # this measures cost; the limits are tested elsewhere
+        main()

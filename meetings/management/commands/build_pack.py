@@ -2,10 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.management import BaseCommand, CommandError
 
 from meetings.models import Meeting
 from meetings.pack import build_pack, gather_pack
+from wkp.pdf import PdfRenderError, render_limits
 
 
 class Command(BaseCommand):
@@ -19,7 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, meeting, output=None, **options):
         found = self.find(meeting)
-        built = build_pack(gather_pack(found))
+        try:
+            with render_limits(timeout=settings.WKP_PACK_RENDER_TIMEOUT):
+                built = build_pack(gather_pack(found))
+        except PdfRenderError as error:
+            raise CommandError(str(error)) from error
         path = output or f"{found.file_stem}-pack.pdf"
         with open(path, "wb") as handle:
             handle.write(built.pdf)

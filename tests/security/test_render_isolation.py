@@ -1,0 +1,215 @@
+"""Every PDF render runs in a child process with a wall-time and a memory limit (wkp/pdf.py).
+
+A render over its limit is killed (the child and its process group, SIGKILL) and reported as a
+clear error: the pack job is marked failed with it, a download shows it on the paper's page, and
+the web process keeps answering. No child is left behind.
+"""
+
+import resource
+import threading
+import time
+
+import psutil
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import Meeting, PackJob
+from meetings.tasks import request_pack_build
+from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from wkp.pdf import (
+    Limits,
+    PdfRenderError,
+    RenderTimeout,
+    RenderTooLarge,
+    render,
+    render_pdf,
+    run_isolated,
+)
+
+SMALL = '<html lang="en-GB"><body><p>A small paper.</p></body></html>'
+PARAGRAPH = "<p>" + "The partnership reviewed the community safety plan. " * 30 + "</p>"
+
+
+def document(paragraphs):
+    return f'<html lang="en-GB"><body>{PARAGRAPH * paragraphs}</body></html>'
+
+
+def descendants():
+    return {child.pid: child for child in psutil.Process().children(recursive=True)}
+
+
+def assert_no_child_left(before):
+    """Only the fork server and multiprocessing's resource tracker remain, and no zombies."""
+    after = descendants()
+    assert set(after) == set(before)
+    assert all(child.status() != psutil.STATUS_ZOMBIE for child in after.values())
+
+
+@pytest.fixture
+def fork_server():
+    """Start the fork server with a first render, and return the processes it leaves."""
+    render_pdf(SMALL, name="warm-up")
+    return descendants()
+
+
+def render_in_thread(function):
+    outcome = {}
+
+    def run():
+        started = time.monotonic()
+        try:
+            outcome["value"] = function()
+        except Exception as error:
+            outcome["error"] = error
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def new_child(before, thread):
+    """The render child, as soon as it appears (while `thread` waits for it)."""
+    while thread.is_alive():
+        children = [pid for pid in descendants() if pid not in before]
+        if children:
+            return psutil.Process(children[0])
+        time.sleep(0.01)
+    raise AssertionError("no render child appeared")
+
+
+def test_renders_run_in_a_child_with_the_limits_and_the_locked_fetcher(fork_server):
+    pid, address_space = run_isolated(
+        _pid_and_address_space, name="probe", limits=Limits(timeout=10, memory_mb=900)
+    )
+    assert pid != psutil.Process().pid
+    assert address_space == (900 * 1024 * 1024, 900 * 1024 * 1024)
+    rendered = render(
+        '<html lang="en"><body><img src="file:///etc/passwd"><p>x</p></body></html>', name="t"
+    )
+    assert rendered.refused == ("file:///etc/passwd",)
+    assert rendered.served == ()
+    assert_no_child_left(fork_server)
+
+
+def _pid_and_address_space():
+    import os
+
+    return os.getpid(), resource.getrlimit(resource.RLIMIT_AS)
+
+
+def test_a_child_that_hangs_is_killed_at_its_time_limit(fork_server):
+    thread, outcome = render_in_thread(
+        lambda: run_isolated(time.sleep, 600, name="Paper H", limits=Limits(1, 1024))
+    )
+    child = new_child(fork_server, thread)
+    thread.join(30)
+    assert isinstance(outcome["error"], RenderTimeout)
+    assert str(outcome["error"]) == (
+        "Paper H took longer than 1 seconds to typeset and was stopped."
+    )
+    assert outcome["seconds"] < 1 + 3
+    assert not psutil.pid_exists(child.pid)
+    assert_no_child_left(fork_server)
+
+
+def test_a_real_render_over_its_time_limit_is_killed_and_the_next_one_succeeds(fork_server):
+    big = document(1500)  # about 375 pages: a minute's typesetting here
+    thread, outcome = render_in_thread(
+        lambda: render_pdf(big, name="Paper L", limits=Limits(timeout=1.5, memory_mb=1024))
+    )
+    child = new_child(fork_server, thread)
+    time.sleep(0.5)
+    assert child.cpu_times().user > 0  # it was typesetting when the limit came
+    thread.join(30)
+    assert isinstance(outcome["error"], RenderTimeout)
+    assert "Paper L took longer than 1.5 seconds" in str(outcome["error"])
+    assert outcome["seconds"] < 1.5 + 3
+    assert not psutil.pid_exists(child.pid)
+    assert_no_child_left(fork_server)
+    assert render_pdf(SMALL, name="next").startswith(b"%PDF-")
+
+
+def test_a_render_needing_more_memory_than_its_limit_fails_cleanly(fork_server):
+    server = next(p for p in fork_server.values() if "forkserver" in " ".join(p.cmdline()))
+    # What the fork server has mapped already (its free heap included): not enough for 100 pages
+    # (which need about 100 MB more).
+    limit = (server.memory_info().vms >> 20) + 1
+    with pytest.raises(RenderTooLarge, match=f"Paper M .*more than {limit} MB of memory"):
+        render_pdf(document(400), name="Paper M", limits=Limits(timeout=300, memory_mb=limit))
+    assert_no_child_left(fork_server)
+    # The next render, with the default limit (1024 MB), succeeds.
+    assert render(document(20), name="Paper N").page_count > 3
+
+
+def test_an_error_in_the_child_comes_back_as_a_clear_message(fork_server):
+    html = "<div>" * 3000 + "deep" + "</div>" * 3000
+    with pytest.raises(PdfRenderError, match="Paper Z is nested too deeply to typeset"):
+        render_pdf(f"<html><body>{html}</body></html>", name="Paper Z")
+    assert_no_child_left(fork_server)
+
+
+@pytest.fixture
+def published_paper(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED, published_at=timezone.now())
+    paper = PaperFactory(
+        meeting=meeting, letter="A", title="Long report", body_html=PARAGRAPH * 400
+    )
+    AgendaItemFactory(meeting=meeting).papers.add(paper)
+    return paper
+
+
+@pytest.mark.django_db
+def test_the_pack_job_is_marked_failed_with_the_message_when_its_render_is_killed(
+    published_paper, settings, django_capture_on_commit_callbacks, fork_server, member_client
+):
+    settings.WKP_RENDER_TIMEOUT = 30  # the web's limit: the worker must use its own
+    settings.WKP_PACK_RENDER_TIMEOUT = 0.5
+    meeting = published_paper.meeting
+    with django_capture_on_commit_callbacks(execute=True):
+        job = request_pack_build(meeting)
+    job.refresh_from_db()
+    assert job.status == PackJob.Status.FAILED
+    assert job.message == (
+        f"The pack could not be built: The papers of {meeting} took longer than 0.5 seconds "
+        "to typeset and was stopped."
+    )
+    assert not meeting.pack_versions.exists()
+    assert_no_child_left(fork_server)
+    page = member_client.get(meeting.get_absolute_url())
+    assert page.status_code == 200
+    assert "took longer than 0.5 seconds" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_keeps_answering_while_a_download_render_is_killed(
+    published_paper, settings, member, fork_server
+):
+    settings.WKP_RENDER_TIMEOUT = 5
+    slow, other = Client(), Client()
+    slow.force_login(member)
+    other.force_login(member)
+    url = reverse("meetings:paper_pdf", args=[published_paper.pk])
+    thread, outcome = render_in_thread(lambda: slow.get(url))
+    child = new_child(fork_server, thread)
+    started = time.monotonic()
+    page = other.get(published_paper.get_absolute_url())
+    assert page.status_code == 200
+    assert time.monotonic() - started < 5 and thread.is_alive()  # answered during the render
+    thread.join(30)
+    response = outcome["value"]
+    assert response.status_code == 302
+    assert response.url == published_paper.get_absolute_url()
+    assert not psutil.pid_exists(child.pid)
+    assert_no_child_left(fork_server)
+    shown = slow.get(response.url).content.decode()
+    assert "Paper A – Long report took longer than 5 seconds to typeset and was stopped." in shown
+    # The next, normal, render in the same process succeeds.
+    published_paper.body_html = "<p>Short now.</p>"
+    published_paper.save()
+    again = slow.get(url)
+    assert again.status_code == 200
+    assert again.content.startswith(b"%PDF-")

@@ -1,0 +1,25 @@
+"""Imported once by the PDF render fork server (see wkp/pdf.py): Django is set up and WeasyPrint
+loaded there, so each render child, forked from it, starts in milliseconds."""
+
+import gc
+import logging
+
+import django
+
+django.setup()
+
+import wkp.pdf  # noqa: E402, F401 - loads WeasyPrint and the fetcher
+
+# One small render here, with the print styles, loads the fonts and WeasyPrint's own stylesheets
+# once, not in every child.
+WARM_UP = (
+    '<html lang="en"><head><link rel="stylesheet" href="/static/css/print.css"></head><body>'
+    "<h1>Warm-up</h1><h2>Warm-up</h2><p>Text, <strong>bold</strong> and <em>italic</em>.</p>"
+    "<table><tr><th>Head</th><td>£1</td></tr></table><ul><li>Item</li></ul></body></html>"
+)
+try:
+    wkp.pdf.typeset(WARM_UP, "warm-up", (), True)
+except Exception:  # Only an optimisation: the fork server must start whatever happens.
+    logging.getLogger(__name__).exception("The render fork server could not warm up")
+
+gc.freeze()
