@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wkp.templatetags.wkp_format import money
@@ -109,12 +109,21 @@ def check_year_in_sequence(start_year, kind):
 
 @transaction.atomic
 def create_year(*, start_year, kind, actual_from=None, by):
-    """Open the next financial year."""
+    """Open the next financial year. The years are locked before the sequence check, so two
+    co-ordinators opening the same year at once get one year and one clear refusal."""
+    _lock_years()
     check_year_in_sequence(start_year, kind)
     year = FinancialYear(start_year=start_year, kind=kind, actual_from=actual_from)
     year._history_user = by
     year.full_clean()
-    year.save()
+    try:
+        with transaction.atomic():
+            year.save()
+    except IntegrityError as error:
+        # The very first year has no row to lock: the unique start year decides that race.
+        raise ValidationError(
+            f"{year.label} has just been added by someone else.", code="out_of_sequence"
+        ) from error
     return year
 
 

@@ -1,4 +1,5 @@
-"""Amounts that are not plain money give a form error, never a posting or a server error."""
+"""Amounts that are not plain money give an error on the amount field of the real ledger form,
+never a posting or a server error."""
 
 import pytest
 from django.urls import reverse
@@ -23,8 +24,9 @@ def test_odd_amounts_are_refused_with_a_form_error(coordinator_client):
             {"year": year.pk, "kind": "income", "posted_on": "2006-07-14", "amount": amount,
              "description": "Odd amount"},
         )  # fmt: skip
-        outcomes.append((amount, response.status_code))
-    assert [o for o in outcomes if o[1] != 200] == [], outcomes
+        errors = response.context["form"].errors if response.status_code == 200 else {}
+        outcomes.append((amount, response.status_code, "amount" in errors))
+    assert [o for o in outcomes if o[1:] != (200, True)] == [], outcomes
     assert LedgerEntry.objects.count() == 0
 
 
