@@ -19,7 +19,7 @@ from django.views.generic import (
     UpdateView,
 )
 
-from wkp.pdf import render_pdf
+from wkp.pdf import render_pdf_once
 from wkp.views import NavSectionMixin
 
 from . import exports, ledger, services
@@ -132,7 +132,7 @@ def statement_pdf(request):
             "chart_svg": render_fund_chart_svg(statement) if statement.columns else "",
         },
     )
-    pdf = render_pdf(html, name=statement.title)
+    pdf = render_pdf_once(html, name=statement.title)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.pdf"'
     return response

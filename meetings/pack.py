@@ -19,13 +19,19 @@ import logging
 from dataclasses import dataclass, field
 
 import pikepdf
-from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from wkp.pdf import PdfRenderError, RenderLimitExceeded, render, render_pdf
+from wkp.pdf import (
+    PdfRenderError,
+    RenderLimitExceeded,
+    print_style_bytes,
+    render,
+    render_pdf,
+    stored_once,
+)
 
 from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
@@ -76,7 +82,7 @@ class PackContent:
     def fingerprint(self):
         digest = hashlib.sha256()
         digest.update(PRINT_STYLE_VERSION.encode())
-        digest.update(_style_bytes())
+        digest.update(print_style_bytes())
         for entry in self.papers + self.separate:
             digest.update(f"{entry.paper.letter}:{entry.fingerprint}".encode())
         digest.update(_meeting_key(self.meeting).encode())
@@ -121,21 +127,6 @@ def _meeting_key(meeting):
     )
 
 
-_STYLE_CACHE = {}
-# The stylesheets templates/pdf/base.html links: a change to them re-typesets every paper.
-PRINT_STYLESHEETS = ("css/print.css", "finance/print.css")
-
-
-def _style_bytes():
-    if "print" not in _STYLE_CACHE:
-        data = b""
-        for name in PRINT_STYLESHEETS:
-            with open(finders.find(name), "rb") as handle:
-                data += handle.read()
-        _STYLE_CACHE["print"] = data
-    return _STYLE_CACHE["print"]
-
-
 def paper_heading(paper):
     return f"{paper.label} – {paper.title}" if paper.letter else paper.title
 
@@ -155,7 +146,7 @@ def paper_fingerprint(paper, html, meeting):
     ):
         digest.update(str(value).encode())
         digest.update(b"\x00")
-    digest.update(_style_bytes())
+    digest.update(print_style_bytes())
     return digest.hexdigest()
 
 
@@ -208,16 +199,6 @@ def gather_pack(meeting):
 
 
 # ---- Parts
-
-
-def _cached(path, make):
-    """Read a rendered file from storage, or make and store it (keyed by content fingerprint)."""
-    if default_storage.exists(path):
-        with default_storage.open(path, "rb") as handle:
-            return handle.read()
-    data = make()
-    default_storage.save(path, ContentFile(data))
-    return data
 
 
 def _part_path(entry):
@@ -527,7 +508,7 @@ def paper_pdf(paper, entry=None):
             separate=(),
             groups=(PackGroup(entry.heading, (entry,)),),
         )
-        return _cached(
+        return stored_once(
             f"renders/papers/{entry.fingerprint}-upload.pdf", lambda: _single_upload(content)
         )
 
@@ -535,7 +516,7 @@ def paper_pdf(paper, entry=None):
         html = render_to_string("meetings/pdf/paper.html", {"entry": entry, "meeting": meeting})
         return render_pdf(html, name=entry.heading, tagged=True)
 
-    return _cached(f"renders/papers/{entry.fingerprint}.pdf", make)
+    return stored_once(f"renders/papers/{entry.fingerprint}.pdf", make)
 
 
 def _single_upload(content):

@@ -16,7 +16,7 @@ from django.views.generic import CreateView, ListView, UpdateView
 
 from subgroups.reports import subgroup_choices
 from wkp.models import Organisation
-from wkp.pdf import PdfRenderError, render_pdf
+from wkp.pdf import PdfRenderError, render_pdf_once
 from wkp.views import NavSectionMixin
 
 from . import pack, search, services
@@ -630,7 +630,7 @@ def minutes_pdf(request, pk):
         {"meeting": meeting, "view": view, "today": timezone.localdate()},
     )
     try:
-        data = render_pdf(html, name=f"The minutes of {meeting}")
+        data = render_pdf_once(html, name=f"The minutes of {meeting}")
     except PdfRenderError as error:
         messages.error(request, str(error))
         return redirect("meetings:minutes_detail", meeting.pk)

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from pygal.style import Style
 
-from wkp.pdf import render_pdf
+from wkp.pdf import render_pdf_once
 
 from .formatting import format_change, format_count_change, format_number
 from .models import (
@@ -112,17 +112,17 @@ def render_document(title, body_html):
 
 def render_update_pdf(update):
     html = render_document(update.title, render_update_html(update))
-    return render_pdf(html, name=update.title)
+    return render_pdf_once(html, name=update.title)
 
 
 def render_annual_report_pdf(report):
     html = render_document(str(report), render_annual_report_html(report))
-    return render_pdf(html, name=str(report))
+    return render_pdf_once(html, name=str(report))
 
 
 def render_comparison_pdf(comparison):
     html = render_document(comparison.title, render_comparison_html(comparison))
-    return render_pdf(html, name=comparison.title)
+    return render_pdf_once(html, name=comparison.title)
 
 
 # --- comparison -----------------------------------------------------------------------------

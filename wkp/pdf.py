@@ -22,11 +22,14 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import functools
+import hashlib
 import logging
 import math
 import multiprocessing
 import os
 import posixpath
+import re
 import resource
 import signal
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -194,6 +198,49 @@ def render_pdf(html, *, name, allowed_media=(), tagged=True, fetcher=None, limit
     return render(
         html, name=name, allowed_media=allowed_media, tagged=tagged, fetcher=fetcher, limits=limits
     ).pdf
+
+
+CREATED_META = re.compile(r'<meta name="dcterms\.created" content="[^"]*">')
+
+
+def render_pdf_once(html, *, name, tagged=True):
+    """The PDF of exactly this HTML, typeset once and then read back from storage.
+
+    For downloads typeset on request (minutes, finance statements, sub-group reports): the key is
+    the HTML (less its creation time, templates/pdf/base.html's `dcterms.created`) and the print
+    styles, so any change to either typesets again. Such documents carry no stored files, so
+    nothing else can change their output.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{int(tagged)}\x00{CREATED_META.sub('', html)}\x00".encode())
+    digest.update(print_style_bytes())
+    return stored_once(
+        f"renders/documents/{digest.hexdigest()}.pdf",
+        lambda: render_pdf(html, name=name, tagged=tagged),
+    )
+
+
+def stored_once(path, make):
+    """Read a rendered file from storage, or make and store it (keyed by content fingerprint)."""
+    if default_storage.exists(path):
+        with default_storage.open(path, "rb") as handle:
+            return handle.read()
+    data = make()
+    default_storage.save(path, ContentFile(data))
+    return data
+
+
+# The stylesheets templates/pdf/base.html links: a change to them typesets everything again.
+PRINT_STYLESHEETS = ("css/print.css", "finance/print.css")
+
+
+@functools.cache
+def print_style_bytes():
+    data = b""
+    for name in PRINT_STYLESHEETS:
+        with open(finders.find(name), "rb") as handle:
+            data += handle.read()
+    return data
 
 
 def typeset(html, name, allowed_media, tagged):
