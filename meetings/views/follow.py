@@ -1,0 +1,137 @@
+"""Finding and following: search, e-mail notices, the forward plan and "seen"."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from subgroups.reports import subgroup_choices
+from wkp.models import Organisation
+
+from .. import search
+from ..access import get_meeting_for_user_or_404
+from ..forms import ForwardPlanEntryForm
+from ..models import ForwardPlanEntry, Meeting, MeetingVisit, NoticePreference
+
+
+@permission_required("meetings.view_meeting", raise_exception=True)
+def search_view(request):
+    query = request.GET.get("q", "")[: search.MAX_QUERY]
+    kind = request.GET.get("kind") if request.GET.get("kind") in search.KINDS else None
+
+    def number(name):
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    filters = {
+        "year": number("year"),
+        "meeting": number("meeting"),
+        "subgroup": number("subgroup"),
+        "organisation": number("organisation"),
+    }
+    results = search.search(request.user, query, kind=kind, **filters) if query.strip() else []
+    years = sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True)
+    return render(
+        request,
+        "meetings/search.html",
+        {
+            "query": query,
+            "results": results,
+            "kind": kind,
+            "kinds": search.KINDS.items(),
+            "filters": filters,
+            "years": years,
+            "meetings": Meeting.objects.visible_to(request.user)
+            .select_related("body")
+            .order_by("-date")[:60],
+            "subgroups": subgroup_choices(),
+            "organisations": Organisation.objects.order_by("name").values_list("pk", "name"),
+            "nav_section": "search",
+        },
+    )
+
+
+@permission_required("meetings.view_meeting", raise_exception=True)
+def notice_preferences(request):
+    # A GET never writes: the default preference is shown unsaved until the member chooses.
+    preference = NoticePreference.objects.filter(user=request.user).first() or NoticePreference(
+        user=request.user
+    )
+    if request.method == "POST":
+        frequency = request.POST.get("frequency")
+        if frequency in NoticePreference.Frequency.values:
+            preference.frequency = frequency
+            preference.save()
+            messages.success(request, f"Saved: {preference.get_frequency_display().lower()}.")
+            return redirect("meetings:notice_preferences")
+        messages.error(request, "Choose one of the options.")
+    return render(
+        request,
+        "meetings/notice_preferences.html",
+        {
+            "preference": preference,
+            "choices": NoticePreference.Frequency.choices,
+            "has_email": bool(request.user.email),
+            "nav_section": "meetings",
+        },
+    )
+
+
+@permission_required("meetings.view_forwardplanentry", raise_exception=True)
+def forward_plan(request):
+    today = timezone.localdate()
+    entries = ForwardPlanEntry.objects.select_related(
+        "meeting__body", "owner_person", "owner_organisation", "paper"
+    )
+    if request.GET.get("all") != "1":
+        entries = entries.filter(meeting__date__gte=today)
+    return render(
+        request,
+        "meetings/forward_plan.html",
+        {
+            "entries": entries,
+            "today": today,
+            "can_edit": request.user.has_perm("meetings.change_forwardplanentry"),
+            "nav_section": "meetings",
+        },
+    )
+
+
+def _forward_plan_form(request, entry):
+    form = ForwardPlanEntryForm(request.POST or None, instance=entry, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        due = form.instance.due
+        messages.success(
+            request, f"“{form.instance.title}” is due on {due:%A} {due.day} {due:%B %Y}."
+        )
+        return redirect("meetings:forward_plan")
+    return render(
+        request,
+        "meetings/forward_plan_form.html",
+        {"form": form, "entry": entry, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.add_forwardplanentry", raise_exception=True)
+def forward_plan_create(request):
+    return _forward_plan_form(request, ForwardPlanEntry())
+
+
+@permission_required("meetings.change_forwardplanentry", raise_exception=True)
+def forward_plan_edit(request, pk):
+    return _forward_plan_form(request, get_object_or_404(ForwardPlanEntry, pk=pk))
+
+
+@require_POST
+def meeting_seen(request, pk):
+    """Record that the user has now seen the meeting (sent by the page, or its button)."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    MeetingVisit.objects.update_or_create(
+        user=request.user, meeting=meeting, defaults={"seen_at": timezone.now()}
+    )
+    if request.headers.get("X-Requested-With") == "fetch":
+        return JsonResponse({"ok": True})
+    return redirect(meeting.get_absolute_url())

@@ -1,0 +1,247 @@
+"""Minutes, attendance, declarations and the action log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from wkp.pdf import PdfRenderError, render_pdf_once
+
+from .. import services
+from ..access import get_meeting_for_user_or_404
+from ..agenda import load_agenda, walk
+from ..forms import (
+    ActionForm,
+    ActionUpdateForm,
+    AmendMinuteForm,
+    ApproveMinutesForm,
+    AttendanceFormSet,
+    DeclarationFormSet,
+    MinutesForm,
+)
+from ..minutes import actions_queryset, load_minutes, minutes_visible_to
+from ..models import Action, Attendance, Declaration, MinuteEntry, Minutes
+from .editor import report_error
+
+
+def _minutes_or_404(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    view = load_minutes(meeting)
+    if not minutes_visible_to(view.minutes, request.user):
+        raise Http404
+    return meeting, view
+
+
+def minutes_detail(request, pk):
+    meeting, view = _minutes_or_404(request, pk)
+    return render(
+        request,
+        "meetings/minutes_detail.html",
+        {
+            "meeting": meeting,
+            "view": view,
+            "today": timezone.localdate(),
+            "can_edit": request.user.has_perm("meetings.change_minutes"),
+            "approve_form": ApproveMinutesForm(meeting=meeting),
+            "nav_section": "meetings",
+        },
+    )
+
+
+def minutes_pdf(request, pk):
+    meeting, view = _minutes_or_404(request, pk)
+    html = render_to_string(
+        "meetings/pdf/minutes.html",
+        {"meeting": meeting, "view": view, "today": timezone.localdate()},
+    )
+    try:
+        data = render_pdf_once(html, name=f"The minutes of {meeting}")
+    except PdfRenderError as error:
+        messages.error(request, str(error))
+        return redirect("meetings:minutes_detail", meeting.pk)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{meeting.file_stem}-minutes.pdf"'
+    return response
+
+
+@permission_required("meetings.change_minutes", raise_exception=True)
+def minutes_edit(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    # Opening the form writes nothing; the minutes row is made on the first save.
+    minutes = Minutes.objects.filter(meeting=meeting).first() or Minutes(meeting=meeting)
+    if minutes.is_locked:
+        messages.error(request, "These minutes are approved: correct them with an amendment.")
+        return redirect("meetings:minutes_detail", meeting.pk)
+    nodes, _ = load_agenda(meeting)
+    data = request.POST if request.method == "POST" else None
+    form = MinutesForm(data, minutes=minutes, nodes=list(walk(nodes)))
+    attendance = AttendanceFormSet(
+        data,
+        queryset=Attendance.objects.filter(meeting=meeting).select_related("person"),
+        prefix="attendance",
+    )
+    declarations = DeclarationFormSet(
+        data,
+        queryset=Declaration.objects.filter(meeting=meeting),
+        prefix="declarations",
+        form_kwargs={"meeting": meeting},
+    )
+    valid = form.is_valid() and attendance.is_valid() and declarations.is_valid()
+    if request.method == "POST" and valid:
+        try:
+            with transaction.atomic():
+                minutes = services.minutes_for(meeting)
+                services.save_minutes(
+                    minutes, version=form.cleaned_data["version"], entries=form.entries()
+                )
+                for row in attendance.save(commit=False):
+                    row.meeting = meeting
+                    row.save()
+                for row in attendance.deleted_objects:
+                    row.delete()
+                for row in declarations.save(commit=False):
+                    row.meeting = meeting
+                    row.save()
+                for row in declarations.deleted_objects:
+                    row.delete()
+        except (services.ConcurrentEdit, ValidationError) as error:
+            form.add_error(None, error.messages[0] if hasattr(error, "messages") else str(error))
+        else:
+            messages.success(request, "Minutes and attendance saved.")
+            return redirect("meetings:minutes_detail", meeting.pk)
+    return render(
+        request,
+        "meetings/minutes_form.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "attendance": attendance,
+            "declarations": declarations,
+            "nav_section": "meetings",
+        },
+    )
+
+
+@require_POST
+@permission_required("meetings.change_minutes", raise_exception=True)
+def minutes_circulate(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    try:
+        services.circulate_minutes(services.minutes_for(meeting), by=request.user)
+    except ValidationError as error:
+        report_error(request, error)
+    else:
+        messages.success(request, "The draft minutes are circulated: members can read them.")
+    return redirect("meetings:minutes_detail", meeting.pk)
+
+
+@require_POST
+@permission_required("meetings.change_minutes", raise_exception=True)
+def minutes_approve(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = ApproveMinutesForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, "Choose the later meeting at which the minutes were approved.")
+        return redirect("meetings:minutes_detail", meeting.pk)
+    try:
+        services.approve_minutes(
+            services.minutes_for(meeting),
+            at_meeting=form.cleaned_data["at_meeting"],
+            by=request.user,
+            today=timezone.localdate(),
+        )
+    except ValidationError as error:
+        report_error(request, error)
+    else:
+        messages.success(request, "The minutes are approved and locked.")
+    return redirect("meetings:minutes_detail", meeting.pk)
+
+
+@permission_required("meetings.change_minuteentry", raise_exception=True)
+def minute_amend(request, pk):
+    entry = get_object_or_404(MinuteEntry.objects.select_related("minutes", "item"), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, entry.minutes.meeting_id)
+    form = AmendMinuteForm(
+        request.POST or None, initial={"note": entry.note, "decisions": entry.decisions}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amend_minute(entry, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The amendment is recorded.")
+            return redirect("meetings:minutes_detail", meeting.pk)
+    return render(
+        request,
+        "meetings/minute_amend.html",
+        {"form": form, "entry": entry, "meeting": meeting, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.add_action", raise_exception=True)
+def action_create(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = ActionForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            action = services.add_action(
+                meeting,
+                description=data["description"],
+                owner_people=data["owner_people"],
+                owner_organisations=data["owner_organisations"],
+                target_date=data["target_date"],
+                item=data["item"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Action {action.number} added to the log.")
+            return redirect("meetings:minutes_detail", meeting.pk)
+    return render(
+        request,
+        "meetings/action_form.html",
+        {"form": form, "meeting": meeting, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.change_action", raise_exception=True)
+def action_edit(request, pk):
+    action = get_object_or_404(Action.objects.select_related("meeting"), pk=pk)
+    form = ActionUpdateForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Action {action.number} saved.")
+        return redirect("meetings:action_list")
+    return render(
+        request,
+        "meetings/action_form.html",
+        {"form": form, "action": action, "meeting": action.meeting, "nav_section": "meetings"},
+    )
+
+
+@permission_required("meetings.view_action", raise_exception=True)
+def action_list(request):
+    actions = actions_queryset()
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        actions = actions.owned_by(request.user)
+    if request.GET.get("status") in Action.Status.values:
+        actions = actions.filter(status=request.GET["status"])
+    return render(
+        request,
+        "meetings/action_list.html",
+        {
+            "actions": actions,
+            "mine": mine,
+            "today": timezone.localdate(),
+            "can_edit": request.user.has_perm("meetings.change_action"),
+            "nav_section": "meetings",
+        },
+    )

@@ -1,0 +1,135 @@
+"""Reading meetings and papers: the meeting list and page, the paper list and page, and the
+stored files."""
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.generic import ListView
+
+from wkp.views import NavSectionMixin
+
+from ..access import (
+    can_edit_meetings,
+    get_attachment_for_user_or_404,
+    get_meeting_for_user_or_404,
+    get_paper_for_user_or_404,
+    papers_visible_to,
+)
+from ..agenda import load_agenda
+from ..changes import changes_for
+from ..minutes import minutes_visible_to, outstanding_actions
+from ..models import Meeting, Minutes
+from ..papers import paper_html
+from ..schedule import next_meetings
+
+
+def agenda_context(meeting, user):
+    nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    return {
+        "outstanding_actions": outstanding_actions(meeting),
+        "today": timezone.localdate(),
+        "minutes_link": minutes is not None and minutes_visible_to(minutes, user),
+        "pack_versions": list(meeting.pack_versions.all()),
+        "pack_job": meeting.pack_jobs.first(),
+        "agenda_visible": meeting.agenda_visible_to(user),
+        "meeting": meeting,
+        "agenda": nodes,
+        "papers": papers,
+        "next_meetings": next_meetings(meeting),
+        "can_edit": can_edit_meetings(user),
+        "nav_section": "meetings",
+    }
+
+
+class MeetingListView(PermissionRequiredMixin, NavSectionMixin, ListView):
+    permission_required = "meetings.view_meeting"
+    template_name = "meetings/meeting_list.html"
+    nav_section = "meetings"
+
+    def get_queryset(self):
+        return Meeting.objects.visible_to(self.request.user).select_related("body", "venue")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        meetings = list(context["object_list"])
+        context["upcoming"] = [m for m in meetings if m.date >= today]
+        past = sorted((m for m in meetings if m.date < today), key=lambda m: m.date, reverse=True)
+        years = {}
+        for meeting in past:
+            years.setdefault(meeting.date.year, []).append(meeting)
+        context["past_by_year"] = sorted(years.items(), reverse=True)
+        context["can_edit"] = can_edit_meetings(self.request.user)
+        return context
+
+
+def meeting_detail(request, pk):
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    context = agenda_context(meeting, request.user)
+    context["changes"] = changes_for(request.user, meeting)
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
+    permission_required = "meetings.view_paper"
+    template_name = "meetings/paper_list.html"
+    nav_section = "papers"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            papers_visible_to(self.request.user)
+            .live()
+            .select_related("meeting__body", "author_organisation")
+            .order_by("-meeting__date", "letter", "pk")
+        )
+
+
+def paper_detail(request, pk):
+    paper = get_paper_for_user_or_404(request.user, pk)
+    return render(
+        request,
+        "meetings/paper_detail.html",
+        {
+            "paper": paper,
+            "meeting": paper.meeting,
+            "items": paper.agenda_items.live(),
+            "attachments": paper.attachments.all(),
+            "html": paper_html(paper),
+            "can_edit": can_edit_meetings(request.user),
+            "nav_section": "papers",
+        },
+    )
+
+
+def _file_response(field_file, download_name, content_type):
+    if not field_file:
+        raise Http404
+    response = FileResponse(
+        field_file.open("rb"), as_attachment=True, filename=download_name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def paper_file(request, pk):
+    paper = get_paper_for_user_or_404(request.user, pk)
+    if not paper.file:
+        raise Http404
+    name = f"{paper.meeting.file_stem}-paper-{paper.letter or paper.pk}-original.{paper.file_kind}"
+    return _file_response(paper.file, name, CONTENT_TYPES.get(paper.file_kind))
+
+
+def attachment_file(request, pk):
+    attachment = get_attachment_for_user_or_404(request.user, pk)
+    return _file_response(
+        attachment.file, attachment.file_name or "attachment", attachment.content_type or None
+    )
