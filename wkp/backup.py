@@ -117,23 +117,26 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def media_files(root):
-    """Every regular file under `root`: {posix relative path: {"sha256", "size"}}."""
+def regular_files(root):
+    """(posix relative path, Path) of every regular file under `root`, in a stable order."""
     root = Path(root)
-    found = {}
     if not root.is_dir():
-        return found
+        return
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
             path = Path(folder) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            found[path.relative_to(root).as_posix()] = {
-                "sha256": sha256_file(path),
-                "size": path.stat().st_size,
-            }
-    return found
+            yield path.relative_to(root).as_posix(), path
+
+
+def media_files(root):
+    """Every regular file under `root`: {posix relative path: {"sha256", "size"}}."""
+    return {
+        relative: {"sha256": sha256_file(path), "size": path.stat().st_size}
+        for relative, path in regular_files(root)
+    }
 
 
 # What the database holds ---------------------------------------------------------------------
@@ -365,30 +368,21 @@ def set_stable_text_output(cursor):
 def add_media(archive, media_root):
     """Add every file under MEDIA_ROOT; return {relative path: {"sha256", "size"}}."""
     media = {}
-    root = Path(media_root)
-    if not root.is_dir():
-        return media
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            relative = path.relative_to(root).as_posix()
-            with open(path, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                info = tarfile.TarInfo(MEDIA_PREFIX + relative)
-                info.size, info.mtime = stat.st_size, int(stat.st_mtime)
-                _private(info)
-                reader = HashingReader(handle)
-                archive.addfile(info, fileobj=reader)
-                after = os.fstat(handle.fileno())
-            if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
-                # Being written as we read it (a render cache file, say): the copy may be torn.
-                raise BackupError(
-                    f"media/{relative} changed while it was copied; run the backup again."
-                )
-            media[relative] = {"sha256": reader.digest.hexdigest(), "size": stat.st_size}
+    for relative, path in regular_files(media_root):
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            info = tarfile.TarInfo(MEDIA_PREFIX + relative)
+            info.size, info.mtime = stat.st_size, int(stat.st_mtime)
+            _private(info)
+            reader = HashingReader(handle)
+            archive.addfile(info, fileobj=reader)
+            after = os.fstat(handle.fileno())
+        if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            # Being written as we read it (a render cache file, say): the copy may be torn.
+            raise BackupError(
+                f"media/{relative} changed while it was copied; run the backup again."
+            )
+        media[relative] = {"sha256": reader.digest.hexdigest(), "size": stat.st_size}
     return media
 
 
