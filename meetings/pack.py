@@ -404,6 +404,16 @@ def _front_matter(content, page_map, notices):
 _FRONT_PAGES_SEEN = {}
 
 
+def _last_front_pages(meeting):
+    """The front matter's length in the meeting's newest issued pack (a hint that outlives the
+    worker process, which restarts every few jobs): its first paper starts on the page after."""
+    from .models import PackVersion
+
+    latest = PackVersion.objects.filter(meeting=meeting).order_by("-number").first()
+    firsts = [pages[0] for pages in latest.page_map.values()] if latest else []
+    return min(firsts) - 1 if firsts else None
+
+
 def _estimate_front_pages(content):
     """A first guess at the front matter's length (cover, then about 40 agenda or contents lines
     a page); a wrong guess costs one more layout, never a wrong number."""
@@ -428,7 +438,11 @@ def build_pack(content):
 
     # The agenda prints page numbers, so the front matter's own length must be known: lay it
     # out with the length it had last time, and again only if that has changed.
-    front_pages = _FRONT_PAGES_SEEN.get(meeting.pk) or _estimate_front_pages(content)
+    front_pages = (
+        _FRONT_PAGES_SEEN.get(meeting.pk)
+        or _last_front_pages(meeting)
+        or _estimate_front_pages(content)
+    )
     page_map = layout(front_pages)
     for _attempt in range(3):
         front, agenda_page = _front_matter(content, page_map, notices)

@@ -321,3 +321,35 @@ def test_issuing_typesets_every_papers_own_pdf_so_downloads_render_nothing(demo,
             else f"{entry.fingerprint}.pdf"
         )
         assert expected in cached, paper.letter
+
+
+def test_a_rebuild_in_a_new_worker_process_takes_the_front_matters_length_from_the_last_pack(
+    demo,
+):
+    """The worker restarts every few jobs; the last issued pack still tells the front matter's
+    length, so a rebuild lays the front matter out once."""
+    import logging
+
+    from meetings import pack
+
+    issued = PackVersion.objects.get(meeting=demo)
+    assert pack._last_front_pages(demo) == min(p[0] for p in issued.page_map.values()) - 1 == 3
+    pack._FRONT_PAGES_SEEN.clear()
+    fronts = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            if record.getMessage().startswith("PDF rendered: The pack for"):
+                fronts.append(record)
+
+    logger, handler = logging.getLogger("wkp.pdf"), Count()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        built = build_pack(gather_pack(demo))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert len(fronts) == 1
+    assert built.page_map == issued.page_map
