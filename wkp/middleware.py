@@ -2,6 +2,8 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
+from .two_factor import needs_two_factor, second_step_url
+
 
 class PrivateCacheMiddleware:
     """Logged-in pages and downloads must never be kept by shared or browser caches."""
@@ -27,8 +29,6 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .two_factor import needs_two_factor, second_step_url
-
         user = request.user
         if user.is_authenticated and not user.is_verified() and needs_two_factor(user):
             try:
