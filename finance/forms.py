@@ -3,6 +3,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 
+from wkp.widgets import DateInput
+
 from . import ledger, services
 from .models import (
     EventBudget,
@@ -98,7 +100,7 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
             "override_reason",
         ]
         widgets = {
-            "posted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "posted_on": DateInput(),
             "override_reason": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {
@@ -181,9 +183,7 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
 
 class ReverseEntryForm(CrispyMixin, forms.Form):
     submit_label = "Post reversing entry"
-    posted_on = forms.DateField(
-        label="Date of the reversal", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    posted_on = forms.DateField(label="Date of the reversal", widget=DateInput())
     reason = forms.CharField(label="Reason", max_length=80)
 
 
@@ -193,7 +193,7 @@ class FinancialYearForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = FinancialYear
         fields = ["start_year", "kind", "actual_from"]
-        widgets = {"actual_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"actual_from": DateInput()}
         labels = {"start_year": "Starts in April of", "actual_from": "Figures final on"}
 
     def __init__(self, *args, **kwargs):
@@ -217,7 +217,7 @@ class FinancialYearUpdateForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = FinancialYear
         fields = ["kind", "actual_from"]
-        widgets = {"actual_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"actual_from": DateInput()}
         labels = {"actual_from": "Figures final on"}
 
     def clean(self):
@@ -272,11 +272,11 @@ class ExternalFundingForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = ExternalFunding
         fields = ["funder", "name", "year", "amount", "secured_on", "sort_order"]
-        widgets = {"secured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"secured_on": DateInput()}
 
 
 class EventBudgetForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = EventBudget
         fields = ["name", "event_date", "venue"]
-        widgets = {"event_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"event_date": DateInput()}

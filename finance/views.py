@@ -20,7 +20,7 @@ from django.views.generic import (
 )
 
 from wkp.pdf import render_pdf_once
-from wkp.views import NavSectionMixin
+from wkp.views import NavSectionMixin, UnchangedFormMixin
 
 from . import exports, ledger, services
 from .forms import (
@@ -195,7 +195,7 @@ class YearActionMixin(FinanceView):
         return get_object_or_404(FinancialYear, start_year=self.kwargs["start_year"])
 
 
-class FinancialYearUpdateView(YearActionMixin, UpdateView):
+class FinancialYearUpdateView(UnchangedFormMixin, YearActionMixin, UpdateView):
     template_name = "finance/financialyear_form.html"
     form_class = FinancialYearUpdateForm
     context_object_name = "year"
@@ -391,9 +391,12 @@ class ProjectCreateView(FinanceView, CreateView):
         return reverse("finance:project_list")
 
 
-class ProjectUpdateView(ProjectCreateView, UpdateView):
+class ProjectUpdateView(UnchangedFormMixin, ProjectCreateView, UpdateView):
     permission_required = "finance.change_project"
     model = Project
+
+    def unchanged_url(self):
+        return reverse("finance:project_list")
 
 
 class EventBudgetDetailView(FinanceView, DetailView):
@@ -409,7 +412,7 @@ class EventBudgetDetailView(FinanceView, DetailView):
         return context
 
 
-class EventBudgetLineUpdateView(FinanceView, UpdateView):
+class EventBudgetLineUpdateView(UnchangedFormMixin, FinanceView, UpdateView):
     permission_required = "finance.change_eventbudgetline"
     template_name = "finance/eventbudgetline_form.html"
     form_class = EventBudgetLineForm
@@ -439,7 +442,7 @@ class ExternalFundingCreateView(FinanceView, CreateView):
         return reverse("finance:index")
 
 
-class ExternalFundingUpdateView(ExternalFundingCreateView, UpdateView):
+class ExternalFundingUpdateView(UnchangedFormMixin, ExternalFundingCreateView, UpdateView):
     permission_required = "finance.change_externalfunding"
     model = ExternalFunding
 

@@ -1,10 +1,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from wkp.models import Person
+from wkp.forms import AddPersonMixin
+from wkp.models import Organisation, Person
 from wkp.sanitise import MAX_DEPTH, clean_html, nesting_depth
+from wkp.widgets import DateInput, TimeInput
 
+from .agenda import build_agenda, walk
 from .models import (
+    MAX_AGENDA_DEPTH,
     Action,
     AgendaItem,
     Attachment,
@@ -15,6 +19,8 @@ from .models import (
     Paper,
     Venue,
 )
+from .targets import HELP as TARGET_HELP
+from .targets import TargetError, format_target, last_day, parse_target
 from .uploads import check_upload, safe_name
 
 
@@ -24,7 +30,9 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(AddPersonMixin, forms.ModelForm):
+    add_person_to = ("contact_officer",)
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -44,10 +52,10 @@ class MeetingForm(forms.ModelForm):
             "sub_numbering",
         ]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
-            "replaces_date": forms.DateInput(attrs={"type": "date"}),
-            "start_time": forms.TimeInput(attrs={"type": "time"}),
-            "end_time": forms.TimeInput(attrs={"type": "time"}),
+            "date": DateInput(),
+            "replaces_date": DateInput(),
+            "start_time": TimeInput(),
+            "end_time": TimeInput(),
         }
         error_messages = {
             "date": {"invalid": "Enter a real date, for example 14/07/2006."},
@@ -75,7 +83,20 @@ class VenueForm(forms.ModelForm):
         fields = ["name", "address", "directions"]
 
 
-class AgendaItemForm(forms.ModelForm):
+def parent_choices(meeting, items):
+    """Items that can take a sub-item, in agenda order and numbered as the agenda shows them."""
+    choices = [("", "None: a top-level item")]
+    for node in walk(build_agenda(meeting, items, [], {}, {})):
+        if node.depth < MAX_AGENDA_DEPTH:
+            indent = "\u00a0\u00a0\u00a0" * (node.depth - 1)
+            number = f"{node.number}." if node.depth == 1 else (node.number or "–")
+            choices.append((node.item.pk, f"{indent}{number} {node.item.title}"))
+    return choices
+
+
+class AgendaItemForm(AddPersonMixin, forms.ModelForm):
+    add_person_to = ("presenters",)
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     parent = forms.ModelChoiceField(
         queryset=AgendaItem.objects.none(), required=False, label="Sub-item of"
@@ -95,7 +116,7 @@ class AgendaItemForm(forms.ModelForm):
             "presenters_text",
         ]
         widgets = {
-            "scheduled_time": forms.TimeInput(attrs={"type": "time"}),
+            "scheduled_time": TimeInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -111,9 +132,8 @@ class AgendaItemForm(forms.ModelForm):
                 self.instance.paper_links.values_list("paper_id", flat=True)
             )
         else:
-            self.fields["parent"].queryset = items.filter(
-                parent__parent__isnull=True
-            ).select_related("parent")
+            self.fields["parent"].queryset = items.filter(parent__parent__isnull=True)
+            self.fields["parent"].choices = parent_choices(meeting, list(items))
         self.fields["papers"].queryset = Paper.objects.live().filter(meeting=meeting)
         self.fields["presenters"].queryset = Person.objects.select_related("organisation")
         self.fields["presenters"].required = False
@@ -151,7 +171,7 @@ class PaperForm(forms.ModelForm):
         ]
         widgets = {
             "body_html": forms.Textarea(attrs={"rows": 12}),
-            "fund_report_as_of": forms.DateInput(attrs={"type": "date"}),
+            "fund_report_as_of": DateInput(),
         }
         help_texts = {
             "body_html": "Paragraphs, headings, lists, tables and links are kept; anything "
@@ -294,14 +314,85 @@ class MinutesForm(forms.Form):
         }
 
 
-class ActionForm(forms.ModelForm):
+class TargetField(forms.CharField):
+    """A day or a month, as action logs write them; cleans to (date, is_month)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", TARGET_HELP)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        try:
+            return parse_target(super().clean(value))
+        except TargetError as error:
+            raise ValidationError(str(error)) from error
+
+
+class ActionFormMixin(AddPersonMixin):
+    """What the new-action and edit-action forms share: the target as a day or a month, the
+    owners (people, organisations or as written, at least one), a number unique in the body."""
+
+    add_person_to = ("owner_people",)
+
+    def setup_action_fields(self, meeting):
+        self.meeting = meeting
+        self.fields["target"] = TargetField(
+            label="Target",
+            initial=format_target(self.instance.target_date, self.instance.target_is_month),
+        )
+        self.fields["owner_people"].queryset = Person.objects.select_related("organisation")
+        self.fields["owner_organisations"].queryset = Organisation.objects.order_by("name")
+        self.fields["owner_organisations"].required = False
+        self.fields["number"].required = False
+        self.next_number = Action.objects.next_number(meeting.body)
+        self.fields["number"].help_text = (
+            f"Leave blank for the next number in the log of {meeting.body} ({self.next_number}); "
+            "give one to keep the number a carried-in log has."
+        )
+
+    def clean(self):
+        data = super().clean()
+        owners = (
+            data.get("owner_people") or data.get("owner_organisations") or data.get("owner_text")
+        )
+        if not owners and not self._errors:
+            raise ValidationError(
+                "An action needs an owner: a person, an organisation, or the owners as written."
+            )
+        target, is_month = data.get("target") or (None, False)
+        if target and last_day(target, is_month) < self.meeting.date:
+            self.add_error("target", "The target is before the meeting that set the action.")
+        number = data.get("number")
+        if number is not None:
+            taken = Action.objects.filter(body=self.meeting.body, number=number).exclude(
+                pk=self.instance.pk
+            )
+            if taken.exists():
+                self.add_error(
+                    "number",
+                    f"Action {number} is already in the log of {self.meeting.body}. Leave the "
+                    f"number blank for the next one ({self.next_number}).",
+                )
+        return data
+
+    def apply_target(self):
+        self.instance.target_date, self.instance.target_is_month = self.cleaned_data["target"]
+
+
+class ActionForm(ActionFormMixin, forms.ModelForm):
     class Meta:
         model = Action
-        fields = ["item", "description", "owner_people", "owner_organisations", "target_date"]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 2}),
-            "target_date": forms.DateInput(attrs={"type": "date"}),
-        }
+        fields = [
+            "number",
+            "item",
+            "description",
+            "owner_people",
+            "owner_organisations",
+            "owner_text",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         labels = {
             "owner_people": "Owners (people)",
             "owner_organisations": "Owners (organisations)",
@@ -309,36 +400,41 @@ class ActionForm(forms.ModelForm):
 
     def __init__(self, *args, meeting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.meeting = meeting
+        self.setup_action_fields(meeting)
         self.fields["item"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
-        self.fields["owner_people"].queryset = Person.objects.select_related("organisation")
-        self.fields["owner_people"].required = False
-        self.fields["owner_organisations"].required = False
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("owner_people") and not data.get("owner_organisations"):
-            raise ValidationError("An action needs an owner: a person or an organisation.")
-        target = data.get("target_date")
-        if target and target < self.meeting.date:
-            self.add_error("target_date", "The target date is before the meeting that set it.")
-        return data
 
 
-class ActionUpdateForm(forms.ModelForm):
+class ActionUpdateForm(ActionFormMixin, forms.ModelForm):
     class Meta:
         model = Action
-        fields = ["status", "target_date", "notes"]
+        fields = [
+            "number",
+            "description",
+            "owner_people",
+            "owner_organisations",
+            "owner_text",
+            "status",
+            "progress",
+            "notes",
+        ]
         widgets = {
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {
+            "owner_people": "Owners (people)",
+            "owner_organisations": "Owners (organisations)",
+        }
 
-    def clean_target_date(self):
-        target = self.cleaned_data.get("target_date")
-        if target and target < self.instance.meeting.date:
-            raise ValidationError("The target date is before the meeting that set it.")
-        return target
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_action_fields(self.instance.meeting)
+        self.fields["number"].required = True
+        self.order_fields(["number", "description", "status", "progress", "target"])
+
+    def save(self, commit=True):
+        self.apply_target()
+        return super().save(commit=commit)
 
 
 class ApproveMinutesForm(forms.Form):
@@ -359,7 +455,9 @@ class AmendMinuteForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Reason for the amendment")
 
 
-class DeclarationForm(forms.ModelForm):
+class DeclarationForm(AddPersonMixin, forms.ModelForm):
+    add_person_to = ("person",)
+
     class Meta:
         model = Declaration
         fields = ["item", "person", "interest"]
@@ -376,7 +474,9 @@ DeclarationFormSet = forms.modelformset_factory(
 )
 
 
-class ForwardPlanEntryForm(forms.ModelForm):
+class ForwardPlanEntryForm(AddPersonMixin, forms.ModelForm):
+    add_person_to = ("owner_person",)
+
     class Meta:
         model = ForwardPlanEntry
         fields = [

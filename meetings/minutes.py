@@ -34,7 +34,7 @@ class MinutesView:
 
 
 def actions_queryset():
-    return Action.objects.select_related("meeting", "item").prefetch_related(
+    return Action.objects.select_related("body", "meeting", "item").prefetch_related(
         "owner_people", "owner_organisations"
     )
 

@@ -13,29 +13,13 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from subgroups.models import Body
 from wkp.models import Organisation, Person
 
 from .deadlines import paper_deadline
+from .targets import format_target, last_day
 
 MAX_AGENDA_DEPTH = 3
-
-
-class Body(models.Model):
-    class Kind(models.TextChoices):
-        BOARD = "board", "Partnership board"
-        SUBGROUP = "subgroup", "Sub-group"
-        EVENT = "event", "Event"
-
-    name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.BOARD)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "bodies"
-
-    def __str__(self):
-        return self.name
 
 
 class Venue(models.Model):
@@ -84,7 +68,9 @@ class Meeting(models.Model):
 
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
     title = models.CharField(
-        max_length=200, blank=True, help_text="Leave blank for “<body> Meeting”."
+        max_length=200,
+        blank=True,
+        help_text="Leave blank to use the body's name followed by “Meeting”.",
     )
     date = models.DateField()
     start_time = models.TimeField(null=True, blank=True)
@@ -158,7 +144,7 @@ class Meeting(models.Model):
 
     @property
     def file_stem(self):
-        return f"WKP-{self.date:%Y-%m-%d}"
+        return f"{self.body.abbreviation}-{self.date:%Y-%m-%d}"
 
 
 class LiveQuerySet(models.QuerySet):
@@ -605,7 +591,12 @@ class ActionQuerySet(models.QuerySet):
 
     def outstanding_before(self, meeting):
         """Open actions raised at earlier meetings: the next meeting's matters arising."""
-        return self.open().filter(meeting__date__lt=meeting.date)
+        return self.open().filter(body_id=meeting.body_id, meeting__date__lt=meeting.date)
+
+    def next_number(self, body):
+        """The next number in a body's action log: one more than its highest."""
+        last = self.filter(body=body).order_by("-number").values_list("number", flat=True).first()
+        return (last or 0) + 1
 
     def owned_by(self, user):
         person = getattr(user, "person", None)
@@ -618,14 +609,16 @@ class ActionQuerySet(models.QuerySet):
 
 
 class Action(models.Model):
-    """An entry of the action log, numbered in one sequence across all meetings."""
+    """An entry of a body's action log. Numbers run in one sequence per body across its
+    meetings; an action log carried in from elsewhere keeps the numbers it was given."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         DONE = "done", "Done"
         SUPERSEDED = "superseded", "Superseded"
 
-    number = models.PositiveIntegerField(unique=True, editable=False)
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="actions")
+    number = models.PositiveIntegerField()
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions")
     item = models.ForeignKey(
         AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
@@ -633,22 +626,63 @@ class Action(models.Model):
     description = models.TextField()
     owner_people = models.ManyToManyField(Person, blank=True, related_name="actions")
     owner_organisations = models.ManyToManyField(Organisation, blank=True, related_name="actions")
+    owner_text = models.CharField(
+        "owners as written",
+        max_length=100,
+        blank=True,
+        help_text="Initials or names as the action log gives them, e.g. “JW / RB”.",
+    )
     target_date = models.DateField(null=True, blank=True)
+    target_is_month = models.BooleanField(
+        default=False, help_text="The target is the month of target_date, not the day."
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    progress = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where it stands, shown beside the status, e.g. “Work plan March 2011”.",
+    )
     notes = models.TextField(blank=True)
     history = HistoricalRecords(m2m_fields=[owner_people, owner_organisations])
 
     objects = ActionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["number"]
+        ordering = ["body", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "number"],
+                name="action_number_unique_per_body",
+                violation_error_message="That action number is already used by this body.",
+            )
+        ]
 
     def __str__(self):
         return f"Action {self.number}: {self.description[:60]}"
 
+    @property
+    def target_label(self):
+        return format_target(self.target_date, self.target_is_month)
+
+    @property
+    def owners_label(self):
+        """Who: people, organisations and the owners as written, as one line."""
+        names = [person.name for person in self.owner_people.all()]
+        names += [organisation.label for organisation in self.owner_organisations.all()]
+        if self.owner_text:
+            names.append(self.owner_text)
+        return ", ".join(names)
+
+    @property
+    def target_due(self):
+        """The last day the target allows: the day itself, or the end of the target month."""
+        return last_day(self.target_date, self.target_is_month)
+
     def is_overdue(self, today):
         return (
-            self.status == self.Status.OPEN and bool(self.target_date) and self.target_date < today
+            self.status == self.Status.OPEN
+            and self.target_due is not None
+            and (self.target_due < today)
         )
 
 

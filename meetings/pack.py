@@ -304,6 +304,11 @@ def _pdf_text(text):
     return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
+def _running_footer(meeting):
+    """Every stamped page says whose meeting it is and when: "West Kent Partnership, Friday …"."""
+    return f"{meeting.body.name}, {_uk_date(meeting.date)}"
+
+
 def _stamp(pdf, page, header, footer_left, footer_right):
     """Draw the running header and footer beneath the page's own content."""
     resources = page.obj.get("/Resources")
@@ -318,7 +323,7 @@ def _stamp(pdf, page, header, footer_left, footer_right):
     ops = [b"q 0.27 g BT /WkpStamp 8.5 Tf"]
     if header:
         ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, top) + _pdf_text(header[:110]) + b" Tj")
-    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left) + b" Tj")
+    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left[:90]) + b" Tj")
     ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_right, bottom) + _pdf_text(footer_right) + b" Tj")
     ops.append(b"ET Q")
     page.contents_add(pikepdf.Stream(pdf, b"\n".join(ops)), prepend=True)
@@ -458,7 +463,7 @@ def build_pack(content):
             part = parts[entry.paper.letter]
             _append_part(pack, part)
             running += [entry.heading] * part.page_count
-        footer, total = _uk_date(meeting.date), len(pack.pages)
+        footer, total = _running_footer(meeting), len(pack.pages)
         for index, page in enumerate(pack.pages):
             _stamp(pack, page, running[index], footer, f"page {index + 1} of {total}")
         _link_pages(pack, page_map)
@@ -494,12 +499,12 @@ def _set_metadata(pdf, meeting, title):
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         meta["xmp:CreateDate"] = now.isoformat()
         meta["dc:title"] = title
-        meta["dc:creator"] = ["West Kent Partnership"]
+        meta["dc:creator"] = [meeting.body.name]
         meta["dc:description"] = f"{meeting.display_title}, {meeting.date:%d %B %Y}"
         meta["dc:language"] = ["en-GB"]
     pdf.Root.Lang = pikepdf.String("en-GB")
     pdf.docinfo["/Title"] = title
-    pdf.docinfo["/Author"] = "West Kent Partnership"
+    pdf.docinfo["/Author"] = meeting.body.name
     pdf.docinfo["/Subject"] = f"{meeting.display_title}, {meeting.date:%d %B %Y}"
     pdf.docinfo["/CreationDate"] = now.strftime("D:%Y%m%d%H%M%SZ")
 
@@ -541,7 +546,7 @@ def _single_upload(content):
     parts = typeset_parts(content, notices)
     with pikepdf.new() as single:
         _append_part(single, parts[entry.paper.letter])
-        footer = _uk_date(meeting.date)
+        footer = _running_footer(meeting)
         total = len(single.pages)
         for index, page in enumerate(single.pages):
             _stamp(single, page, entry.heading, footer, f"page {index + 1} of {total}")

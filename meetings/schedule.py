@@ -13,10 +13,13 @@ NEXT_MEETINGS_LIMIT = 8
 
 
 def next_meetings(meeting, limit=NEXT_MEETINGS_LIMIT):
-    """The meetings after this one: of the same body, plus events such as conferences."""
+    """The meetings after this one: of the same body, plus its events such as conferences."""
     return list(
         Meeting.objects.filter(date__gt=meeting.date)
-        .filter(Q(body_id=meeting.body_id) | Q(body__kind=Body.Kind.EVENT))
+        .filter(
+            Q(body_id=meeting.body_id)
+            | Q(body__kind=Body.Kind.EVENT, body__parent_id=meeting.body_id)
+        )
         .exclude(status=Meeting.Status.CANCELLED)
         .select_related("venue", "body")
         .order_by("date", "start_time")[:limit]

@@ -35,6 +35,7 @@ from .models import (
 from .notices import record_notice
 from .pack import build_pack, gather_pack, paper_pdf, supplement_pdf
 from .papers import finance_html
+from .targets import last_day
 from .tasks import request_pack_build
 
 logger = logging.getLogger(__name__)
@@ -369,6 +370,33 @@ STANDING_KINDS = {
 
 
 @transaction.atomic
+def last_meeting_of(body, *, before=None):
+    """The body's latest meeting (before another meeting of it, if given)."""
+    meetings = Meeting.objects.filter(body=body)
+    if before is not None:
+        meetings = meetings.exclude(pk=before.pk).filter(date__lte=before.date)
+    return meetings.order_by("-date", "-start_time", "-pk").first()
+
+
+def new_meeting_defaults(body):
+    """A new meeting of a body starts from that body's last meeting: venue, time, contact
+    officer, numbering style and, where the body numbers on, the next item number."""
+    defaults = {"body": body.pk, "contact_officer": body.contact_officer_id}
+    previous = last_meeting_of(body)
+    if previous is None:
+        return defaults
+    defaults.update(
+        venue=previous.venue_id,
+        start_time=previous.start_time,
+        contact_officer=previous.contact_officer_id or body.contact_officer_id,
+        sub_numbering=previous.sub_numbering,
+    )
+    if body.continue_numbering:
+        top_level = AgendaItem.objects.live().filter(meeting=previous, parent__isnull=True)
+        defaults["number_from"] = previous.number_from + top_level.count()
+    return defaults
+
+
 def copy_standing_items(source, target):
     """Start a new agenda from the previous meeting's standing items (top level only)."""
     items = AgendaItem.objects.live().filter(
@@ -586,18 +614,23 @@ def amend_minute(entry, *, note, decisions, reason, by):
     )
 
 
-def _next_action_number():
-    last = Action.objects.order_by("-number").values_list("number", flat=True).first()
-    return (last or 0) + 1
-
-
 def add_action(
-    meeting, *, description, owner_people=(), owner_organisations=(), target_date=None, item=None
+    meeting,
+    *,
+    description,
+    owner_people=(),
+    owner_organisations=(),
+    owner_text="",
+    target_date=None,
+    target_is_month=False,
+    item=None,
+    number=None,
 ):
-    """Add an action to the log with the next number in the sequence across all meetings."""
-    if not owner_people and not owner_organisations:
+    """Add an action to the log of the meeting's body: with the number it was given (an action
+    log carried in keeps its numbers), else the next number in the body's sequence."""
+    if not owner_people and not owner_organisations and not owner_text.strip():
         raise ValidationError("An action needs an owner: a person or an organisation.")
-    if target_date and target_date < meeting.date:
+    if target_date and last_day(target_date, target_is_month) < meeting.date:
         raise ValidationError("The target date is before the meeting that set the action.")
     if item is not None and item.meeting_id != meeting.pk:
         raise ValidationError("The item belongs to another meeting.")
@@ -605,15 +638,22 @@ def add_action(
         try:
             with transaction.atomic():
                 action = Action.objects.create(
-                    number=_next_action_number(),
+                    body_id=meeting.body_id,
+                    number=number or Action.objects.next_number(meeting.body_id),
                     meeting=meeting,
                     item=item,
                     description=description,
+                    owner_text=owner_text.strip(),
                     target_date=target_date,
+                    target_is_month=target_is_month,
                 )
                 action.owner_people.set(owner_people)
                 action.owner_organisations.set(owner_organisations)
                 return action
-        except IntegrityError:
+        except IntegrityError as error:
+            if number:
+                raise ValidationError(
+                    f"Action {number} is already in the log of {meeting.body}."
+                ) from error
             continue  # Another co-ordinator took that number a moment ago: take the next.
     raise ValidationError("The action log is busy; please try again.")

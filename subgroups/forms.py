@@ -6,10 +6,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 
+from wkp.forms import AddPersonMixin
 from wkp.models import Organisation, Person
+from wkp.widgets import DateInput
 
 from .models import (
     AnnualReport,
+    Body,
     CrimeFigure,
     HeadlineMeasure,
     Membership,
@@ -17,7 +20,6 @@ from .models import (
     ReportingBody,
     ReportSection,
     StrategicObjective,
-    SubGroup,
     SubGroupUpdate,
     UpdateSection,
     nominee_organisation_error,
@@ -66,28 +68,39 @@ class OutlineField(forms.CharField):
             return True
 
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+class BodyForm(AddPersonMixin, forms.ModelForm):
+    add_person_to = ("contact_officer",)
 
-
-class SubGroupForm(forms.ModelForm):
     remit = OutlineField(label="Remit")
     aims = OutlineField(label="Aims")
 
     class Meta:
-        model = SubGroup
-        fields = ["name", "parent", "position", "lead_organisation", "remit", "aims"]
+        model = Body
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "parent",
+            "position",
+            "lead_organisation",
+            "contact_officer",
+            "continue_numbering",
+            "remit",
+            "aims",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        parents = SubGroup.objects.top_level()
+        parents = Body.objects.order_by("name")
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["lead_organisation"].queryset = Organisation.objects.order_by("name")
+        self.fields["contact_officer"].queryset = Person.objects.select_related("organisation")
 
 
 ObjectiveFormSet = inlineformset_factory(
-    SubGroup,
+    Body,
     StrategicObjective,
     fields=["position", "framework", "reference", "title", "is_responsible", "note"],
     extra=1,
@@ -102,7 +115,9 @@ class MembershipForm(forms.ModelForm):
         help_texts = {"organisation": "From the partner list. Leave no nominees for a vacancy."}
 
 
-class NomineeForm(forms.ModelForm):
+class NomineeForm(AddPersonMixin, forms.ModelForm):
+    add_person_to = ("person",)
+
     class Meta:
         model = Nominee
         fields = ["person", "role", "position"]
@@ -155,8 +170,8 @@ class SubGroupUpdateForm(forms.ModelForm):
             "issued_on",
         ]
         widgets = {
-            "met_on": DATE_WIDGET,
-            "issued_on": DATE_WIDGET,
+            "met_on": DateInput(),
+            "issued_on": DateInput(),
             "issued_by": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -186,7 +201,7 @@ class AnnualReportForm(forms.ModelForm):
     class Meta:
         model = AnnualReport
         fields = ["body", "title", "start_year", "end_year", "report_date", "meeting", "intro"]
-        widgets = {"report_date": DATE_WIDGET}
+        widgets = {"report_date": DateInput()}
 
 
 class ReportSectionForm(forms.ModelForm):

@@ -1,7 +1,9 @@
-"""Sub-groups of the partnership and the reports of other bodies to the board.
+"""Bodies that meet (boards, their sub-groups, conferences, other partnerships) and the reports
+of other bodies to the board.
 
-Sub-groups (one level of nesting: Learning and Skills → Adult, 14-19) have a remit, aims, strategic
-objectives and a membership table (organisation or unit → nominees from the partner list, or a
+A sub-group is a body with a parent (the board; or a sub-group, for a group within it such as
+Learning and Skills → Adult, 14-19). Bodies have a remit, aims, strategic objectives and a
+membership table (organisation or unit → nominees from the partner list, or a
 vacancy). Their dated updates report to a board meeting. Reporting bodies (CDRPs, community safety
 partnerships, community plans) submit annual reports in themed sections with headline measures
 and crime figures held as numbers so that districts can be compared.
@@ -40,20 +42,48 @@ def outline_field(verbose_name, **kwargs):
     )
 
 
-class SubGroupQuerySet(models.QuerySet):
-    def top_level(self):
-        return self.filter(parent__isnull=True)
+class BodyQuerySet(models.QuerySet):
+    def subgroups(self):
+        return self.filter(kind=Body.Kind.SUBGROUP)
+
+    def top_level_subgroups(self):
+        """Sub-groups that report to a board (or to nobody), not groups within a sub-group."""
+        return self.subgroups().exclude(parent__kind=Body.Kind.SUBGROUP)
 
 
-class SubGroup(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+MAX_BODY_DEPTH = 3
+
+
+class Body(models.Model):
+    """Anything that meets: the board, its sub-groups (bodies with a parent), a conference,
+    another partnership. Each has its own meetings, standing items, contact officer, action log
+    and agenda numbering."""
+
+    class Kind(models.TextChoices):
+        BOARD = "board", "Partnership board"
+        SUBGROUP = "subgroup", "Sub-group"
+        EVENT = "event", "Conference or event"
+        PARTNERSHIP = "partnership", "Other partnership"
+
+    name = models.CharField(
+        max_length=200,
+        unique=True,
+        error_messages={"unique": "A body with this name already exists: choose another name."},
+    )
+    short_name = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Used in file names and page headers, for example “WKP”.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SUBGROUP)
     parent = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="For a group within a sub-group (e.g. Adult within Learning and Skills).",
+        help_text="The body it reports to: a sub-group's board, or a group's sub-group "
+        "(e.g. Adult within Learning and Skills).",
     )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order among its siblings, as the agenda lists them."
@@ -66,19 +96,34 @@ class SubGroup(models.Model):
         related_name="led_subgroups",
         help_text="The organisation that chairs or co-ordinates the group.",
     )
+    contact_officer = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Named on the agenda of each new meeting unless the meeting names another.",
+    )
+    continue_numbering = models.BooleanField(
+        "number agendas on from the last meeting",
+        default=False,
+        help_text="Each new meeting's first item follows the last item of the previous meeting "
+        "(33–37, then 38 …).",
+    )
     remit = outline_field("remit")
     aims = outline_field("aims")
     history = HistoricalRecords()
 
-    objects = SubGroupQuerySet.as_manager()
+    objects = BodyQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
+        verbose_name_plural = "bodies"
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")),
-                name="subgroup_not_own_parent",
-                violation_error_message="A sub-group cannot be its own parent.",
+                name="body_not_own_parent",
+                violation_error_message="A body cannot be its own parent.",
             )
         ]
 
@@ -86,27 +131,50 @@ class SubGroup(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("subgroups:subgroup_detail", args=[self.pk])
+        return reverse("subgroups:body_detail", args=[self.pk])
+
+    @property
+    def is_subgroup(self):
+        return self.kind == self.Kind.SUBGROUP
+
+    @property
+    def abbreviation(self):
+        """For file names: the short name, else the initials of the name ("WKP")."""
+        if self.short_name:
+            return self.short_name
+        initials = "".join(word[0] for word in self.name.split() if word[:1].isalnum())
+        return initials.upper() or "MEETING"
 
     def clean(self):
         if self.parent_id is None:
             return
         if self.pk and self.parent_id == self.pk:
-            raise ValidationError({"parent": "A sub-group cannot be its own parent."})
-        if self.parent.parent_id is not None:
+            raise ValidationError({"parent": "A body cannot be its own parent."})
+        depth, ancestor = 1, self.parent
+        while ancestor is not None and depth <= MAX_BODY_DEPTH:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": f"{self.parent} is within {self.name}, so it cannot be its parent."}
+                )
+            depth += 1
+            ancestor = ancestor.parent
+        if depth > MAX_BODY_DEPTH:
             raise ValidationError(
-                {"parent": f"{self.parent} is itself within a sub-group; groups nest one level."}
+                {
+                    "parent": f"{self.parent} is already two levels down; bodies nest at most "
+                    "three deep (board, sub-group, group)."
+                }
             )
-        if self.pk and self.children.exists():
+        if self.pk and depth == MAX_BODY_DEPTH and self.children.exists():
             raise ValidationError(
-                {"parent": "This sub-group has groups of its own, so it cannot sit within another."}
+                {"parent": "This body has groups of its own, so it cannot sit that deep."}
             )
 
 
 class StrategicObjective(models.Model):
     """A strategic objective (of the West Kent AIF) that a sub-group holds or works towards."""
 
-    subgroup = models.ForeignKey(SubGroup, on_delete=models.CASCADE, related_name="objectives")
+    subgroup = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="objectives")
     position = models.PositiveSmallIntegerField(default=0)
     framework = models.CharField(max_length=100, default="West Kent AIF")
     reference = models.CharField(max_length=20, help_text="e.g. 3, 3.6, 4.3")
@@ -135,7 +203,7 @@ class StrategicObjective(models.Model):
 class Membership(models.Model):
     """One row of a sub-group's representation table: an organisation (or one of its units)."""
 
-    subgroup = models.ForeignKey(SubGroup, on_delete=models.CASCADE, related_name="memberships")
+    subgroup = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="memberships")
     position = models.PositiveSmallIntegerField(default=0)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="subgroup_memberships"
@@ -227,7 +295,7 @@ def nominee_organisation_error(person, organisation):
 class SubGroupUpdate(models.Model):
     """A sub-group's report to a board meeting (Papers G, I, J of July 2006)."""
 
-    subgroup = models.ForeignKey(SubGroup, on_delete=models.PROTECT, related_name="updates")
+    subgroup = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="updates")
     title = models.CharField(max_length=200, help_text="As the paper is headed.")
     met_on = models.DateField("date the sub-group met")
     met_at = models.CharField("where it met", max_length=200, blank=True)

@@ -24,12 +24,12 @@ from wkp.pdf import render_pdf_once
 from .formatting import format_change, format_count_change, format_number
 from .models import (
     AnnualReport,
+    Body,
     CrimeCategory,
     CrimeFigure,
     Membership,
     Nominee,
     ReportingBody,
-    SubGroup,
     SubGroupUpdate,
     period_key,
     period_label,
@@ -412,7 +412,7 @@ def _outline_text(items):
 
 def subgroup_choices():
     """(id, name) of every sub-group, for search filters."""
-    return list(SubGroup.objects.order_by("name").values_list("pk", "name"))
+    return list(Body.objects.order_by("name").values_list("pk", "name"))
 
 
 def search_records(user, words, *, year=None, meeting=None, subgroup=None, organisation=None):

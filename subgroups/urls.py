@@ -6,10 +6,10 @@ app_name = "subgroups"
 
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
-    path("new/", views.SubGroupCreateView.as_view(), name="subgroup_create"),
-    path("<int:pk>/", views.SubGroupDetailView.as_view(), name="subgroup_detail"),
-    path("<int:pk>/edit/", views.SubGroupEditView.as_view(), name="subgroup_edit"),
-    path("<int:pk>/delete/", views.SubGroupDeleteView.as_view(), name="subgroup_delete"),
+    path("new/", views.BodyCreateView.as_view(), name="body_create"),
+    path("<int:pk>/", views.BodyDetailView.as_view(), name="body_detail"),
+    path("<int:pk>/edit/", views.BodyEditView.as_view(), name="body_edit"),
+    path("<int:pk>/delete/", views.BodyDeleteView.as_view(), name="body_delete"),
     path(
         "<int:subgroup_pk>/members/new/",
         views.MembershipCreateView.as_view(),

@@ -4,6 +4,8 @@ Read pages need the view permission (members and co-ordinators); edit pages need
 delete (co-ordinators). Each record's page includes the same partial the meeting pack uses.
 """
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db import transaction
@@ -14,14 +16,14 @@ from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
-from wkp.views import NavSectionMixin
+from wkp.views import NavSectionMixin, UnchangedFormMixin
 
 from . import forms, reports
 from .models import (
     AnnualReport,
+    Body,
     Membership,
     ReportingBody,
-    SubGroup,
     SubGroupUpdate,
 )
 
@@ -30,25 +32,42 @@ class SubGroupsPage(PermissionRequiredMixin, NavSectionMixin):
     nav_section = "subgroups"
 
 
+def protected_message(label, protected_objects):
+    """Say what still refers to a record that cannot be deleted, and what to do about it."""
+    counts = Counter(obj._meta.verbose_name for obj in protected_objects)
+    what = ", ".join(
+        f"{count} {name if count == 1 else name + 's'}" for name, count in sorted(counts.items())
+    )
+    return (
+        f"“{label}” cannot be deleted: {what} still refer to it. Move or delete those first, "
+        "or keep it."
+    )
+
+
 # --- read pages -----------------------------------------------------------------------------
 
 
 class IndexView(SubGroupsPage, TemplateView):
-    permission_required = "subgroups.view_subgroup"
+    permission_required = "subgroups.view_body"
     template_name = "subgroups/index.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["subgroups"] = (
-            SubGroup.objects.top_level()
+        children = Body.objects.order_by("position", "name").annotate(update_count=Count("updates"))
+        context["bodies_that_meet"] = (
+            Body.objects.filter(parent__isnull=True)
+            .order_by("kind", "position", "name")
             .select_related("lead_organisation")
             .prefetch_related(
-                Prefetch("children", queryset=SubGroup.objects.order_by("position", "name"))
+                Prefetch(
+                    "children",
+                    queryset=children.prefetch_related(Prefetch("children", queryset=children)),
+                )
             )
             .annotate(update_count=Count("updates"))
         )
         context["recent_updates"] = SubGroupUpdate.objects.select_related("subgroup")[:10]
-        context["bodies"] = ReportingBody.objects.prefetch_related(
+        context["reporting_bodies"] = ReportingBody.objects.prefetch_related(
             Prefetch("reports", queryset=AnnualReport.objects.order_by("-end_year", "-pk"))
         )
         context["periods"] = [
@@ -58,13 +77,15 @@ class IndexView(SubGroupsPage, TemplateView):
         return context
 
 
-class SubGroupDetailView(SubGroupsPage, DetailView):
-    permission_required = "subgroups.view_subgroup"
-    template_name = "subgroups/subgroup_detail.html"
+class BodyDetailView(SubGroupsPage, DetailView):
+    permission_required = "subgroups.view_body"
+    template_name = "subgroups/body_detail.html"
     context_object_name = "subgroup"
 
     def get_queryset(self):
-        return SubGroup.objects.select_related("parent", "lead_organisation").prefetch_related(
+        return Body.objects.select_related(
+            "parent", "lead_organisation", "contact_officer__organisation"
+        ).prefetch_related(
             "children",
             "objectives",
             reports.memberships_prefetch(),
@@ -198,8 +219,11 @@ class CreatePage(SubGroupsPage, FormsetMixin, CreateView):
         return context
 
 
-class EditPage(SubGroupsPage, FormsetMixin, UpdateView):
+class EditPage(UnchangedFormMixin, SubGroupsPage, FormsetMixin, UpdateView):
     template_name = "subgroups/form.html"
+
+    def unchanged_formsets(self):
+        return list(self.get_formsets(self.object).values())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -215,11 +239,8 @@ class DeletePage(SubGroupsPage, DeleteView):
         label = str(self.object)
         try:
             response = super().form_valid(form)
-        except ProtectedError:
-            messages.error(
-                self.request,
-                f"“{label}” cannot be deleted while other records refer to it.",
-            )
+        except ProtectedError as error:
+            messages.error(self.request, protected_message(label, error.protected_objects))
             return redirect(self.object.get_absolute_url())
         messages.success(self.request, f"Deleted “{label}”.")
         return response
@@ -233,24 +254,24 @@ class DeletePage(SubGroupsPage, DeleteView):
         return self.object.get_absolute_url()
 
 
-class SubGroupCreateView(CreatePage):
-    permission_required = "subgroups.add_subgroup"
-    model = SubGroup
-    form_class = forms.SubGroupForm
+class BodyCreateView(CreatePage):
+    permission_required = "subgroups.add_body"
+    model = Body
+    form_class = forms.BodyForm
     formset_classes = {"objectives": forms.ObjectiveFormSet}
-    heading = "New sub-group"
+    heading = "New body: a board, sub-group, conference or partnership"
 
 
-class SubGroupEditView(EditPage):
-    permission_required = "subgroups.change_subgroup"
-    model = SubGroup
-    form_class = forms.SubGroupForm
+class BodyEditView(EditPage):
+    permission_required = "subgroups.change_body"
+    model = Body
+    form_class = forms.BodyForm
     formset_classes = {"objectives": forms.ObjectiveFormSet}
 
 
-class SubGroupDeleteView(DeletePage):
-    permission_required = "subgroups.delete_subgroup"
-    model = SubGroup
+class BodyDeleteView(DeletePage):
+    permission_required = "subgroups.delete_body"
+    model = Body
     success_url = reverse_lazy("subgroups:index")
 
 
@@ -263,7 +284,7 @@ class MembershipCreateView(CreatePage):
     @cached_property
     def subgroup(self):
         # Looked up after the permission check, so a member gets 403 before any 404.
-        return get_object_or_404(SubGroup, pk=self.kwargs["subgroup_pk"])
+        return get_object_or_404(Body, pk=self.kwargs["subgroup_pk"])
 
     @property
     def heading(self):

@@ -2,7 +2,8 @@ import datetime
 
 import factory
 
-from meetings.models import AgendaItem, Body, Meeting, Paper, Venue
+from meetings.models import AgendaItem, Meeting, Paper, Venue
+from subgroups.models import Body
 from wkp.models import Organisation, Person
 
 

@@ -17,6 +17,7 @@ class Sector(models.TextChoices):
     BUSINESS = "business", "Business"
     TRANSPORT = "transport", "Transport operator"
     GOVERNMENT = "government", "Government and agencies"
+    OTHER = "other", "Other"
 
 
 class OrganisationQuerySet(models.QuerySet):

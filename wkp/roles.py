@@ -11,6 +11,8 @@ MEMBER = "Member"
 # members and co-ordinators may view it but not change it.
 CONTENT_APPS = ("meetings", "finance", "subgroups")
 VIEW_ONLY_APPS = ("wkp",)
+# …except that co-ordinators add people and organisations where they choose them (wkp/people.py).
+COORDINATOR_EXTRA = {"wkp": ("add_person", "add_organisation")}
 
 
 def grant_role_permissions(apps, app_label):
@@ -50,3 +52,6 @@ def _grant(apps, app_label):
         coordinator.permissions.add(*perms)
     else:
         coordinator.permissions.add(*perms.filter(codename__startswith="view_"))
+        coordinator.permissions.add(
+            *perms.filter(codename__in=COORDINATOR_EXTRA.get(app_label, ()))
+        )

@@ -2,9 +2,11 @@ import datetime
 import json
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Organisation, Person, Sector
@@ -20,6 +22,33 @@ class NavSectionMixin:
         context = super().get_context_data(**kwargs)
         context["nav_section"] = self.nav_section
         return context
+
+
+def nothing_changed(request, *forms):
+    """True (and says so) when a valid edit form and its formsets come back as they were sent.
+
+    Saving such a form would still bump versions, write history and perhaps issue a new pack
+    version "replaced" with itself; a form opened and saved unchanged changes nothing.
+    """
+    if any(form.has_changed() for form in forms):
+        return False
+    messages.info(request, "Nothing was changed, so nothing was saved.")
+    return True
+
+
+class UnchangedFormMixin:
+    """For UpdateView: an unchanged form (and unchanged formsets) saves nothing."""
+
+    def unchanged_formsets(self):
+        return []
+
+    def unchanged_url(self):
+        return self.get_success_url()
+
+    def form_valid(self, form):
+        if nothing_changed(self.request, form, *self.unchanged_formsets()):
+            return HttpResponseRedirect(self.unchanged_url())
+        return super().form_valid(form)
 
 
 class HomeView(NavSectionMixin, TemplateView):

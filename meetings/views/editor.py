@@ -10,15 +10,16 @@ from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 
-from wkp.views import NavSectionMixin
+from wkp.views import NavSectionMixin, nothing_changed
 
 from .. import services
 from ..access import get_meeting_for_user_or_404
 from ..forms import AgendaItemForm, AttachmentForm, MeetingForm, PaperForm, VenueForm
-from ..models import AgendaItem, Meeting, Paper, Venue
+from ..models import AgendaItem, Body, Meeting, Paper, Venue
 from .reading import CONTENT_TYPES, agenda_context
 
 
@@ -29,28 +30,34 @@ class MeetingCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
     template_name = "meetings/meeting_form.html"
     nav_section = "meetings"
 
+    @cached_property
+    def body(self):
+        """The body the new meeting is for: ?body=<id>, else that of the latest meeting."""
+        value = self.request.GET.get("body", "")
+        if value.isascii() and value.isdigit() and len(value) <= 18:
+            body = Body.objects.filter(pk=int(value)).first()
+            if body:
+                return body
+        latest = Meeting.objects.order_by("-date").select_related("body").first()
+        return latest.body if latest else Body.objects.filter(kind=Body.Kind.BOARD).first()
+
     def get_initial(self):
         initial = super().get_initial()
-        previous = Meeting.objects.order_by("-date").select_related("body").first()
-        if previous:
-            initial.update(
-                body=previous.body_id,
-                venue=previous.venue_id,
-                start_time=previous.start_time,
-                contact_officer=previous.contact_officer_id,
-                sub_numbering=previous.sub_numbering,
-            )
+        if self.body:
+            initial.update(services.new_meeting_defaults(self.body))
         return initial
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["previous"] = Meeting.objects.order_by("-date").first()
+        context["body"] = self.body
+        context["bodies"] = Body.objects.order_by("name")
+        context["previous"] = services.last_meeting_of(self.body) if self.body else None
         return context
 
     @transaction.atomic
     def form_valid(self, form):
         meeting = form.save()
-        previous = Meeting.objects.exclude(pk=meeting.pk).order_by("-date").first()
+        previous = services.last_meeting_of(meeting.body, before=meeting)
         if previous and self.request.POST.get("copy_standing") == "1":
             services.copy_standing_items(previous, meeting)
         messages.success(self.request, "Meeting created. Now build its agenda.")
@@ -66,6 +73,8 @@ class MeetingUpdateView(PermissionRequiredMixin, NavSectionMixin, UpdateView):
 
     @transaction.atomic
     def form_valid(self, form):
+        if nothing_changed(self.request, form):
+            return redirect("meetings:agenda_edit", form.instance.pk)
         try:
             services.claim_version(form.instance, form.cleaned_data["version"])
         except services.ConcurrentEdit as error:
@@ -144,6 +153,8 @@ def item_edit(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, item.meeting_id)
     form = AgendaItemForm(request.POST or None, instance=item, meeting=meeting)
     if request.method == "POST" and form.is_valid():
+        if nothing_changed(request, form):
+            return _editor(meeting)
         data = dict(form.cleaned_data)
         try:
             services.update_item(
@@ -247,6 +258,8 @@ def paper_edit(request, pk):
 def _paper_form(request, meeting, paper):
     form = PaperForm(request.POST or None, request.FILES or None, instance=paper, meeting=meeting)
     if request.method == "POST" and form.is_valid():
+        if paper is not None and paper.pk and nothing_changed(request, form):
+            return redirect("meetings:agenda_edit", meeting.pk)
         paper = form.save(commit=False)
         form.apply_upload(paper)
         form.apply_sources(paper)

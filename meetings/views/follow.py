@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from subgroups.reports import subgroup_choices
 from wkp.models import Organisation
+from wkp.views import nothing_changed
 
 from .. import search
 from ..access import get_meeting_for_user_or_404
@@ -61,6 +62,9 @@ def notice_preferences(request):
     )
     if request.method == "POST":
         frequency = request.POST.get("frequency")
+        if frequency == preference.frequency:
+            messages.info(request, "Nothing was changed, so nothing was saved.")
+            return redirect("meetings:notice_preferences")
         if frequency in NoticePreference.Frequency.values:
             preference.frequency = frequency
             preference.save()
@@ -102,6 +106,8 @@ def forward_plan(request):
 def _forward_plan_form(request, entry):
     form = ForwardPlanEntryForm(request.POST or None, instance=entry, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
+        if entry.pk and nothing_changed(request, form):
+            return redirect("meetings:forward_plan")
         form.save()
         due = form.instance.due
         messages.success(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from wkp.pdf import PdfRenderError, render_pdf_once
+from wkp.views import nothing_changed
 
 from .. import services
 from ..access import get_meeting_for_user_or_404
@@ -93,6 +94,8 @@ def minutes_edit(request, pk):
     )
     valid = form.is_valid() and attendance.is_valid() and declarations.is_valid()
     if request.method == "POST" and valid:
+        if nothing_changed(request, form, attendance, declarations):
+            return redirect("meetings:minutes_detail", meeting.pk)
         try:
             with transaction.atomic():
                 minutes = services.minutes_for(meeting)
@@ -191,13 +194,17 @@ def action_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            target_date, target_is_month = data["target"]
             action = services.add_action(
                 meeting,
                 description=data["description"],
-                owner_people=data["owner_people"],
-                owner_organisations=data["owner_organisations"],
-                target_date=data["target_date"],
+                owner_people=data["owner_people"] or (),
+                owner_organisations=data["owner_organisations"] or (),
+                owner_text=data["owner_text"],
+                target_date=target_date,
+                target_is_month=target_is_month,
                 item=data["item"],
+                number=data["number"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -216,6 +223,8 @@ def action_edit(request, pk):
     action = get_object_or_404(Action.objects.select_related("meeting"), pk=pk)
     form = ActionUpdateForm(request.POST or None, instance=action)
     if request.method == "POST" and form.is_valid():
+        if nothing_changed(request, form):
+            return redirect("meetings:action_list")
         form.save()
         messages.success(request, f"Action {action.number} saved.")
         return redirect("meetings:action_list")

@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from wkp.views import NavSectionMixin
@@ -19,7 +20,7 @@ from ..access import (
 from ..agenda import load_agenda
 from ..changes import changes_for
 from ..minutes import minutes_visible_to, outstanding_actions
-from ..models import Meeting, Minutes
+from ..models import Body, Meeting, Minutes
 from ..papers import paper_html
 from ..schedule import next_meetings
 
@@ -27,9 +28,12 @@ from ..schedule import next_meetings
 def agenda_context(meeting, user):
     nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
     minutes = Minutes.objects.filter(meeting=meeting).first()
+    today = timezone.localdate()
     return {
         "outstanding_actions": outstanding_actions(meeting),
-        "today": timezone.localdate(),
+        "today": today,
+        # From the meeting's day, before any minutes exist: attendance, minutes and actions.
+        "can_record": meeting.date <= today and user.has_perm("meetings.change_minutes"),
         "minutes_link": minutes is not None and minutes_visible_to(minutes, user),
         "pack_versions": list(meeting.pack_versions.all()),
         "pack_job": meeting.pack_jobs.first(),
@@ -48,11 +52,21 @@ class MeetingListView(PermissionRequiredMixin, NavSectionMixin, ListView):
     template_name = "meetings/meeting_list.html"
     nav_section = "meetings"
 
+    @cached_property
+    def body(self):
+        """The body chosen by ?body=<id>; an unknown or malformed id shows every meeting."""
+        value = self.request.GET.get("body", "")
+        if not value.isascii() or not value.isdigit() or len(value) > 18:
+            return None
+        return Body.objects.filter(pk=int(value)).first()
+
     def get_queryset(self):
-        return Meeting.objects.visible_to(self.request.user).select_related("body", "venue")
+        meetings = Meeting.objects.visible_to(self.request.user).select_related("body", "venue")
+        return meetings.filter(body=self.body) if self.body else meetings
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["body"] = self.body
         today = timezone.localdate()
         meetings = list(context["object_list"])
         context["upcoming"] = [m for m in meetings if m.date >= today]

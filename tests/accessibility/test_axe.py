@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from finance.models import EventBudget, FinancialYear
 from meetings.models import Paper
-from subgroups.models import AnnualReport, ReportingBody, SubGroup, SubGroupUpdate
+from subgroups.models import AnnualReport, Body, ReportingBody, SubGroupUpdate
 from tests.accessibility.conftest import WCAG_TAGS, axe_violations, describe
 from tests.conftest import PASSWORD, totp_code
 from wkp.models import Organisation
@@ -65,7 +65,7 @@ def pages_to_check():
     """(name, path, how to act on the page before checking, roles that may open it)."""
     paper = Paper.objects.filter(meeting_id=1).exclude(letter="").order_by("letter").first()
     organisation = Organisation.objects.order_by("name").first()
-    subgroup = SubGroup.objects.order_by("pk").first()
+    subgroup = Body.objects.order_by("pk").first()
     update = SubGroupUpdate.objects.order_by("pk").first()
     report = AnnualReport.objects.order_by("pk").first()
     body = ReportingBody.objects.order_by("pk").first()

@@ -9,7 +9,8 @@ import datetime
 import pikepdf
 import pytest
 
-from meetings.models import AgendaItem, Body, Meeting, Paper
+from meetings.models import AgendaItem, Meeting, Paper
+from subgroups.models import Body
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

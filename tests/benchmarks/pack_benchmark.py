@@ -39,8 +39,9 @@ if __name__ == "__main__":
     from django.test import Client
 
     from meetings import services
-    from meetings.models import AgendaItem, Body, Meeting, Paper, letter_for
+    from meetings.models import AgendaItem, Meeting, Paper, letter_for
     from meetings.pack import build_pack, gather_pack
+    from subgroups.models import Body
     from wkp.pdf import render_limits, render_pdf, run_isolated, typeset
 
 PARAGRAPH = (

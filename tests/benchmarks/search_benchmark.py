@@ -77,7 +77,8 @@ def main():
 
 def run():
     from meetings import search
-    from meetings.models import Body, Meeting, Paper
+    from meetings.models import Meeting, Paper
+    from subgroups.models import Body
 
     call_command("migrate", verbosity=0)
     rng = random.Random(2006)

@@ -82,7 +82,7 @@ def views(count):
     coordinator = make_user("fuzz-coordinator", COORDINATOR)
     client = Client(raise_request_exception=False)
     sign_in_fully(client, coordinator)
-    from meetings.models import Body
+    from subgroups.models import Body
 
     body = Body.objects.create(name="West Kent Partnership", kind="board")
     meeting = Meeting.objects.create(body=body, date=datetime.date(2006, 7, 14))

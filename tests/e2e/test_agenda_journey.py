@@ -7,7 +7,8 @@ import pikepdf
 import pytest
 from django.core.management import call_command
 
-from meetings.models import Body, Meeting, Paper, Venue
+from meetings.models import Meeting, Paper, Venue
+from subgroups.models import Body
 from tests.conftest import PASSWORD
 from tests.meetings.test_views import SEED_AGENDA, agenda_lines
 
@@ -84,7 +85,7 @@ LATER_MEETINGS = [
 def world(make_user):
     call_command("loaddata", "fixtures/00_partners.json", verbosity=0)
     board = Body.objects.create(name="West Kent Partnership", kind="board")
-    event = Body.objects.create(name="WKP business conference", kind="event")
+    event = Body.objects.create(name="WKP business conference", kind="event", parent=board)
     kings_hill = Venue.objects.create(name="Kings Hill Conference Centre")
     Venue.objects.create(name="The River Centre, Tonbridge")
     for date, body, start, venue, note, replaces in LATER_MEETINGS:

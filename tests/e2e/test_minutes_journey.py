@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from meetings.models import Action, AgendaItem, Body, Meeting, Minutes
+from meetings.models import Action, AgendaItem, Meeting, Minutes
+from subgroups.models import Body
 from tests.conftest import PASSWORD
 from wkp.models import Person
 

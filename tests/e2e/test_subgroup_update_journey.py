@@ -5,8 +5,8 @@ import re
 import pytest
 from django.core.management import call_command
 
-from meetings.models import AgendaItem, Body, Meeting, Paper
-from subgroups.models import SubGroup, SubGroupUpdate
+from meetings.models import AgendaItem, Meeting, Paper
+from subgroups.models import Body, SubGroupUpdate
 from tests.conftest import PASSWORD
 from wkp.models import Organisation, Person
 
@@ -19,7 +19,7 @@ def world(make_user):
     board = Body.objects.create(name="West Kent Partnership", kind="board")
     meeting = Meeting.objects.create(body=board, date="2006-07-14", start_time="10:00")
     AgendaItem.objects.create(meeting=meeting, title="Transport", position=0)
-    transport = SubGroup.objects.create(
+    transport = Body.objects.create(
         name="Transport", lead_organisation=Organisation.objects.get(short_name="KCC")
     )
     make_user("coordinator", "Co-ordinator")

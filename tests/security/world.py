@@ -66,7 +66,7 @@ def build_world():
         Project,
     )
     from meetings.models import AgendaItem, Attachment, CalendarToken, Meeting, Paper
-    from subgroups.models import AnnualReport, Membership, ReportingBody, SubGroup, SubGroupUpdate
+    from subgroups.models import AnnualReport, Body, Membership, ReportingBody, SubGroupUpdate
     from wkp.models import Organisation, Person
 
     call_command("load_demo", "--no-users")
@@ -122,7 +122,7 @@ def build_world():
         "budget": EventBudget.objects.order_by("pk").first().pk,
         "budget_line": EventBudgetLine.objects.order_by("pk").first().pk,
         "external": ExternalFunding.objects.order_by("pk").first().pk,
-        "subgroup": SubGroup.objects.order_by("pk").first().pk,
+        "subgroup": Body.objects.order_by("pk").first().pk,
         "membership": Membership.objects.order_by("pk").first().pk,
         "update": SubGroupUpdate.objects.order_by("pk").first().pk,
         "body": ReportingBody.objects.order_by("pk").first().pk,

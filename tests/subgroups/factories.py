@@ -26,7 +26,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
 class SubGroupFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.SubGroup
+        model = models.Body
 
     name = factory.Sequence(lambda n: f"Sub-group {n}")
     aims = factory.LazyFunction(lambda: [{"style": "p", "text": "Improve liaison."}])

@@ -16,7 +16,7 @@ def records():
     update = UpdateFactory(subgroup=membership.subgroup)
     report = AnnualReportFactory()
     return {
-        "subgroup": membership.subgroup.pk,
+        "body": membership.subgroup.pk,
         "membership": membership.pk,
         "update": update.pk,
         "reportingbody": report.body.pk,
@@ -26,11 +26,11 @@ def records():
 
 def edit_urls(records):
     urls = [
-        reverse("subgroups:subgroup_create"),
+        reverse("subgroups:body_create"),
         reverse("subgroups:update_create"),
         reverse("subgroups:reportingbody_create"),
         reverse("subgroups:annualreport_create"),
-        reverse("subgroups:membership_create", args=[records["subgroup"]]),
+        reverse("subgroups:membership_create", args=[records["body"]]),
     ]
     for model, pk in records.items():
         for action in ("edit", "delete"):
@@ -41,7 +41,7 @@ def edit_urls(records):
 def read_urls(records):
     return [
         reverse("subgroups:index"),
-        reverse("subgroups:subgroup_detail", args=[records["subgroup"]]),
+        reverse("subgroups:body_detail", args=[records["body"]]),
         reverse("subgroups:update_detail", args=[records["update"]]),
         reverse("subgroups:reportingbody_detail", args=[records["reportingbody"]]),
         reverse("subgroups:annualreport_detail", args=[records["annualreport"]]),
@@ -81,7 +81,7 @@ def test_user_without_a_role_is_refused_the_subgroups_home(client, make_user):
 
 
 def test_unknown_record_is_404_not_500(coordinator_client):
-    for name in ("subgroup_detail", "update_edit", "annualreport_detail", "membership_edit"):
+    for name in ("body_detail", "update_edit", "annualreport_detail", "membership_edit"):
         assert coordinator_client.get(reverse(f"subgroups:{name}", args=[999])).status_code == 404
     assert (
         coordinator_client.get(reverse("subgroups:membership_create", args=[999])).status_code

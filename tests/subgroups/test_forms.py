@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from subgroups.models import AnnualReport, CrimeFigure, Membership, SubGroup, SubGroupUpdate
+from subgroups.models import AnnualReport, Body, CrimeFigure, Membership, SubGroupUpdate
 
 from .factories import (
     MembershipFactory,
@@ -192,18 +192,22 @@ def test_membership_form_saves_nominees_with_roles_in_order(coordinator_client):
     assert Membership.objects.get().nominees_text == "Tim Read (Chairman), James Lewis"
 
 
-def test_subgroup_form_refuses_nesting_deeper_than_one_level(coordinator_client):
-    top = SubGroupFactory(name="Learning and Skills")
+def test_body_form_refuses_nesting_deeper_than_three_levels(coordinator_client):
+    board = SubGroupFactory(name="West Kent Partnership", kind="board")
+    top = SubGroupFactory(name="Learning and Skills", parent=board)
     middle = SubGroupFactory(name="Adult", parent=top)
-    data = {"name": "Deeper", "parent": str(middle.pk), "position": "0", "lead_organisation": "",
-            "remit": "", "aims": ""}  # fmt: skip
+    data = {"name": "Deeper", "short_name": "", "kind": "subgroup", "parent": str(middle.pk),
+            "position": "0", "lead_organisation": "", "contact_officer": "", "remit": "",
+            "aims": ""}  # fmt: skip
     data.update(formset_data("objectives", []))
 
-    response = coordinator_client.post(reverse("subgroups:subgroup_create"), data)
+    response = coordinator_client.post(reverse("subgroups:body_create"), data)
 
     assert response.status_code == 200
-    assert "Select a valid choice." in errors_of(response)
-    assert not SubGroup.objects.filter(name="Deeper").exists()
+    assert "Adult is already two levels down; bodies nest at most three deep" in (
+        errors_of(response)
+    )
+    assert not Body.objects.filter(name="Deeper").exists()
 
 
 def test_update_form_explains_a_subpoint_without_a_bullet(coordinator_client):
@@ -281,18 +285,18 @@ def test_reporting_body_cannot_be_deleted_while_it_has_reports(coordinator_clien
 
 
 def test_subgroup_with_groups_of_its_own_cannot_move_within_another(coordinator_client):
-    learning = SubGroupFactory(name="Learning and Skills")
+    board = SubGroupFactory(name="West Kent Partnership", kind="board")
+    learning = SubGroupFactory(name="Learning and Skills", parent=board)
     SubGroupFactory(name="Adult", parent=learning)
-    housing = SubGroupFactory(name="Housing")
-    data = {"name": "Learning and Skills", "parent": str(housing.pk), "position": "0",
-            "lead_organisation": "", "remit": "", "aims": ""}  # fmt: skip
+    housing = SubGroupFactory(name="Housing", parent=board)
+    data = {"name": "Learning and Skills", "short_name": "", "kind": "subgroup",
+            "parent": str(housing.pk), "position": "0", "lead_organisation": "",
+            "contact_officer": "", "remit": "", "aims": ""}  # fmt: skip
     data.update(formset_data("objectives", []))
 
-    response = coordinator_client.post(reverse("subgroups:subgroup_edit", args=[learning.pk]), data)
+    response = coordinator_client.post(reverse("subgroups:body_edit", args=[learning.pk]), data)
 
     assert response.status_code == 200
-    assert "This sub-group has groups of its own, so it cannot sit within another." in (
-        errors_of(response)
-    )
+    assert "This body has groups of its own, so it cannot sit that deep." in errors_of(response)
     learning.refresh_from_db()
-    assert learning.parent is None
+    assert learning.parent == board

@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 def test_subgroup_edit_records_history_with_the_user(coordinator_client, coordinator):
     subgroup = SubGroupFactory(name="Transport")
-    data = {"name": "Transport", "parent": "", "position": "4", "lead_organisation": "",
-            "remit": "", "aims": "- Regional Transport Strategy development"}  # fmt: skip
+    data = {"name": "Transport", "short_name": "", "kind": "subgroup", "parent": "",
+            "position": "4", "lead_organisation": "", "contact_officer": "", "remit": "",
+            "aims": "- Regional Transport Strategy development"}  # fmt: skip
     data.update(
         formset_data(
             "objectives",
@@ -27,7 +28,7 @@ def test_subgroup_edit_records_history_with_the_user(coordinator_client, coordin
         )
     )
 
-    response = coordinator_client.post(reverse("subgroups:subgroup_edit", args=[subgroup.pk]), data)
+    response = coordinator_client.post(reverse("subgroups:body_edit", args=[subgroup.pk]), data)
 
     assert response.status_code == 302
     latest = subgroup.history.first()

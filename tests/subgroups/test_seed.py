@@ -9,7 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from subgroups import reports
-from subgroups.models import AnnualReport, CrimeFigure, SubGroup, SubGroupUpdate
+from subgroups.models import AnnualReport, Body, CrimeFigure, SubGroupUpdate
 
 PAPER_C, PAPER_D, PAPER_F = 1, 2, 3  # AnnualReport pks
 PAPER_G, PAPER_I, PAPER_J = 1, 2, 3  # SubGroupUpdate pks
@@ -151,13 +151,13 @@ def test_seed_crime_figures_are_data_not_prose(seed):
 
 
 def test_seed_subgroups_nest_one_level_with_the_transport_membership(seed):
-    learning = SubGroup.objects.get(name="Learning and Skills")
-    transport = SubGroup.objects.get(name="Transport")
+    learning = Body.objects.get(name="Learning and Skills")
+    transport = Body.objects.get(name="Transport")
 
     assert sorted(child.name for child in learning.children.all()) == ["14-19", "Adult"]
     assert [m.nominees_text for m in transport.memberships.all()][-1] == "To be arranged"
     assert transport.lead_organisation.short_name == "KCC"
-    assert set(SubGroup.objects.top_level().values_list("name", flat=True)) == {
+    assert set(Body.objects.top_level_subgroups().values_list("name", flat=True)) == {
         "Business Development", "Learning and Skills", "Housing", "Transport", "Health",
     }  # fmt: skip
 
@@ -172,9 +172,9 @@ def test_seed_updates_and_reports_point_at_the_july_meeting_when_meetings_are_lo
 
 
 def test_seed_subgroup_pages_show_remit_objectives_membership_and_updates(seed, member_client):
-    business = SubGroup.objects.get(name="Business Development")
-    transport = SubGroup.objects.get(name="Transport")
-    learning = SubGroup.objects.get(name="Learning and Skills")
+    business = Body.objects.get(name="Business Development")
+    transport = Body.objects.get(name="Transport")
+    learning = Body.objects.get(name="Learning and Skills")
 
     business_text = page_text(member_client.get(business.get_absolute_url()))
     transport_text = page_text(member_client.get(transport.get_absolute_url()))

@@ -1,0 +1,71 @@
+"""Form pieces shared by the apps."""
+
+from django import forms
+
+from .people import find_or_add_person, tidy
+
+
+class AddPersonMixin:
+    """Lets a co-ordinator add someone not yet on the partner list where a person is chosen.
+
+    `add_person_to` names the form's person fields (a foreign key or a many-to-many). Each gets
+    two boxes after it: a new person's name and their organisation (matched by name or short
+    name, else added). The person is added once the rest of the form is valid, and joins the
+    chosen people (or becomes the chosen person).
+    """
+
+    add_person_to = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._person_required = {}
+        order = []
+        for name in self.fields:
+            order.append(name)
+            if name in self.add_person_to:
+                order += [f"{name}_new", f"{name}_new_organisation"]
+        for target in self.add_person_to:
+            field = self.fields[target]
+            self._person_required[target] = field.required
+            field.required = False
+            many = isinstance(field, forms.ModelMultipleChoiceField)
+            self.fields[f"{target}_new"] = forms.CharField(
+                max_length=200,
+                required=False,
+                label="… or add someone not on the partner list"
+                if not many
+                else "… and add someone not on the partner list",
+                help_text="Their name, for example “Jane Wood”.",
+            )
+            self.fields[f"{target}_new_organisation"] = forms.CharField(
+                max_length=200,
+                required=False,
+                label="Their organisation",
+                help_text="Its name or short name as on the partner list; a new one is added.",
+            )
+        self.order_fields(order)
+
+    def clean(self):
+        data = super().clean()
+        for target in self.add_person_to:
+            name = tidy(data.get(f"{target}_new"))
+            organisation = tidy(data.get(f"{target}_new_organisation"))
+            chosen = data.get(target)
+            if organisation and not name:
+                self.add_error(f"{target}_new", "Give the new person's name too.")
+            elif self._person_required[target] and not chosen and not name:
+                self.add_error(target, "Choose someone from the list, or add someone new.")
+        if self._errors:
+            return data
+        for target in self.add_person_to:
+            # Consumed here, so views can pass cleaned_data on to a service as it is.
+            name = tidy(data.pop(f"{target}_new", ""))
+            organisation = data.pop(f"{target}_new_organisation", "")
+            if not name:
+                continue
+            person = find_or_add_person(name=name, organisation_name=organisation)
+            if isinstance(self.fields[target], forms.ModelMultipleChoiceField):
+                data[target] = [*(data.get(target) or []), person]
+            else:
+                data[target] = person
+        return data
