@@ -287,7 +287,10 @@ def check_streams(pdf, cap):
         if not isinstance(obj, pikepdf.Stream):
             continue
         names = _filter_names(obj)
-        total += decoded_length(obj, names, cap - total)
+        try:
+            total += decoded_length(obj, names, cap - total)
+        except DecodedTooLarge:
+            raise _bomb(cap) from None
         if total > cap:
             raise _bomb(cap)
         if names and set(names) <= GENERAL_FILTERS:
