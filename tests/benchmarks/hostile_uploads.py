@@ -5,7 +5,7 @@ tests/security/badfiles.py (`bad_files()` and `hostile_files()`), each checked t
    from the fork server): the outcome and the wall time, and this (the web) process's memory
    before and after the whole corpus;
 2. through `inspect_in_child` in a plain fork of this process with the same address-space
-   limit, to read the child's own peak memory (ru_maxrss, less what it shared at the fork).
+   limit, to read the child's own peak memory (VmHWM, reset at the start, less VmRSS then).
 
     .venv/bin/python tests/benchmarks/hostile_uploads.py
 
@@ -46,33 +46,40 @@ from tests.security.badfiles import bad_files, hostile_files  # noqa: E402
 MB = 1024 * 1024
 
 
-def rss():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
+def status(field):
+    with open("/proc/self/status") as lines:
+        for line in lines:
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
 
+def rss():
+    return status("VmRSS")
+
+
 def child_peak(data, kind):
-    """The peak memory of `inspect_in_child` in a fork, beyond what it shared at the fork."""
+    """The peak memory of `inspect_in_child` in a fork, beyond the fork's own resident size: the
+    child resets its high-water mark (/proc/self/clear_refs) and reads VmHWM at the end."""
     reader, writer = os.pipe()
-    base = rss()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(reader)
         limit = settings.WKP_UPLOAD_MEMORY_MB * MB
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         signal.alarm(int(settings.WKP_UPLOAD_TIMEOUT) + 1)
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        base = rss()
         with contextlib.suppress(BaseException):  # only the memory is wanted here
             inspect_in_child(data, kind, True, Caps.from_settings())
-        os.write(writer, str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024).encode())
+        os.write(writer, str(status("VmHWM") - base).encode())
         os._exit(0)
     os.close(writer)
     answer = os.read(reader, 64)
     os.close(reader)
     os.waitpid(pid, 0)
-    return int(answer) - base if answer else None
+    return int(answer) if answer else None
 
 
 def main():
