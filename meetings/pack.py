@@ -4,7 +4,7 @@ How it is built (DESIGN.md, "The meeting pack"):
 1. `gather_pack` collects everything into a frozen dataclass, with a fingerprint per paper.
 2. Each paper becomes a *part*. Authored papers (typed content, Word files, embedded reports)
    not typeset before are typeset together in one WeasyPrint pass, split at their anchors and
-   cached one by one under their fingerprint; uploaded PDFs are used as they are.
+   cached one by one under their fingerprint; uploaded PDFs as cleaned at upload.
 3. The page of every paper follows from the parts' page counts, so WeasyPrint lays out the
    front matter (cover, agenda with "page N" links, contents) knowing them.
 4. pikepdf appends the parts (uploaded pages scaled into the body area), stamps the running
