@@ -300,7 +300,10 @@ def test_process_uploads_checks_older_files_once(member, media, capsys):
     # Not yet checked: members are given neither the file nor a conversion of it.
     page = reader.get(reverse("meetings:paper_detail", args=[older.pk]))
     assert NOT_CHECKED in page.content.decode()
-    assert reader.get(reverse("meetings:paper_file", args=[hostile.pk])).status_code == 404
+    file_url = reverse("meetings:paper_file", args=[hostile.pk])
+    hostile_page = reverse("meetings:paper_detail", args=[hostile.pk])
+    assert file_url not in reader.get(hostile_page).content.decode()
+    assert reader.get(file_url).status_code == 404
     assert reader.get(reverse("meetings:attachment_file", args=[annex.pk])).status_code == 404
 
     with pytest.raises(CommandError, match="1 file"):
@@ -318,6 +321,7 @@ def test_process_uploads_checks_older_files_once(member, media, capsys):
         reader.get(reverse("meetings:paper_file", args=[hostile.pk])).streaming_content
     )
     assert active_content(served) == set() and hostile.page_count == 1
+    assert file_url in reader.get(hostile_page).content.decode()
     with annex.file.open("rb") as handle:
         assert active_content(handle.read()) == set()
     assert damaged.file_checked_at is None
