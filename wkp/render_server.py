@@ -10,6 +10,7 @@ django.setup()
 
 # The upload checks (meetings/uploads.py) run in children of this server too: their parsers once.
 import mammoth  # noqa: E402, F401
+import pikepdf  # noqa: E402, F401
 import pypdf  # noqa: E402, F401
 
 import wkp.pdf  # noqa: E402, F401 - loads WeasyPrint and the fetcher

@@ -24,24 +24,22 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="wkp-hostile-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-os.environ["MEDIA_ROOT"] = str(WORK / "media")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
-os.environ["LOG_LEVEL"] = "CRITICAL"
+# The upload children are forked from the fork server, which re-imports this file as
+# __mp_main__: everything with a cost (Django, a temporary folder) is in set_up(), run by main().
 
-import django  # noqa: E402
 
-django.setup()
-logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+def set_up():
+    sys.path.insert(0, str(ROOT))
+    work = Path(tempfile.mkdtemp(prefix="wkp-hostile-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+    os.environ["MEDIA_ROOT"] = str(work / "media")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
+    os.environ["LOG_LEVEL"] = "CRITICAL"
+    import django
 
-from django.conf import settings  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+    django.setup()
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
-from meetings.uploads import Caps, check_upload, inspect_in_child, sniff_kind  # noqa: E402
-from tests.security.badfiles import bad_files, hostile_files  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -61,6 +59,10 @@ def rss():
 def child_peak(data, kind):
     """The peak memory of `inspect_in_child` in a fork, beyond the fork's own resident size: the
     child resets its high-water mark (/proc/self/clear_refs) and reads VmHWM at the end."""
+    from django.conf import settings
+
+    from meetings.uploads import Caps, inspect_in_child
+
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
@@ -83,6 +85,14 @@ def child_peak(data, kind):
 
 
 def main():
+    set_up()
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings.uploads import check_upload, sniff_kind
+    from tests.security.badfiles import bad_files, hostile_files
+
     files = [(name, data, why) for name, data, why in bad_files()]
     files += [(name, data, why) for name, data, why, _ in hostile_files()]
     check_upload(SimpleUploadedFile("warm-up.pdf", files[-3][1]))  # starts the fork server
