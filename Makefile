@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py process_uploads
 	@echo "West Kent Partnership intranet: http://$(HOST)/ (sign in with a login above)"
 	@$(PY) manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

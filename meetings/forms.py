@@ -1,5 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from wkp.forms import AddPersonMixin
 from wkp.models import Organisation, Person
@@ -217,21 +219,32 @@ class PaperForm(forms.ModelForm):
         if self.cleaned_data.get("remove_file") and paper.file:
             paper.file = None
             paper.file_kind = paper.file_name = paper.file_sha256 = paper.file_text = ""
-            paper.file_size = paper.page_count = None
+            paper.file_html = ""
+            paper.file_size = paper.page_count = paper.file_checked_at = None
             paper.pdf_tagged = paper.pdf_has_title = paper.pdf_has_language = None
         if upload and self.checked:
-            upload.name = f"paper.{self.checked.kind}"
-            paper.file = upload
+            paper.file = stored_file(upload, self.checked, "paper")
             paper.file_kind = self.checked.kind
             paper.file_name = self.original_name
             paper.file_size = self.checked.size
             paper.file_sha256 = self.checked.sha256
             paper.page_count = self.checked.page_count
             paper.file_text = self.checked.text
+            paper.file_html = self.checked.html
+            paper.file_checked_at = timezone.now()
             paper.pdf_tagged = self.checked.tagged
             paper.pdf_has_title = self.checked.has_title
             paper.pdf_has_language = self.checked.has_language
         return paper
+
+
+def stored_file(upload, checked, stem):
+    """What to store: the cleaned PDF when something was removed, else the upload itself, under
+    our own name."""
+    if checked.cleaned is not None:
+        return ContentFile(checked.cleaned, name=f"{stem}.{checked.kind}")
+    upload.name = f"{stem}.{checked.kind}"
+    return upload
 
 
 class AttachmentForm(forms.ModelForm):
@@ -243,7 +256,7 @@ class AttachmentForm(forms.ModelForm):
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
-        self.checked = check_upload(upload)
+        self.checked = check_upload(upload, convert=False)
         self.original_name = safe_name(upload.name)
         return upload
 

@@ -235,6 +235,18 @@ class Paper(models.Model):
     pdf_has_title = models.BooleanField(null=True, editable=False)
     pdf_has_language = models.BooleanField(null=True, editable=False)
     file_text = models.TextField(blank=True, editable=False)
+    file_html = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="An uploaded Word file as sanitised HTML, converted once when it was uploaded.",
+    )
+    file_checked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the file was checked (and cleaned) in the upload child; until then it "
+        "is not shown or served to members (manage.py process_uploads checks older files).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -354,6 +366,7 @@ class Attachment(models.Model):
     file_name = models.CharField(max_length=255, blank=True)
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
+    file_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:

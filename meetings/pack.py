@@ -4,7 +4,7 @@ How it is built (DESIGN.md, "The meeting pack"):
 1. `gather_pack` collects everything into a frozen dataclass, with a fingerprint per paper.
 2. Each paper becomes a *part*. Authored papers (typed content, Word files, embedded reports)
    not typeset before are typeset together in one WeasyPrint pass, split at their anchors and
-   cached one by one under their fingerprint; uploaded PDFs are used as they are.
+   cached one by one under their fingerprint; uploaded PDFs as cleaned at upload.
 3. The page of every paper follows from the parts' page counts, so WeasyPrint lays out the
    front matter (cover, agenda with "page N" links, contents) knowing them.
 4. pikepdf appends the parts (uploaded pages scaled into the body area), stamps the running
@@ -30,6 +30,7 @@ from wkp.pdf import (
     print_style_bytes,
     render,
     render_pdf,
+    run_isolated,
     stored_once,
 )
 
@@ -38,7 +39,7 @@ from .minutes import outstanding_actions
 from .models import Paper
 from .papers import paper_html
 from .schedule import next_meetings
-from .uploads import decode_streams
+from .uploads import inspect
 
 logger = logging.getLogger(__name__)
 
@@ -213,16 +214,19 @@ class Part:
 
 
 def _read_upload(entry, notices):
-    """An uploaded PDF's bytes, or None (with a notice) when it cannot be read."""
+    """An uploaded PDF's bytes and page count, or (None, 0) with a notice when it cannot be used.
+
+    A file checked at upload is used as stored, with its stored page count: it is not parsed
+    again here. A file stored before uploads were checked is checked now, in the upload child
+    (`uploads.inspect`), and its cleaned bytes used; `manage.py process_uploads` does it once."""
+    paper = entry.paper
     try:
-        with entry.paper.file.open("rb") as handle:
+        with paper.file.open("rb") as handle:
             data = handle.read()
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            if len(pdf.pages) == 0:
-                raise ValueError("no pages")
-            # qpdf reads streams lazily: a damaged one would otherwise fail the whole pack later.
-            decode_streams(pdf)
-            return data, len(pdf.pages)
+        if paper.file_checked_at and paper.page_count:
+            return data, paper.page_count
+        checked = inspect(data, "pdf", convert=False)
+        return (checked.cleaned or data), checked.page_count
     except Exception as error:  # A bad file must never break the pack.
         logger.warning("Pack: %s could not be merged: %s", entry.heading, error)
         notices.append(f"{entry.heading} could not be included: its file is damaged or unreadable.")
@@ -495,17 +499,25 @@ def build_pack(content):
 
 
 def _set_metadata(pdf, meeting, title):
+    _write_metadata(pdf, title, _description(meeting), meeting.body.name)
+
+
+def _description(meeting):
+    return f"{meeting.display_title}, {meeting.date:%d %B %Y}"
+
+
+def _write_metadata(pdf, title, description, author):
     now = timezone.now()
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         meta["xmp:CreateDate"] = now.isoformat()
         meta["dc:title"] = title
-        meta["dc:creator"] = [meeting.body.name]
-        meta["dc:description"] = f"{meeting.display_title}, {meeting.date:%d %B %Y}"
+        meta["dc:creator"] = [author]
+        meta["dc:description"] = description
         meta["dc:language"] = ["en-GB"]
     pdf.Root.Lang = pikepdf.String("en-GB")
     pdf.docinfo["/Title"] = title
-    pdf.docinfo["/Author"] = meeting.body.name
-    pdf.docinfo["/Subject"] = f"{meeting.display_title}, {meeting.date:%d %B %Y}"
+    pdf.docinfo["/Author"] = author
+    pdf.docinfo["/Subject"] = description
     pdf.docinfo["/CreationDate"] = now.strftime("D:%Y%m%d%H%M%SZ")
 
 
@@ -539,18 +551,31 @@ def paper_pdf(paper, entry=None):
 
 
 def _single_upload(content):
-    """An uploaded paper alone: its pages in the body area, with our header and footer."""
+    """An uploaded paper alone: its pages in the body area, with our header and footer. The
+    uploaded file is only ever opened in a bounded child here (a download is a web request)."""
     entry = content.papers[0]
     meeting = content.meeting
     notices = []
     parts = typeset_parts(content, notices)
+    return run_isolated(
+        stamp_single,
+        parts[entry.paper.letter],
+        entry.heading,
+        _running_footer(meeting),
+        _description(meeting),
+        meeting.body.name,
+        name=entry.heading,
+    )
+
+
+def stamp_single(part, heading, footer, description, author):
+    """In a child (see `_single_upload`): one part's pages, stamped, with the paper's metadata."""
     with pikepdf.new() as single:
-        _append_part(single, parts[entry.paper.letter])
-        footer = _running_footer(meeting)
+        _append_part(single, part)
         total = len(single.pages)
         for index, page in enumerate(single.pages):
-            _stamp(single, page, entry.heading, footer, f"page {index + 1} of {total}")
-        _set_metadata(single, meeting, entry.heading)
+            _stamp(single, page, heading, footer, f"page {index + 1} of {total}")
+        _write_metadata(single, heading, description, author)
         output = io.BytesIO()
         single.save(output, deterministic_id=True)
     return output.getvalue()

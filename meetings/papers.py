@@ -2,7 +2,8 @@
 
 A paper's content is, in this order: what the co-ordinator typed, a sub-group update or annual
 report recorded on the intranet (rendered from the same partials as their own pages), and an
-uploaded Word file converted to HTML. Uploaded PDFs are merged into packs as they are.
+uploaded Word file as converted to HTML (and sanitised) once, at upload. Uploaded PDFs are merged
+into packs as checked and cleaned at upload.
 """
 
 from django.utils.safestring import mark_safe
@@ -17,9 +18,12 @@ from subgroups.reports import (
 from wkp.sanitise import clean_html
 
 from .minutes import minutes_html
-from .uploads import docx_html
 
 BUDGET_MARK = "<!-- event budget -->"
+NOT_CHECKED = (
+    "<p><em>The uploaded Word document has not been checked yet, so it cannot be shown here. "
+    "The co-ordinator can check it (manage.py process_uploads) or upload it again.</em></p>"
+)
 
 
 def finance_html(paper):
@@ -52,6 +56,6 @@ def paper_html(paper):
     if paper.annual_report_id:
         parts.append(render_annual_report_html(get_annual_report(paper.annual_report_id)))
     if paper.file and paper.file_kind == "docx":
-        with paper.file.open("rb") as handle:
-            parts.append(clean_html(docx_html(handle.read())))
+        # Converted once, at upload, in a bounded child (meetings/uploads.py); never here.
+        parts.append(clean_html(paper.file_html) if paper.file_checked_at else NOT_CHECKED)
     return mark_safe("\n".join(part for part in parts if part))  # noqa: S308 - user parts cleaned, app parts escaped

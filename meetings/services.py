@@ -341,6 +341,47 @@ def save_paper(paper, *, version=None, item_ids=None, by=None):
 
 
 @transaction.atomic
+def check_stored_file(record):
+    """Check (and clean) a paper's or attachment's file stored before uploads were checked, as
+    an upload is checked (`uploads.inspect`, in a bounded child), and store the results: a Word
+    paper's HTML and text, a PDF's page count and text, the cleaned PDF when anything was removed
+    (the old file is deleted once this commits). Returns the CheckedFile; raises ValidationError
+    (and changes nothing) when the file would be refused at upload."""
+    from .uploads import inspect, sniff_kind
+
+    is_paper = isinstance(record, Paper)
+    with record.file.open("rb") as handle:
+        data = handle.read()
+    kind = sniff_kind(data)
+    if kind is None:
+        raise ValidationError("The file is neither a PDF nor a Word document (.docx).")
+    checked = inspect(data, kind, convert=is_paper)
+    fields = ["file_checked_at", "file_size"]
+    if checked.cleaned is not None:
+        old = record.file.name
+        storage = record.file.storage
+        stem = "paper" if is_paper else "attachment"
+        record.file.save(f"{stem}.pdf", ContentFile(checked.cleaned), save=False)
+        transaction.on_commit(lambda: storage.delete(old))
+        fields.append("file")
+    record.file_checked_at = timezone.now()
+    record.file_size = checked.size
+    if is_paper:
+        record.file_kind = kind
+        record.file_sha256 = checked.sha256
+        record.page_count = checked.page_count
+        record.file_text = checked.text
+        record.file_html = checked.html
+        record.pdf_tagged = checked.tagged
+        record.pdf_has_title = checked.has_title
+        record.pdf_has_language = checked.has_language
+        fields += ["file_kind", "file_sha256", "page_count", "file_text", "file_html"]
+        fields += ["pdf_tagged", "pdf_has_title", "pdf_has_language"]
+    record.save(update_fields=fields)
+    return checked
+
+
+@transaction.atomic
 def delete_paper(paper, *, by=None):
     paper.deleted_at = timezone.now()
     paper.save(update_fields=["deleted_at"])

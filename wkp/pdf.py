@@ -15,7 +15,9 @@ re-importing everything. The child makes itself a process group and limits its a
 (RLIMIT_AS), its CPU time (a backstop should the parent die) and core dumps; the parent waits at
 most the wall-time limit, then kills the child's group with SIGKILL. Only picklable values cross:
 the HTML, the options and a few settings in; the PDF bytes, page count, anchors and the
-fetcher's record out. A breach raises `RenderLimitExceeded`, a `PdfRenderError`.
+fetcher's record out, its size capped when `Limits.output_bytes` is set. A breach raises
+`RenderLimitExceeded`, a `PdfRenderError`. Uploaded files are checked in the same kind of child
+(meetings/uploads.py).
 """
 
 import base64
@@ -33,6 +35,7 @@ import re
 import resource
 import signal
 from dataclasses import dataclass, field
+from multiprocessing.reduction import ForkingPickler
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -74,6 +77,10 @@ class RenderTimeout(RenderLimitExceeded):
 
 class RenderTooLarge(RenderLimitExceeded):
     pass
+
+
+class RenderOutputTooLarge(RenderLimitExceeded):
+    """The child's answer was larger than `Limits.output_bytes`."""
 
 
 class RefusedURL(ValueError):
@@ -288,6 +295,7 @@ CARRIED_SETTINGS = (
 class Limits:
     timeout: float  # seconds of wall time
     memory_mb: int  # address space of the child, in MiB
+    output_bytes: int | None = None  # the largest answer the child may send back (pickled)
 
 
 _limits = contextvars.ContextVar("wkp_render_limits", default=None)
@@ -357,16 +365,25 @@ def run_isolated(function, *args, name, limits=None):
                 f"{name} took longer than {limits.timeout:g} seconds to typeset and was stopped."
             )
         try:
-            outcome, value = receiver.recv()
+            maxlength = None if limits.output_bytes is None else limits.output_bytes + 4096
+            outcome, value = ForkingPickler.loads(receiver.recv_bytes(maxlength))
         except EOFError:
             process.join()
             raise _crash(name, process.exitcode, limits) from None
+        except OSError:  # longer than maxlength: the child's own check did not hold
+            raise RenderOutputTooLarge(
+                f"{name} produced more than {limits.output_bytes:,} bytes of output."
+            ) from None
     finally:
         if process.is_alive():
             _kill(process)
         process.join()
         process.close()
         receiver.close()
+    if outcome == "output":
+        raise RenderOutputTooLarge(
+            f"{name} produced more than {limits.output_bytes:,} bytes of output and was stopped."
+        )
     if outcome == "memory":
         raise RenderTooLarge(
             f"{name} needs more than {limits.memory_mb} MB of memory to typeset and was stopped."
@@ -414,7 +431,10 @@ def _child(sender, function, args, limits, carried):
         logger.exception("PDF render child failed")
         answer = ("error", f"The document could not be typeset ({type(error).__name__}).")
     try:
-        sender.send(answer)
+        payload = ForkingPickler.dumps(answer)
+        if limits.output_bytes is not None and len(payload) > limits.output_bytes:
+            payload = ForkingPickler.dumps(("output", len(payload)))
+        sender.send_bytes(payload)
     except MemoryError:
         sender.send(("memory", None))
     sender.close()

@@ -8,6 +8,11 @@ import django
 
 django.setup()
 
+# The upload checks (meetings/uploads.py) run in children of this server too: their parsers once.
+import mammoth  # noqa: E402, F401
+import pikepdf  # noqa: E402, F401
+import pypdf  # noqa: E402, F401
+
 import wkp.pdf  # noqa: E402, F401 - loads WeasyPrint and the fetcher
 
 # One small render here, with the print styles, loads the fonts and WeasyPrint's own stylesheets

@@ -211,6 +211,17 @@ WKP_RENDER_TIMEOUT = float(os.environ.get("WKP_RENDER_TIMEOUT", "30"))
 WKP_PACK_RENDER_TIMEOUT = float(os.environ.get("WKP_PACK_RENDER_TIMEOUT", "120"))
 WKP_RENDER_MEMORY_MB = int(os.environ.get("WKP_RENDER_MEMORY_MB", "1024"))
 
+# Uploaded files are parsed once, at upload, in a child process like a render's (meetings/
+# uploads.py): killed after this many seconds (below a web worker's timeout), limited to this much
+# address space (MiB). Refused: more pages than WKP_UPLOAD_MAX_PAGES; PDF streams or .docx parts
+# that decode to more than WKP_UPLOAD_MAX_DECODED_MB in all; a .docx whose XML (what the Word
+# converter parses, slowly) unpacks to more than WKP_UPLOAD_MAX_DOCX_XML_MB.
+WKP_UPLOAD_TIMEOUT = float(os.environ.get("WKP_UPLOAD_TIMEOUT", "20"))
+WKP_UPLOAD_MEMORY_MB = int(os.environ.get("WKP_UPLOAD_MEMORY_MB", "1024"))
+WKP_UPLOAD_MAX_PAGES = int(os.environ.get("WKP_UPLOAD_MAX_PAGES", "1000"))
+WKP_UPLOAD_MAX_DECODED_MB = int(os.environ.get("WKP_UPLOAD_MAX_DECODED_MB", "60"))
+WKP_UPLOAD_MAX_DOCX_XML_MB = int(os.environ.get("WKP_UPLOAD_MAX_DOCX_XML_MB", "10"))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

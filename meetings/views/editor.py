@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
@@ -18,7 +19,14 @@ from wkp.views import NavSectionMixin, nothing_changed
 
 from .. import services
 from ..access import get_meeting_for_user_or_404
-from ..forms import AgendaItemForm, AttachmentForm, MeetingForm, PaperForm, VenueForm
+from ..forms import (
+    AgendaItemForm,
+    AttachmentForm,
+    MeetingForm,
+    PaperForm,
+    VenueForm,
+    stored_file,
+)
 from ..models import AgendaItem, Body, Meeting, Paper, Venue
 from .reading import CONTENT_TYPES, agenda_context
 
@@ -274,6 +282,8 @@ def _paper_form(request, meeting, paper):
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{paper.label} “{paper.title}” saved.")
+            if form.checked and form.checked.removed:
+                messages.warning(request, form.checked.removal_message)
             return redirect("meetings:agenda_edit", meeting.pk)
     return render(
         request,
@@ -310,14 +320,15 @@ def attachment_create(request, pk):
     if request.method == "POST" and form.is_valid():
         attachment = form.save(commit=False)
         attachment.paper = paper
-        upload = form.cleaned_data["upload"]
-        upload.name = f"attachment.{form.checked.kind}"
-        attachment.file = upload
+        attachment.file = stored_file(form.cleaned_data["upload"], form.checked, "attachment")
+        attachment.file_checked_at = timezone.now()
         attachment.file_name = form.original_name
         attachment.file_size = form.checked.size
         attachment.content_type = CONTENT_TYPES[form.checked.kind]
         attachment.save()
         messages.success(request, f"Attachment “{attachment.title}” added to {paper.label}.")
+        if form.checked.removed:
+            messages.warning(request, form.checked.removal_message)
         return redirect("meetings:paper_detail", paper.pk)
     return render(
         request,

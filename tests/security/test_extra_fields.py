@@ -26,6 +26,8 @@ EXTRA = {
     "frozen_html": "<script>alert(1)</script>",
     "file_sha256": "0" * 64,
     "file_text": "injected",
+    "file_html": "<script>alert(1)</script>",
+    "file_checked_at": "2000-01-01T00:00:00Z",
     "pdf_tagged": "on",
     "id": "999",
     "pk": "999",
@@ -63,6 +65,7 @@ def test_extra_fields_on_the_paper_form_are_ignored(coordinator_client, coordina
     assert paper.deleted_at is None
     assert paper.frozen_html == "" and paper.file_sha256 == "" and paper.file_text == ""
     assert paper.pdf_tagged is None
+    assert paper.file_html == "" and paper.file_checked_at is None
     assert paper.letter != "Z"
     assert paper.version == 2
     assert not get_user_model().objects.filter(is_staff=True).exists()

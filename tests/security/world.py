@@ -89,13 +89,22 @@ def build_world():
     filed = Paper.objects.create(meeting=published, title="Uploaded paper", letter="M")
     filed.file.save("paper.pdf", ContentFile(tiny_pdf()), save=False)
     filed.file_kind, filed.file_name, filed.page_count = "pdf", "uploaded.pdf", 1
+    filed.file_checked_at = timezone.now()  # as if checked at upload (meetings/uploads.py)
     filed.save()
     attachment = Attachment.objects.create(
-        paper=filed, title="Annex", file_name="annex.pdf", content_type="application/pdf"
+        paper=filed,
+        title="Annex",
+        file_name="annex.pdf",
+        content_type="application/pdf",
+        file_checked_at=timezone.now(),
     )
     attachment.file.save("attachment.pdf", ContentFile(tiny_pdf("Annex")))
     draft_attachment = Attachment.objects.create(
-        paper=draft_paper, title="Draft annex", file_name="d.pdf", content_type="application/pdf"
+        paper=draft_paper,
+        title="Draft annex",
+        file_name="d.pdf",
+        content_type="application/pdf",
+        file_checked_at=timezone.now(),
     )
     draft_attachment.file.save("attachment.pdf", ContentFile(tiny_pdf("Draft annex")))
     token = CalendarToken.objects.create(user=world.users["member"], token="t" * 40)
