@@ -187,6 +187,8 @@ class PaperForm(forms.ModelForm):
         self.fields["items"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            # Shown as it will be saved, so that saving it unchanged changes nothing.
+            self.initial["body_html"] = clean_html(self.instance.body_html)
             self.fields["items"].initial = list(
                 self.instance.item_links.values_list("item_id", flat=True)
             )

@@ -95,8 +95,8 @@ class PackContent:
             owners = [p.name for p in action.owner_people.all()]
             owners += [o.label for o in action.owner_organisations.all()]
             digest.update(
-                f"{action.number}|{action.description}|{owners}|{action.target_date}|"
-                f"{action.status}|{action.notes}".encode()
+                f"{action.number}|{action.description}|{owners}|{action.owner_text}|"
+                f"{action.target_label}|{action.status}|{action.progress}|{action.notes}".encode()
             )
         return digest.hexdigest()
 

@@ -10,3 +10,22 @@ class WkpConfig(AppConfig):
         from .roles import sync_roles
 
         post_migrate.connect(sync_roles, dispatch_uid="wkp.sync_roles")
+        normalise_textarea_line_breaks()
+
+
+def normalise_textarea_line_breaks():
+    """Browsers send a textarea's line breaks as CRLF (the HTML standard says so); the records
+    hold LF. Read as sent, every multi-line text saved unchanged would still change, so every
+    textarea of the project reads its value with LF line breaks."""
+    from django import forms
+
+    original = forms.Textarea.value_from_datadict
+    if getattr(original, "normalises_line_breaks", False):
+        return
+
+    def value_from_datadict(self, data, files, name):
+        value = original(self, data, files, name)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+    value_from_datadict.normalises_line_breaks = True
+    forms.Textarea.value_from_datadict = value_from_datadict
