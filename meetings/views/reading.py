@@ -27,8 +27,10 @@ from ..schedule import next_meetings
 def agenda_context(meeting, user):
     nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
     minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is not None:
+        minutes.meeting = meeting
     return {
-        "outstanding_actions": outstanding_actions(meeting),
+        "outstanding_actions": outstanding_actions(meeting, user),
         "today": timezone.localdate(),
         "minutes_link": minutes is not None and minutes_visible_to(minutes, user),
         "pack_versions": list(meeting.pack_versions.all()),
