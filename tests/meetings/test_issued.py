@@ -44,6 +44,8 @@ def page_and_pdf(client, paper):
 
 
 NEWER = "A newer version of this paper exists"
+PAPER_PAGE_QUERIES = 12  # session, user, paper, the issued version, its live content, items …
+ACTION_LIST_QUERIES = 10
 
 
 def test_issued_sub_group_and_report_papers_keep_their_words_until_the_next_version(
@@ -299,3 +301,36 @@ def test_workers_racing_with_different_content_issue_versions_n_and_n_plus_one()
     assert v2.changes == [f"Paper B – {paper_b.title}: replaced with a new version."]
     assert v2.supplement
     assert _files_of(meeting) == _referenced_files(meeting)
+
+
+# ---- Query counts of the pages this touches (the same at two sizes)
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_an_issued_papers_page_takes_a_fixed_number_of_queries(
+    size, member_client, django_assert_num_queries
+):
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED, published_at=timezone.now())
+    paper = PaperFactory(meeting=meeting, letter="A", body_html="<p>Typed words</p>")
+    for _ in range(size):
+        AgendaItemFactory(meeting=meeting).papers.add(paper)
+        paper.attachments.create(title="Annex", file_name="annex.pdf")
+    services.issue_pack(meeting)
+    with django_assert_num_queries(PAPER_PAGE_QUERIES):
+        page = member_client.get(paper.get_absolute_url())
+    assert "as issued in version 1" in page.text
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_action_list_takes_a_fixed_number_of_queries(
+    size, member_client, coordinator, django_assert_num_queries
+):
+    july = MeetingFactory(status=Meeting.Status.HELD)
+    for number in range(size):
+        services.add_action(
+            july, description=f"Action {number}", owner_people=[PersonFactory(), PersonFactory()]
+        )
+    services.circulate_minutes(services.minutes_for(july), by=coordinator)
+    with django_assert_num_queries(ACTION_LIST_QUERIES):
+        page = member_client.get(reverse("meetings:action_list"))
+    assert page.text.count("Action ") >= size
