@@ -334,3 +334,32 @@ def test_the_action_list_takes_a_fixed_number_of_queries(
     with django_assert_num_queries(ACTION_LIST_QUERIES):
         page = member_client.get(reverse("meetings:action_list"))
     assert page.text.count("Action ") >= size
+
+
+def test_typed_and_uploaded_papers_changed_after_issue_keep_their_issued_pdf(member_client):
+    """A change that has not been issued yet (the build is queued, or failed) never shows
+    through the issued paper's page or PDF."""
+    from django.core.files.base import ContentFile
+
+    from tests.security.world import tiny_pdf
+
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED, published_at=timezone.now())
+    item = AgendaItemFactory(meeting=meeting)
+    typed = PaperFactory(meeting=meeting, letter="A", body_html="<p>Typed as issued</p>")
+    upload = PaperFactory(meeting=meeting, letter="B", title="Uploaded", file_kind="pdf")
+    upload.file.save("paper.pdf", ContentFile(tiny_pdf("Uploaded as issued")))
+    item.papers.add(typed, upload)
+    services.issue_pack(meeting)
+
+    Paper.objects.filter(pk=typed.pk).update(body_html="<p>Typed later</p>")
+    upload.file.save("paper.pdf", ContentFile(tiny_pdf("Uploaded later")))
+    upload.file_sha256 = "changed"
+    upload.save()
+
+    page, pdf = page_and_pdf(member_client, typed)
+    assert "Typed as issued" in page and "Typed later" not in page
+    assert "Typed as issued" in pdf and "Typed later" not in pdf
+    assert NEWER in page
+    page, pdf = page_and_pdf(member_client, upload)
+    assert "Uploaded as issued" in pdf and "Uploaded later" not in pdf
+    assert NEWER in page
