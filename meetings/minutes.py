@@ -43,6 +43,7 @@ def load_minutes(meeting):
     """The minutes with attendance, one row per agenda item and the actions set (fixed queries)."""
     # Reading never writes: until someone saves minutes, an unsaved draft stands in for them.
     minutes = Minutes.objects.filter(meeting=meeting).first() or Minutes(meeting=meeting)
+    minutes.meeting = meeting  # the same object: is_published reads its status, no query
     nodes, _papers = load_agenda(meeting)
     entries = {
         entry.item_id: entry
@@ -90,22 +91,28 @@ def load_minutes(meeting):
     )
 
 
-def outstanding_actions(meeting):
-    """Open actions from earlier meetings: listed under this meeting's matters arising."""
-    return list(actions_queryset().outstanding_before(meeting))
+def outstanding_actions(meeting, user=None):
+    """Open actions from earlier meetings: listed under this meeting's matters arising.
+
+    For `user` as they may see them; without one, as members see them (packs and papers)."""
+    actions = actions_queryset()
+    actions = actions.visible_to(user) if user is not None else actions.published()
+    return list(actions.outstanding_before(meeting))
 
 
-def minutes_html(meeting):
-    """The minutes of `meeting` as an HTML fragment (for a paper of a later meeting)."""
+def minutes_html(meeting, as_of=None):
+    """The minutes of `meeting` as an HTML fragment (for a paper of a later meeting), or "" while
+    members may not read them. "Overdue" is judged as of `as_of` (default: today), so a paper
+    issued in a pack says what it said on its issue date, whenever it is typeset again."""
     view = load_minutes(meeting)
-    if view.minutes.status == Minutes.Status.DRAFT:
+    if view.minutes.pk is None or not view.minutes.is_published:
         return ""
     return render_to_string(
-        "meetings/partials/minutes.html", {"view": view, "today": timezone.localdate()}
+        "meetings/partials/minutes.html", {"view": view, "today": as_of or timezone.localdate()}
     )
 
 
 def minutes_visible_to(minutes, user):
     if user.has_perm("meetings.change_minutes"):
         return True
-    return user.has_perm("meetings.view_minutes") and minutes.status != Minutes.Status.DRAFT
+    return user.has_perm("meetings.view_minutes") and minutes.is_published

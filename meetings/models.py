@@ -525,6 +525,23 @@ class Attendance(models.Model):
         return self.person.name if self.person_id else self.name
 
 
+class MinutesQuerySet(models.QuerySet):
+    def published(self):
+        """Minutes members may read: circulated or approved, of a meeting that is not a draft.
+
+        The one rule for minutes and everything recorded with them (Action.objects.published)."""
+        return self.exclude(status=Minutes.Status.DRAFT).exclude(
+            meeting__status=Meeting.Status.DRAFT
+        )
+
+    def visible_to(self, user):
+        if user.has_perm("meetings.change_minutes"):
+            return self
+        if user.has_perm("meetings.view_minutes"):
+            return self.published()
+        return self.none()
+
+
 class Minutes(models.Model):
     """The minutes of one meeting: draft (co-ordinators only), circulated, then approved."""
 
@@ -543,6 +560,8 @@ class Minutes(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
+    objects = MinutesQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "minutes"
 
@@ -552,6 +571,11 @@ class Minutes(models.Model):
     @property
     def is_locked(self):
         return self.status == self.Status.APPROVED
+
+    @property
+    def is_published(self):
+        """Members may read them (the row-level form of MinutesQuerySet.published)."""
+        return self.status != self.Status.DRAFT and not self.meeting.is_draft
 
 
 class MinuteEntry(models.Model):
@@ -598,7 +622,25 @@ class MinutesAmendment(models.Model):
         return f"Amendment to {self.entry}: {self.reason}"
 
 
+PUBLISHED_MINUTES = (Minutes.Status.CIRCULATED, Minutes.Status.APPROVED)
+
+
 class ActionQuerySet(models.QuerySet):
+    def published(self):
+        """Actions members may see: recorded in minutes that are circulated or approved, of a
+        meeting that is not a draft. An action on draft (or not yet written) minutes is the
+        co-ordinators' working draft everywhere: lists, matters arising, packs, e-mail."""
+        return self.filter(meeting__minutes__status__in=PUBLISHED_MINUTES).exclude(
+            meeting__status=Meeting.Status.DRAFT
+        )
+
+    def visible_to(self, user):
+        if user.has_perm("meetings.change_action"):
+            return self
+        if user.has_perm("meetings.view_action"):
+            return self.published()
+        return self.none()
+
     def open(self):
         return self.filter(status=Action.Status.OPEN)
 
@@ -715,6 +757,12 @@ class Declaration(models.Model):
         return f"{self.person.name}: {self.interest}"
 
 
+class NoticeQuerySet(models.QuerySet):
+    def published(self):
+        """Notices members may be sent: never about a draft meeting."""
+        return self.exclude(meeting__status=Meeting.Status.DRAFT)
+
+
 class Notice(models.Model):
     """Something members are told about by e-mail: an issued pack, circulated minutes."""
 
@@ -724,6 +772,8 @@ class Notice(models.Model):
     url = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

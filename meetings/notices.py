@@ -22,7 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 def record_notice(meeting, *, subject, lines, path):
-    """Record a notice now; e-mail it once the current transaction commits."""
+    """Record a notice now; e-mail it once the current transaction commits.
+
+    Nothing is recorded about a draft meeting: members must not hear of it (None)."""
+    # Read the status afresh: a caller may hold the meeting as it was before publication.
+    if type(meeting).objects.filter(pk=meeting.pk, status=type(meeting).Status.DRAFT).exists():
+        return None
     base = getattr(settings, "SITE_URL", "").rstrip("/")
     # A meeting title may use all 200 characters; the subject must still fit, or issuing fails.
     limit = Notice._meta.get_field("subject").max_length
@@ -65,8 +70,8 @@ def _message(user, subject, notices, connection):
 
 @task()
 def send_notice(notice_id):
-    notice = Notice.objects.select_related("meeting").get(pk=notice_id)
-    if notice.sent_at:
+    notice = Notice.objects.published().select_related("meeting").filter(pk=notice_id).first()
+    if notice is None or notice.sent_at:
         return
     connection = get_connection()
     failures = 0
@@ -87,7 +92,8 @@ def send_digests(now=None):
     sent = 0
     for user in recipients(NoticePreference.Frequency.DIGEST).select_related("notice_preference"):
         preference = user.notice_preference
-        notices = Notice.objects.filter(created_at__lte=now).select_related("meeting")
+        notices = Notice.objects.published().filter(created_at__lte=now)
+        notices = notices.select_related("meeting")
         if preference.last_digest_at:
             notices = notices.filter(created_at__gt=preference.last_digest_at)
         notices = list(notices.order_by("created_at"))
@@ -108,5 +114,6 @@ def send_digests(now=None):
 
 def resend_unsent():
     """Queue again every notice that could not be sent (for a periodic job)."""
-    for notice_id in Notice.objects.filter(sent_at__isnull=True).values_list("pk", flat=True):
+    unsent = Notice.objects.published().filter(sent_at__isnull=True)
+    for notice_id in unsent.values_list("pk", flat=True):
         send_notice.enqueue(notice_id)

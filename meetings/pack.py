@@ -28,6 +28,7 @@ from wkp.pdf import (
     PdfRenderError,
     RenderLimitExceeded,
     print_style_bytes,
+    print_template_hash,
     render,
     render_pdf,
     run_isolated,
@@ -43,8 +44,6 @@ from .uploads import inspect
 
 logger = logging.getLogger(__name__)
 
-# Bump when the print templates or styles change in a way that alters typeset papers.
-PRINT_STYLE_VERSION = "2006.1"
 # The body area of an A4 page inside the print margins (22 mm top and bottom, 18 mm sides).
 MM = 72 / 25.4
 BODY_RECT = pikepdf.Rectangle(18 * MM, 22 * MM, (210 - 18) * MM, (297 - 22) * MM)
@@ -57,8 +56,9 @@ class PackPaper:
     heading: str
     kind: str  # "authored", "upload" or "separate"
     html: str
-    fingerprint: str
+    fingerprint: str  # the render-cache key: its content, the print styles and templates
     item_label: str = ""
+    content: str = ""  # what it says (change detection between pack versions)
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,14 @@ class PackContent:
     outstanding_actions: tuple = ()
     changes: tuple = ()
     version: int | None = None
+    as_of: object = None  # the date its date-dependent wording is judged on
 
     @property
     def fingerprint(self):
+        """What the pack says (not how it is typeset): an unchanged one is not issued again."""
         digest = hashlib.sha256()
-        digest.update(PRINT_STYLE_VERSION.encode())
-        digest.update(print_style_bytes())
         for entry in self.papers + self.separate:
-            digest.update(f"{entry.paper.letter}:{entry.fingerprint}".encode())
+            digest.update(f"{entry.paper.letter}:{entry.content}".encode())
         digest.update(_meeting_key(self.meeting).encode())
         for node in walk(self.agenda):
             digest.update(f"{node.number}|{node.item.title}|{node.presenters}".encode())
@@ -132,10 +132,10 @@ def paper_heading(paper):
     return f"{paper.label} – {paper.title}" if paper.letter else paper.title
 
 
-def paper_fingerprint(paper, html, meeting):
+def content_fingerprint(paper, html, meeting):
+    """What a paper says and how it is labelled: a change here is a new version of the paper."""
     digest = hashlib.sha256()
     for value in (
-        PRINT_STYLE_VERSION,
         paper.letter,
         paper.title,
         paper.status,
@@ -147,31 +147,57 @@ def paper_fingerprint(paper, html, meeting):
     ):
         digest.update(str(value).encode())
         digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def render_key(content):
+    """The render-cache key of a paper: its content, the print styles and the print templates'
+    sources, so a change to any of them typesets it again (and none reports it changed)."""
+    digest = hashlib.sha256(f"{content}\x00{print_template_hash()}\x00".encode())
     digest.update(print_style_bytes())
     return digest.hexdigest()
 
 
-def pack_entry(paper, meeting, item_label=""):
+def as_of_date(meeting):
+    """The day a meeting's pack judges date-dependent wording ("overdue") on: the day its first
+    version was issued (today until then), or the meeting's own date if that is earlier. Fixed
+    once issued, so re-typesetting a paper next year says what it said then."""
+    from .models import PackVersion
+
+    first = (
+        PackVersion.objects.filter(meeting=meeting, number=1)
+        .values_list("issued_at", flat=True)
+        .first()
+    )
+    day = timezone.localdate(first) if first else timezone.localdate()
+    return min(day, meeting.date)
+
+
+def pack_entry(paper, meeting, item_label="", as_of=None):
     if paper.separate_attachment:
         kind = "separate"
     elif paper.file_kind == "pdf" and paper.file and not paper.is_to_follow:
         kind = "upload"
     else:
         kind = "authored"
-    html = paper_html(paper) if kind == "authored" else ""
+    as_of = as_of or as_of_date(meeting)
+    html = paper_html(paper, as_of=as_of) if kind == "authored" else ""
+    content = content_fingerprint(paper, html, meeting)
     return PackPaper(
         paper=paper,
         label=paper.label,
         heading=paper_heading(paper),
         kind=kind,
         html=html,
-        fingerprint=paper_fingerprint(paper, html, meeting),
+        fingerprint=render_key(content),
         item_label=item_label,
+        content=content,
     )
 
 
 def gather_pack(meeting):
     """Everything the pack shows, in agenda order, with withdrawn papers left out."""
+    as_of = as_of_date(meeting)
     nodes, papers = load_agenda(meeting)
     first_item = {}
     for node in walk(nodes):
@@ -182,7 +208,7 @@ def gather_pack(meeting):
     for paper in papers:
         if paper.is_withdrawn or not paper.letter:
             continue
-        entry = pack_entry(paper, meeting, first_item.get(paper.pk, "Other papers"))
+        entry = pack_entry(paper, meeting, first_item.get(paper.pk, "Other papers"), as_of)
         if entry.kind == "separate":
             separate.append(entry)
         else:
@@ -196,6 +222,7 @@ def gather_pack(meeting):
         papers=tuple(merged),
         separate=tuple(separate),
         groups=tuple(PackGroup(label, tuple(entries)) for label, entries in groups.items()),
+        as_of=as_of,
     )
 
 
@@ -405,8 +432,35 @@ def _front_matter(content, page_map, notices):
             "notices": notices,
         },
     )
-    rendered = render(html, name=f"The pack for {content.meeting}", tagged=False)
-    return rendered, rendered.anchors.get("agenda", 1)
+    return render(html, name=f"The pack for {content.meeting}", tagged=False)
+
+
+class FrontMatterUnsettled(PdfRenderError):
+    """The front matter's length kept changing the page numbers it prints."""
+
+
+FRONT_MATTER_ATTEMPTS = 4
+
+
+def settle_front_matter(typeset_front, front_pages, *, attempts=FRONT_MATTER_ATTEMPTS):
+    """Lay out the front matter assuming it is `front_pages` long, then again with the length it
+    took, until the two agree: only then is every "page N" it prints right. Returns the length
+    and the layout; raises FrontMatterUnsettled rather than print a wrong page number.
+
+    `typeset_front(front_pages)` lays it out (numbering the papers from front_pages + 1) and
+    returns something with a `page_count`."""
+    tried = []
+    for _attempt in range(attempts):
+        front = typeset_front(front_pages)
+        if front.page_count == front_pages:
+            return front_pages, front
+        tried.append((front_pages, front.page_count))
+        front_pages = front.page_count
+    laid_out = "; ".join(f"assuming {a} page(s) it took {b}" for a, b in tried)
+    raise FrontMatterUnsettled(
+        f"The pack's page numbers did not settle after {attempts} layouts of its front matter "
+        f"({laid_out}), so it was not issued rather than print a wrong page number."
+    )
 
 
 # The front matter's length by meeting, as last laid out in this process (a hint only).
@@ -452,13 +506,10 @@ def build_pack(content):
         or _last_front_pages(meeting)
         or _estimate_front_pages(content)
     )
-    page_map = layout(front_pages)
-    for _attempt in range(3):
-        front, agenda_page = _front_matter(content, page_map, notices)
-        if front.page_count == front_pages:
-            break
-        front_pages = front.page_count
-        page_map = layout(front_pages)
+    front_pages, front = settle_front_matter(
+        lambda pages: _front_matter(content, layout(pages), notices), front_pages
+    )
+    page_map, agenda_page = layout(front_pages), front.anchors.get("agenda", 1)
     _FRONT_PAGES_SEEN[meeting.pk] = front_pages
 
     with pikepdf.open(io.BytesIO(front.pdf)) as pack:
@@ -472,15 +523,7 @@ def build_pack(content):
             _stamp(pack, page, running[index], footer, f"page {index + 1} of {total}")
         _link_pages(pack, page_map)
         _outline(pack, content, agenda_page, page_map)
-        states = {
-            entry.paper.letter: {
-                "title": entry.paper.title,
-                "status": entry.paper.status,
-                "kind": entry.kind,
-                "fingerprint": entry.fingerprint,
-            }
-            for entry in content.papers + content.separate
-        }
+        states = paper_states(content)
         _set_metadata(pack, meeting, f"Meeting pack – {meeting.display_title}")
         output = io.BytesIO()
         pack.save(output, deterministic_id=True)
@@ -496,6 +539,22 @@ def build_pack(content):
         fingerprint=content.fingerprint,
         notices=notices,
     )
+
+
+def paper_states(content):
+    """Each paper as the pack holds it (PackVersion.papers): letter → pk, title, status, kind,
+    render key and content fingerprint; issuing adds where its issued words and PDF are kept."""
+    return {
+        entry.paper.letter: {
+            "pk": entry.paper.pk,
+            "title": entry.paper.title,
+            "status": entry.paper.status,
+            "kind": entry.kind,
+            "fingerprint": entry.fingerprint,
+            "content": entry.content,
+        }
+        for entry in content.papers + content.separate
+    }
 
 
 def _set_metadata(pdf, meeting, title):
@@ -581,9 +640,10 @@ def stamp_single(part, heading, footer, description, author):
     return output.getvalue()
 
 
-def supplement_pdf(meeting, papers, number):
-    """Only the new or changed papers, after a cover saying what the supplement holds."""
-    entries = [pack_entry(paper, meeting) for paper in papers]
+def supplement_pdf(meeting, entries, number, paper_pdfs=None):
+    """Only the new or changed papers (pack entries), after a cover saying what it holds.
+    `paper_pdfs` maps a render key to the paper's own PDF where it is typeset already."""
+    paper_pdfs = paper_pdfs or {}
     cover = render_pdf(
         render_to_string(
             "meetings/pdf/supplement_cover.html",
@@ -593,12 +653,72 @@ def supplement_pdf(meeting, papers, number):
     )
     with pikepdf.open(io.BytesIO(cover)) as supplement:
         with supplement.open_outline() as outline:
-            for paper in papers:
-                with pikepdf.open(io.BytesIO(paper_pdf(paper))) as single:
+            for entry in entries:
+                data = paper_pdfs.get(entry.fingerprint) or paper_pdf(entry.paper, entry=entry)
+                with pikepdf.open(io.BytesIO(data)) as single:
                     first = len(supplement.pages)
                     supplement.pages.extend(single.pages)
-                    outline.root.append(pikepdf.OutlineItem(paper_heading(paper), first))
+                    outline.root.append(pikepdf.OutlineItem(entry.heading, first))
         _set_metadata(supplement, meeting, f"Supplement {number} – {meeting.display_title}")
         output = io.BytesIO()
         supplement.save(output, deterministic_id=True)
         return output.getvalue()
+
+
+# ---- Issued papers
+
+
+@dataclass(frozen=True)
+class IssuedPaper:
+    """A paper as the meeting's newest pack version issued it: its words and its PDF."""
+
+    number: int  # the pack version
+    issued_on: object
+    content: str  # content fingerprint
+    html: str
+    pdf_path: str
+
+
+def issued_paper(paper):
+    """The paper as issued in its meeting's newest pack version, or None if no version issued
+    it (never issued, withdrawn, or issued before papers were frozen with their version)."""
+    from django.utils.safestring import mark_safe
+
+    from .models import PackVersion
+
+    row = (
+        PackVersion.objects.filter(meeting_id=paper.meeting_id)
+        .order_by("-number")
+        .values("number", "issued_at", "papers")
+        .first()
+    )
+    state = row["papers"].get(paper.letter) if row and paper.letter else None
+    if not state or state.get("pk") != paper.pk or "content" not in state:
+        return None
+    html = ""
+    if state.get("html"):
+        try:
+            with default_storage.open(state["html"], "rb") as handle:
+                html = handle.read().decode()
+        except OSError:
+            logger.error("Issued words of %s are missing: %s", paper, state["html"])
+            return None
+    return IssuedPaper(
+        number=row["number"],
+        issued_on=timezone.localdate(row["issued_at"]),
+        content=state["content"],
+        html=mark_safe(html),  # noqa: S308 - stored from paper_html, which cleans what people wrote
+        pdf_path=state.get("pdf", ""),
+    )
+
+
+def read_issued_pdf(issued):
+    """The issued paper's PDF bytes, or None if none was kept."""
+    if not issued.pdf_path:
+        return None
+    try:
+        with default_storage.open(issued.pdf_path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        logger.error("Issued PDF missing: %s", issued.pdf_path)
+        return None

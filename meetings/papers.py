@@ -35,8 +35,9 @@ def finance_html(paper):
     return f"{report}{BUDGET_MARK}{budget}" if report or budget else ""
 
 
-def paper_html(paper):
-    """The paper's content as HTML that is safe to show.
+def paper_html(paper, as_of=None):
+    """The paper's content as HTML that is safe to show, with date-dependent wording ("overdue")
+    judged as of `as_of` (default today; packs pass their issue date).
 
     What people wrote (typed content, Word files) goes through the sanitiser; fragments the app
     renders from its own templates (which escape every value) are kept as they are, so their
@@ -50,7 +51,7 @@ def paper_html(paper):
         parts.append(clean_html(paper.body_html))
     parts.append(budget)
     if paper.minutes_of_id:
-        parts.append(minutes_html(paper.minutes_of))
+        parts.append(minutes_html(paper.minutes_of, as_of=as_of))
     if paper.subgroup_update_id:
         parts.append(render_update_html(get_update(paper.subgroup_update_id)))
     if paper.annual_report_id:

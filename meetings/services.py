@@ -10,6 +10,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -31,10 +32,11 @@ from .models import (
     Paper,
     index_of_letter,
     letter_for,
+    pack_path,
 )
 from .notices import record_notice
-from .pack import build_pack, gather_pack, paper_pdf, supplement_pdf
-from .papers import finance_html
+from .pack import build_pack, gather_pack, paper_pdf, paper_states, supplement_pdf
+from .papers import finance_html, paper_html
 from .targets import last_day
 from .tasks import request_pack_build
 
@@ -469,9 +471,153 @@ def describe_changes(previous, current):
                 f"Paper {letter} – {after['title']}: now {labels[after['status']].lower()} "
                 f"(was {labels[before['status']].lower()})."
             )
-        elif before["fingerprint"] != after["fingerprint"]:
+        elif _changed(before, after):
             changes.append(f"Paper {letter} – {after['title']}: replaced with a new version.")
     return changes
+
+
+def _changed(before, after):
+    """Whether a paper's words changed (not merely how they are typeset). Packs issued before
+    the content fingerprint was kept only have the render key to go by."""
+    if "content" in before and "content" in after:
+        return before["content"] != after["content"]
+    return before["fingerprint"] != after["fingerprint"]
+
+
+ISSUE_ATTEMPTS = 5
+
+
+def issued_paper_path(meeting, fingerprint, extension):
+    """Where an issued paper's words (.html) and PDF (.pdf) are kept for ever, by render key."""
+    return f"packs/{meeting.pk}/papers/{fingerprint}.{extension}"
+
+
+@dataclasses.dataclass
+class PackCandidate:
+    """A pack version built and not yet issued: `claim_pack_version` issues it, or finds that
+    someone issued another version meanwhile."""
+
+    meeting: Meeting
+    number: int
+    content: object
+    built: object = None  # None: the same as the version before it
+    changes: list = dataclasses.field(default_factory=list)
+    paper_pdfs: dict = dataclasses.field(default_factory=dict)  # render key → PDF bytes
+    supplement: bytes | None = None
+
+
+def prepare_pack_version(meeting):
+    """Build the next version of the meeting's pack without writing anything (the slow part:
+    typesetting), against the version issued last."""
+    previous = meeting.pack_versions.order_by("-number").first()
+    content = gather_pack(meeting)
+    if previous and previous.fingerprint == content.fingerprint:
+        return PackCandidate(meeting=meeting, number=previous.number, content=content)
+    number = previous.number + 1 if previous else 1
+    current = paper_states(content)
+    changes = describe_changes(previous.papers, current) if previous else []
+    content = dataclasses.replace(content, changes=tuple(changes), version=number)
+    built = build_pack(content)
+    # Each paper's own (tagged) PDF: issued with the pack, so that downloading a paper never
+    # typesets anything in a web request and shows the issued words (unchanged ones are cached).
+    paper_pdfs = {}
+    for entry in content.papers:
+        try:
+            paper_pdfs[entry.fingerprint] = paper_pdf(entry.paper, entry=entry)
+        except PdfRenderError:
+            logger.warning("Paper PDF of %s could not be typeset", entry.heading)
+    supplement = None
+    if previous:
+        changed = [
+            entry
+            for entry in content.papers
+            if previous.papers.get(entry.paper.letter) is None
+            or _changed(previous.papers[entry.paper.letter], current[entry.paper.letter])
+            or previous.papers[entry.paper.letter]["status"] != entry.paper.status
+        ]
+        if changed:
+            supplement = supplement_pdf(meeting, changed, number - 1, paper_pdfs)
+    return PackCandidate(
+        meeting=meeting,
+        number=number,
+        content=content,
+        built=built,
+        changes=changes,
+        paper_pdfs=paper_pdfs,
+        supplement=supplement,
+    )
+
+
+def _store(path, data, written):
+    """Save `data` at `path` (storage may choose a free name): the name, noted in `written`."""
+    name = default_storage.save(path, ContentFile(data))
+    written.append(name)
+    return name
+
+
+def claim_pack_version(candidate, *, by=None, notify=True):
+    """Issue a prepared version under a lock on the meeting, so two workers never issue the
+    same number: the issued version, or None if another was issued since it was prepared (then
+    prepare again). Files are written only once the number is ours, and removed if issuing
+    fails, so a failed or lost race leaves no file behind."""
+    meeting = candidate.meeting
+    written = []
+    try:
+        with transaction.atomic():
+            Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+            latest = PackVersion.objects.filter(meeting=meeting).order_by("-number").first()
+            if latest is not None and latest.fingerprint == candidate.content.fingerprint:
+                return latest  # the same pack is issued already
+            if candidate.built is None or (latest.number if latest else 0) != candidate.number - 1:
+                return None
+            version = _issue(candidate, written, by=by)
+            if notify:
+                notify_pack_issued(version)
+            return version
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+
+
+def _issue(candidate, written, *, by):
+    meeting, content, built = candidate.meeting, candidate.content, candidate.built
+    states = built.papers
+    for entry in content.papers + content.separate:
+        state = states[entry.paper.letter]
+        # The words its page shows (an upload's or a separate attachment's typed notes too).
+        html = entry.html if entry.kind == "authored" else paper_html(entry.paper, content.as_of)
+        for extension, data in (
+            ("html", html.encode() if html else None),
+            ("pdf", candidate.paper_pdfs.get(entry.fingerprint)),
+        ):
+            path = issued_paper_path(meeting, entry.fingerprint, extension)
+            if data is None:
+                continue
+            if not default_storage.exists(path):  # content-addressed: kept from an earlier one
+                path = _store(path, data, written)
+            state[extension] = path
+    version = PackVersion(
+        meeting=meeting,
+        number=candidate.number,
+        sha256=hashlib.sha256(built.pdf).hexdigest(),
+        size=len(built.pdf),
+        page_count=built.page_count,
+        page_map=built.page_map,
+        papers=states,
+        changes=candidate.changes,
+        fingerprint=content.fingerprint,
+        issued_by=by if getattr(by, "pk", None) else None,
+    )
+    version.file.name = _store(pack_path(version, version.file_name), built.pdf, written)
+    if candidate.supplement is not None:
+        version.supplement_sha256 = hashlib.sha256(candidate.supplement).hexdigest()
+        version.supplement.name = _store(
+            pack_path(version, version.supplement_name), candidate.supplement, written
+        )
+    version.save()
+    freeze_financial_content(entry.paper for entry in content.papers)
+    return version
 
 
 def issue_pack(meeting, *, by=None, notify=True):
@@ -479,61 +625,18 @@ def issue_pack(meeting, *, by=None, notify=True):
 
     Version 1 is issued when the agenda is published. A later version lists on its cover what
     changed since the one before, and comes with a supplement holding only the new or changed
-    papers. Issued files never change.
+    papers. Issued files never change, and each paper's words and PDF are kept with the
+    version. Typesetting happens outside the lock; if another worker issued a version
+    meanwhile, this one is built again against it (so racing workers issue n and n + 1).
     """
-    previous = meeting.pack_versions.order_by("-number").first()
-    content = gather_pack(meeting)
-    if previous and previous.fingerprint == content.fingerprint:
-        return previous
-    number = previous.number + 1 if previous else 1
-    current = {
-        entry.paper.letter: {
-            "title": entry.paper.title,
-            "status": entry.paper.status,
-            "fingerprint": entry.fingerprint,
-        }
-        for entry in content.papers + content.separate
-    }
-    changes = describe_changes(previous.papers, current) if previous else []
-    content = dataclasses.replace(content, changes=tuple(changes), version=number)
-    built = build_pack(content)
-    # Typeset each paper's own (tagged) PDF now, in the background, so that downloading a
-    # paper never typesets anything in a web request; unchanged papers are cached already.
-    for entry in content.papers:
-        try:
-            paper_pdf(entry.paper, entry=entry)
-        except PdfRenderError:
-            logger.warning("Paper PDF of %s could not be typeset", entry.heading)
-    version = PackVersion(
-        meeting=meeting,
-        number=number,
-        sha256=hashlib.sha256(built.pdf).hexdigest(),
-        size=len(built.pdf),
-        page_count=built.page_count,
-        page_map=built.page_map,
-        papers=built.papers,
-        changes=changes,
-        fingerprint=content.fingerprint,
-        issued_by=by if getattr(by, "pk", None) else None,
+    for _attempt in range(ISSUE_ATTEMPTS):
+        candidate = prepare_pack_version(meeting)
+        version = claim_pack_version(candidate, by=by, notify=notify)
+        if version is not None:
+            return version
+    raise PdfRenderError(
+        f"The pack for {meeting} kept changing while it was built; please issue it again."
     )
-    version.file.save(version.file_name, ContentFile(built.pdf), save=False)
-    changed_letters = {
-        letter
-        for letter, state in current.items()
-        if previous and previous.papers.get(letter, {}).get("fingerprint") != state["fingerprint"]
-    }
-    if changed_letters:
-        papers = [e.paper for e in content.papers if e.paper.letter in changed_letters]
-        if papers:
-            data = supplement_pdf(meeting, papers, number - 1)
-            version.supplement_sha256 = hashlib.sha256(data).hexdigest()
-            version.supplement.save(version.supplement_name, ContentFile(data), save=False)
-    with transaction.atomic():
-        version.save()
-        freeze_financial_content(entry.paper for entry in content.papers)
-        if notify:
-            notify_pack_issued(version)
-    return version
 
 
 def _when(meeting):

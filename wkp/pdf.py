@@ -250,6 +250,36 @@ def print_style_bytes():
     return data
 
 
+# The templates that shape printed documents: the print base, every app's print-only documents
+# and the partials that pages and PDFs share. Relative to a template folder.
+PRINT_TEMPLATE_PATTERNS = ("pdf/**/*.html", "*/pdf/**/*.html", "*/partials/**/*.html")
+
+
+def template_folders():
+    """Every folder the Django template engine loads from (project and app folders)."""
+    from django.template import engines
+
+    return tuple(str(folder) for folder in engines["django"].template_dirs)
+
+
+@functools.cache
+def print_template_hash(folders=None):
+    """A SHA-256 of the sources of the print templates (PRINT_TEMPLATE_PATTERNS), so that a
+    render-cache key made with it changes whenever a template that renders a paper changes;
+    no version number to bump by hand. Computed once per process (templates change on deploy,
+    which restarts it); `print_template_hash.cache_clear()` after changing one in place."""
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for folder in folders or template_folders():
+        root = Path(folder)
+        found = {path for pattern in PRINT_TEMPLATE_PATTERNS for path in root.glob(pattern)}
+        for path in sorted(found):
+            digest.update(str(path.relative_to(root)).encode() + b"\x00")
+            digest.update(path.read_bytes() + b"\x00")
+    return digest.hexdigest()
+
+
 def typeset(html, name, allowed_media, tagged):
     """The work done in the child: HTML → PDF bytes, page count and anchors."""
     fetcher = LockedFetcher(allowed_media=frozenset(allowed_media))

@@ -56,8 +56,10 @@ def paper_pdf_download(request, pk):
     paper = get_paper_for_user_or_404(request.user, pk)
     if paper.deleted_at or paper.separate_attachment and not paper.file:
         raise Http404
+    issued = None if paper.meeting.is_draft else pack.issued_paper(paper)
     try:
-        data = pack.paper_pdf(paper)
+        # As issued with the pack (whatever has changed since), else as it stands.
+        data = (pack.read_issued_pdf(issued) if issued else None) or pack.paper_pdf(paper)
     except PdfRenderError as error:
         messages.error(request, str(error))
         return redirect(paper.get_absolute_url())

@@ -237,7 +237,7 @@ def action_edit(request, pk):
 
 @permission_required("meetings.view_action", raise_exception=True)
 def action_list(request):
-    actions = actions_queryset()
+    actions = actions_queryset().visible_to(request.user)
     mine = request.GET.get("mine") == "1"
     if mine:
         actions = actions.owned_by(request.user)

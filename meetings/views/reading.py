@@ -10,6 +10,7 @@ from django.views.generic import ListView
 
 from wkp.views import NavSectionMixin
 
+from .. import pack
 from ..access import (
     can_edit_meetings,
     get_attachment_for_user_or_404,
@@ -28,9 +29,11 @@ from ..schedule import next_meetings
 def agenda_context(meeting, user):
     nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
     minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is not None:
+        minutes.meeting = meeting
     today = timezone.localdate()
     return {
-        "outstanding_actions": outstanding_actions(meeting),
+        "outstanding_actions": outstanding_actions(meeting, user),
         "today": today,
         # From the meeting's day, before any minutes exist: attendance, minutes and actions.
         "can_record": meeting.date <= today and user.has_perm("meetings.change_minutes"),
@@ -102,16 +105,28 @@ class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
 
 
 def paper_detail(request, pk):
+    """The paper as its meeting's newest pack issued it (saying so, and whether it has changed
+    since); a paper not issued yet (a draft agenda, a paper just added) as it stands."""
     paper = get_paper_for_user_or_404(request.user, pk)
+    meeting = paper.meeting
+    issued = None if meeting.is_draft else pack.issued_paper(paper)
+    newer = False
+    if issued is not None:
+        html = issued.html
+        newer = pack.pack_entry(paper, meeting).content != issued.content
+    else:
+        html = paper_html(paper)
     return render(
         request,
         "meetings/paper_detail.html",
         {
             "paper": paper,
-            "meeting": paper.meeting,
+            "meeting": meeting,
             "items": paper.agenda_items.live(),
             "attachments": paper.attachments.all(),
-            "html": paper_html(paper),
+            "html": html,
+            "issued": issued,
+            "newer": newer,
             "can_edit": can_edit_meetings(request.user),
             "nav_section": "papers",
         },

@@ -64,6 +64,12 @@ def add_action(page, url, meeting, action):
     save(page, "Save action")
 
 
+def publish(page, url, meeting):
+    page.goto(f"{url}{reverse('meetings:agenda_edit', args=[meeting.pk])}")
+    page.get_by_role("button", name="Publish agenda").click()
+    page.get_by_text("The agenda is published").wait_for()
+
+
 def enter_case(page, url, case, tmp_path):
     """Everything a co-ordinator types for the case, through the browser's forms."""
     body = case["body"]
@@ -90,6 +96,7 @@ def enter_case(page, url, case, tmp_path):
         # The earlier meeting's agenda is context, not the case: its items go in directly.
         for position in range(previous["items"]):
             AgendaItem.objects.create(meeting=earlier, title=f"Item {position}", position=position)
+        publish(page, url, earlier)
         for action in previous["actions"]:
             add_action(page, url, earlier, action)
             number = action["number"]
@@ -99,6 +106,10 @@ def enter_case(page, url, case, tmp_path):
             page.locator("#id_status").select_option(label=action["status"])
             page.locator("#id_progress").fill(action["progress"])
             save(page, "Save action")
+        # Members read the earlier meeting's actions once its minutes are circulated.
+        page.goto(f"{url}{reverse('meetings:minutes_detail', args=[earlier.pk])}")
+        page.get_by_role("button", name="Circulate the draft to members").click()
+        page.get_by_text("The draft minutes are circulated").wait_for()
 
     meeting_spec = case["meeting"]
     page.goto(f"{url}{reverse('meetings:meeting_create')}?body={board.pk}")
@@ -144,9 +155,7 @@ def enter_case(page, url, case, tmp_path):
         page.locator("#div_id_items").get_by_label(item["title"], exact=True).check()
         save(page, "Save paper")
 
-    page.goto(f"{url}{reverse('meetings:agenda_edit', args=[meeting.pk])}")
-    page.get_by_role("button", name="Publish agenda").click()
-    page.get_by_text("The agenda is published").wait_for()
+    publish(page, url, meeting)
 
     page.goto(f"{url}{reverse('meetings:meeting_detail', args=[meeting.pk])}")
     page.get_by_role("link", name="Record the meeting").click()

@@ -353,3 +353,35 @@ def test_a_rebuild_in_a_new_worker_process_takes_the_front_matters_length_from_t
         logger.setLevel(level)
     assert len(fronts) == 1
     assert built.page_map == issued.page_map
+
+
+def test_front_matter_whose_length_never_settles_fails_loudly():
+    """The old loop stopped after three layouts without checking, and printed wrong numbers."""
+    from types import SimpleNamespace
+
+    from meetings.pack import FrontMatterUnsettled, settle_front_matter
+
+    tried = []
+
+    def oscillating(front_pages):  # two pages of front matter push it to three, and back
+        tried.append(front_pages)
+        return SimpleNamespace(page_count=3 if front_pages == 2 else 2)
+
+    with pytest.raises(FrontMatterUnsettled, match="did not settle after 4 layouts"):
+        settle_front_matter(oscillating, 2)
+    assert tried == [2, 3, 2, 3]
+
+
+def test_front_matter_is_laid_out_again_until_its_length_agrees():
+    from types import SimpleNamespace
+
+    from meetings.pack import settle_front_matter
+
+    tried = []
+
+    def grows_once(front_pages):
+        tried.append(front_pages)
+        return SimpleNamespace(page_count=max(front_pages, 4))
+
+    pages, front = settle_front_matter(grows_once, 2)
+    assert (pages, front.page_count, tried) == (4, 4, [2, 4])

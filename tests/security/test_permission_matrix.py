@@ -34,6 +34,7 @@ STAFF = (302, 302, 302, 200, 302)  # the Django admin: staff only (others go to 
 
 P = "published_meeting"
 D = "draft_meeting"
+CIRCULATED_DRAFT = "draft_meeting_circulated_minutes"
 
 CASES = {
     "home": [("home", {}, READ)],
@@ -171,6 +172,8 @@ CASES = {
     "meetings:minutes_detail": [
         ("held meeting, minutes not circulated", {"pk": P}, EDITOR_ONLY_OBJECT),
         ("draft meeting", {"pk": D}, EDITOR_ONLY_OBJECT),
+        ("held meeting, draft minutes", {"pk": "held_meeting_draft_minutes"}, EDITOR_ONLY_OBJECT),
+        ("draft meeting, minutes circulated", {"pk": CIRCULATED_DRAFT}, EDITOR_ONLY_OBJECT),
     ],
     "meetings:minutes_edit": [("held meeting", {"pk": P}, EDIT)],
     "meetings:minutes_circulate": [("circulate", {"pk": P}, POST_ONLY)],
@@ -178,11 +181,15 @@ CASES = {
     "meetings:minutes_pdf": [
         ("held meeting, minutes not circulated", {"pk": P}, EDITOR_ONLY_OBJECT),
         ("draft meeting", {"pk": D}, EDITOR_ONLY_OBJECT),
+        ("draft meeting, minutes circulated", {"pk": CIRCULATED_DRAFT}, EDITOR_ONLY_OBJECT),
     ],
     "meetings:minute_amend": [("no such entry", {"pk": 99999}, (302, 403, 404, 404, 302))],
     "meetings:action_create": [("held meeting", {"pk": P}, EDIT)],
     "meetings:action_list": [("actions", {}, READ)],
-    "meetings:action_edit": [("no such action", {"pk": 99999}, (302, 403, 404, 404, 302))],
+    "meetings:action_edit": [
+        ("no such action", {"pk": 99999}, (302, 403, 404, 404, 302)),
+        ("action on a draft meeting", {"pk": "draft_action"}, EDIT),
+    ],
     "accessibility": [("statement", {}, READ)],
     "meetings:search": [("search", {}, READ)],
     "meetings:notice_preferences": [("own e-mail notices", {}, READ)],
@@ -331,3 +338,77 @@ def table_fingerprints():
             cursor.execute(f"SELECT COUNT(*), {digest} FROM {quoted} t")  # noqa: S608 - model tables
             fingerprints[table] = cursor.fetchone()
     return fingerprints
+
+
+def test_draft_records_are_invisible_to_members_on_every_path(
+    settings, tmp_path, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Issue 16, "draft stays draft": what is recorded on a draft meeting or in draft minutes
+    (see world.DRAFT_SECRETS) reaches no member by any path; co-ordinators still see it."""
+    import io
+
+    from pypdf import PdfReader
+
+    from meetings import services
+    from meetings.models import AgendaItem, Meeting, Paper
+    from tests.security.world import DRAFT_SECRETS
+
+    settings.MEDIA_ROOT = tmp_path
+    world = build_world()
+    member, coordinator = client_for("member", world), client_for("coordinator", world)
+    published = Meeting.objects.get(pk=world.ids[P])
+    circulated = Meeting.objects.get(pk=world.ids[CIRCULATED_DRAFT])
+    # A paper of the published meeting that embeds the minutes of the draft meeting.
+    item = AgendaItem.objects.filter(meeting=published, kind="minutes").first()
+    paper = Paper.objects.create(
+        meeting=published, title="Minutes of 9 June", minutes_of=circulated
+    )
+    item.papers.add(paper)
+    services.reletter_papers(published)
+    paper.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.issue_pack(published)
+        # Minutes of a draft meeting "circulated": no e-mail about a draft meeting.
+        draft_minutes = services.minutes_for(Meeting.objects.get(pk=world.ids[D]))
+        services.circulate_minutes(draft_minutes, by=world.users["coordinator"])
+
+    def pdf_text(response):
+        data = b"".join(response.streaming_content) if response.streaming else response.content
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+    words = list(DRAFT_SECRETS.values())
+    member_paths = {
+        "action list": reverse("meetings:action_list"),
+        "my actions": reverse("meetings:action_list") + "?mine=1",
+        "open actions": reverse("meetings:action_list") + "?status=open",
+        "matters arising of the published meeting": published.get_absolute_url(),
+        "the minutes paper's page": paper.get_absolute_url(),
+        "calendar feed": reverse("meetings:calendar_feed", args=[world.ids["token"]]),
+        "draft meeting's calendar file": reverse("meetings:meeting_ics", args=[circulated.pk]),
+        "draft meeting's page": circulated.get_absolute_url(),
+        "home page": reverse("home"),
+    }
+    leaks = []
+    for word in words:  # the page repeats the query: its results must be empty
+        response = member.get(reverse("meetings:search"), {"q": word})
+        leaks += [("search", str(result.title)) for result in response.context["results"]]
+    for label, path in member_paths.items():
+        response = member.get(path)
+        assert response.status_code == 200, label
+        text = b"".join(response.streaming_content) if response.streaming else response.content
+        leaks += [(label, w) for w in words if w.encode() in text]
+    for label, path in {
+        "the issued pack": reverse("meetings:pack_download", args=[published.pk]),
+        "the minutes paper's PDF": reverse("meetings:paper_pdf", args=[paper.pk]),
+    }.items():
+        response = member.get(path)
+        assert response.status_code == 200, label
+        text = pdf_text(response)
+        leaks += [(label, w) for w in words if w in text]
+    for message in mailoutbox:
+        leaks += [("e-mail", w) for w in words if w in message.body or w in message.subject]
+    leaks += [("e-mail on a draft", m.subject) for m in mailoutbox if "Draft" in m.subject]
+    assert leaks == []
+    # The co-ordinators' working draft is still theirs to see.
+    page = coordinator.get(reverse("meetings:action_list")).text
+    assert all(DRAFT_SECRETS[key] in page for key in DRAFT_SECRETS if key.startswith("action"))

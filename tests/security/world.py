@@ -41,6 +41,73 @@ def tiny_pdf(text="A small paper", pages=1):
     return out.getvalue()
 
 
+# Words recorded only on drafts (issue 16, "draft stays draft"): no member may ever read them.
+DRAFT_SECRETS = {
+    "action on a draft meeting": "Quokkaplanning",
+    "action on draft minutes": "Wombatsurvey",
+    "minute in draft minutes": "Numbatminute",
+    "minute of a draft meeting (its minutes marked circulated)": "Bilbyresolved",
+    "action of a draft meeting (its minutes marked circulated)": "Dunnartletter",
+}
+
+
+def add_draft_records(published, owner):
+    """Before the published meeting: a draft meeting with an action; a held meeting whose minutes
+    (with an action) are still a draft; a draft meeting whose minutes say "circulated"."""
+    import datetime
+
+    from meetings import services
+    from meetings.models import AgendaItem, Meeting, Minutes
+
+    secret = DRAFT_SECRETS
+    body = published.body
+    draft = Meeting.objects.create(body=body, date=datetime.date(2006, 4, 10), title="Spring")
+    services.add_action(
+        draft, description=f"{secret['action on a draft meeting']} the spring", owner_people=[owner]
+    )
+    held = Meeting.objects.create(
+        body=body,
+        date=datetime.date(2006, 5, 12),
+        status=Meeting.Status.HELD,
+        published_at=timezone.now(),
+    )
+    item = AgendaItem.objects.create(meeting=held, title="Budget", position=0)
+    minutes = services.minutes_for(held)
+    services.save_minutes(
+        minutes,
+        version=minutes.version,
+        entries={item: (f"{secret['minute in draft minutes']} discussed.", "")},
+    )
+    services.add_action(
+        held, description=f"{secret['action on draft minutes']} the budget", owner_people=[owner]
+    )
+    circulated = Meeting.objects.create(body=body, date=datetime.date(2006, 6, 9))
+    item = AgendaItem.objects.create(meeting=circulated, title="Housing", position=0)
+    minutes = services.minutes_for(circulated)
+    services.save_minutes(
+        minutes,
+        version=minutes.version,
+        entries={
+            item: (
+                "",
+                f"RESOLVED {secret['minute of a draft meeting (its minutes marked circulated)']}",
+            )
+        },  # noqa: E501
+    )
+    Minutes.objects.filter(pk=minutes.pk).update(status=Minutes.Status.CIRCULATED)
+    services.add_action(
+        circulated,
+        description=f"{secret['action of a draft meeting (its minutes marked circulated)']} sent",
+        owner_people=[owner],
+    )
+    return {
+        "earlier_draft_meeting": draft.pk,
+        "held_meeting_draft_minutes": held.pk,
+        "draft_meeting_circulated_minutes": circulated.pk,
+        "draft_action": draft.actions.get().pk,
+    }
+
+
 @dataclass
 class World:
     users: dict = field(default_factory=dict)
@@ -109,7 +176,12 @@ def build_world():
     draft_attachment.file.save("attachment.pdf", ContentFile(tiny_pdf("Draft annex")))
     token = CalendarToken.objects.create(user=world.users["member"], token="t" * 40)
     year = FinancialYear.objects.order_by("start_year").first()
+    owner = Person.objects.order_by("pk").first()
+    # The member's own actions ("my actions"); no history row, so admin pages stay as they were.
+    Person.objects.filter(pk=owner.pk).update(user=world.users["member"])
+    drafts = add_draft_records(published, owner)
     world.ids = {
+        **drafts,
         "published_meeting": published.pk,
         "draft_meeting": draft.pk,
         "pack_number": published.pack_versions.first().number,
