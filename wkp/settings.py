@@ -201,6 +201,10 @@ WKP_RENDER_TIMEOUT = float(os.environ.get("WKP_RENDER_TIMEOUT", "30"))
 WKP_PACK_RENDER_TIMEOUT = float(os.environ.get("WKP_PACK_RENDER_TIMEOUT", "120"))
 WKP_RENDER_MEMORY_MB = int(os.environ.get("WKP_RENDER_MEMORY_MB", "1024"))
 
+# A search statement running longer than this (milliseconds) is stopped by PostgreSQL and the
+# member told to narrow the search (meetings/search.py).
+WKP_SEARCH_TIMEOUT_MS = int(os.environ.get("WKP_SEARCH_TIMEOUT_MS", "3000"))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
