@@ -194,7 +194,7 @@ def run():
         4: "youth enterprise tourism wardens",
         16: " ".join(WORDS[:16]),
         # 64 words, repeats included, and words no record holds
-        64: " ".join(WORDS * 2) + " ssky quango",
+        64: " ".join(WORDS * 2) + " ssky quango zebra yonder",
     }
     medians = {}
     for count, query in by_words.items():

@@ -347,3 +347,19 @@ def test_the_search_follows_edits_to_sections_and_names(member, every_kind):
     ]
     ReportSection.objects.all().delete()
     assert search.search(member, "safer", kind="report") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement timeout: PostgreSQL")
+def test_a_search_stopped_at_the_time_limit_gets_a_message(
+    member_client, published, settings, monkeypatch
+):
+    def slow_search(*args):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+        return []
+
+    settings.WKP_SEARCH_TIMEOUT_MS = 50
+    monkeypatch.setattr(search, "_search", slow_search)
+    response = member_client.get(reverse("meetings:search"), {"q": "budget"})
+    assert response.status_code == 200
+    assert "The search took too long and was stopped." in response.content.decode()
