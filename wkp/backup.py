@@ -438,12 +438,17 @@ def unpack(archive, manifest, work, staging):
             relative = media_member_path(member.name)
             seen.add(relative)
             target = Path(staging, *PurePosixPath(relative).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            # Private, as uploads are (FILE_UPLOAD_*PERMISSIONS), whatever the umask.
+            for folder in reversed([*target.relative_to(staging).parents][:-1]):
+                (staging / folder).mkdir(exist_ok=True)
+                os.chmod(staging / folder, settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS)
         digest = hashlib.sha256()
         with archive.extractfile(member) as source, open(target, "wb") as out:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
+        if target != dump:
+            os.chmod(target, settings.FILE_UPLOAD_PERMISSIONS)
         if target == dump:
             if digest.hexdigest() != manifest["database"]["dump_sha256"]:
                 differences.append(f"{DUMP_NAME}: SHA-256 differs from the manifest's")
@@ -562,6 +567,7 @@ def restore(path, *, replace=False):
                     "--single-transaction", "--no-password",
                     f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
             media_root.mkdir(parents=True, exist_ok=True)
+            os.chmod(media_root, settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS)
             for entry in staging.iterdir():
                 shutil.move(str(entry), str(media_root / entry.name))
             summary = verify(manifest, media_root)

@@ -396,6 +396,9 @@ def test_a_failed_replace_leaves_the_database_and_media_as_they_were(
     media = tmp_path / "m"
     first = manage("restore", str(small_archive), database=fresh_database, media=media)
     assert first.returncode == 0, first.stderr
+    # Restored files are private, as uploads are.
+    assert oct(os.stat(media / "papers" / "2006" / "paper.pdf").st_mode & 0o777) == oct(0o640)
+    assert oct(os.stat(media / "papers" / "2006").st_mode & 0o777) == oct(0o750)
     # The live site moves on after the backup: a new group and a new file.
     query(fresh_database, "INSERT INTO auth_group (name) VALUES ('Made after the backup')")
     (media / "stray.txt").write_text("made after the backup")
