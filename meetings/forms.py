@@ -514,3 +514,34 @@ class ForwardPlanEntryForm(AddPersonMixin, forms.ModelForm):
         self.fields["owner_person"].queryset = Person.objects.select_related("organisation")
         meeting_id = self.instance.meeting_id or self.data.get("meeting")
         self.fields["paper"].queryset = Paper.objects.live().filter(meeting_id=meeting_id or 0)
+
+
+# Primary keys are PostgreSQL bigints: a larger number can name nothing and must not reach SQL.
+MAX_ID = 2**63 - 1
+
+
+class SearchForm(forms.Form):
+    """The search box and its filters, read from the query string; bad values are refused with a
+    message rather than reaching the database."""
+
+    q = forms.CharField(required=False)
+    kind = forms.ChoiceField(required=False)
+    year = forms.IntegerField(required=False, min_value=1900, max_value=2100)
+    meeting = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    subgroup = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label="Sub-group")
+    organisation = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def __init__(self, *args, kinds, max_query, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Everything"), *kinds]
+        self.max_query = max_query
+
+    def clean_q(self):
+        return self.cleaned_data["q"][: self.max_query]
+
+    def problems(self):
+        """One sentence naming each refused field, for the page."""
+        return " ".join(
+            f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        )

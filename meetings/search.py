@@ -7,10 +7,13 @@ snippet marks the words; for plain words both give the same results.
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
 
-from django.db import connection
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -23,6 +26,9 @@ from .access import papers_visible_to
 from .models import AgendaItem, Meeting, MinuteEntry, Minutes
 
 MAX_QUERY = 200
+# Every word costs the database a little; beyond this many distinct words a search is no more
+# precise, only slower. Repeated words are dropped before counting.
+MAX_WORDS = 16
 LIMIT = 50
 KINDS = {
     "paper": "Papers",
@@ -32,6 +38,11 @@ KINDS = {
     "update": "Sub-group updates",
     "report": "Annual reports",
 }
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout stops a statement
+
+
+class SearchTooSlow(Exception):
+    """A search statement ran past WKP_SEARCH_TIMEOUT_MS and the database stopped it."""
 
 
 @dataclass(frozen=True)
@@ -46,18 +57,81 @@ class Result:
 
 
 def words_of(query):
-    return [w for w in re.findall(r"\w+", query.lower()) if len(w) > 1][:12]
+    """The distinct words of `query` (lower case, two letters or more), at most MAX_WORDS."""
+    words = dict.fromkeys(w for w in re.findall(r"\w+", (query or "").lower()) if len(w) > 1)
+    return list(words)[:MAX_WORDS]
+
+
+_TERM = re.compile(r'-?"[^"]*"?|-?\w+')
+
+
+def terms_of(query):
+    """`query` in websearch syntax ("phrases", -not, or) with repeated terms dropped and at most
+    MAX_WORDS terms kept, so that a long query cannot make a long tsquery."""
+    terms, seen = [], set()
+    for term in _TERM.findall((query or "")[:MAX_QUERY]):
+        key = term.lower()
+        if key == "or":
+            if terms and terms[-1].lower() != "or":
+                terms.append(term)
+            continue
+        if key in seen or not key.strip('-"'):
+            continue
+        seen.add(key)
+        terms.append(term)
+        if len(seen) == MAX_WORDS:
+            break
+    return " ".join(terms)
+
+
+@contextmanager
+def time_limited():
+    """Run the search's statements in one transaction under PostgreSQL's statement_timeout
+    (WKP_SEARCH_TIMEOUT_MS); a statement that runs longer is stopped and SearchTooSlow raised."""
+    postgres = connection.vendor == "postgresql"
+    try:
+        with transaction.atomic():
+            if postgres:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT current_setting('statement_timeout'), "
+                        "set_config('statement_timeout', %s, true)",
+                        [f"{int(settings.WKP_SEARCH_TIMEOUT_MS)}ms"],
+                    )
+                    previous = cursor.fetchone()[0]
+            yield
+            if postgres:
+                # Local to the transaction already; put it back in case that is an outer one.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+    except OperationalError as error:
+        cause = error.__cause__
+        code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if code == QUERY_CANCELED:
+            raise SearchTooSlow from error
+        raise
 
 
 def search(user, query, *, year=None, kind=None, meeting=None, subgroup=None, organisation=None):
     """Ranked results for `query`, narrowed by kind, year, meeting, sub-group or organisation.
 
-    A sub-group filter keeps that sub-group's updates and the papers made from them; an
-    organisation filter keeps papers it wrote and the reports of bodies it belongs to.
+    One statement per kind of record whatever the number of words (at most MAX_WORDS count), all
+    under a statement time limit (SearchTooSlow). A sub-group filter keeps that sub-group's
+    updates and the papers made from them; an organisation filter keeps papers it wrote and the
+    reports of bodies it belongs to.
     """
     query = (query or "").strip()[:MAX_QUERY]
-    if not words_of(query):
+    words = words_of(query)
+    if not words:
         return []
+    terms = terms_of(query) or " ".join(words)
+    with time_limited():
+        results = _search(user, words, terms, year, kind, meeting, subgroup, organisation)
+    results.sort(key=lambda r: (-r.rank, -(r.date.toordinal() if r.date else 0), r.title))
+    return results[:LIMIT]
+
+
+def _search(user, words, terms, year, kind, meeting, subgroup, organisation):
     postgres = connection.vendor == "postgresql"
     results = []
     sources = [
@@ -80,20 +154,30 @@ def search(user, query, *, year=None, kind=None, meeting=None, subgroup=None, or
         if organisation:
             queryset = queryset.filter(author_organisation_id=organisation)
         if postgres:
-            results += _postgres(source_kind, queryset, query)
+            results += _postgres(source_kind, queryset, terms, words)
         else:
-            results += _fallback(source_kind, queryset, query)
+            results += _fallback(source_kind, queryset, words)
     if (not kind or kind == "meeting") and not (subgroup or organisation):
-        results += _meetings(user, query, year, meeting)
+        results += _meetings(user, words, terms, year, meeting)
     if not kind or kind in {"update", "report"}:
-        words = words_of(query)
         found = search_records(
-            user, words, year=year, meeting=meeting, subgroup=subgroup, organisation=organisation
+            user,
+            words,
+            terms=terms if postgres else None,
+            rank_query=rank_query(words),
+            kinds={kind} if kind else {"update", "report"},
+            year=year,
+            meeting=meeting,
+            subgroup=subgroup,
+            organisation=organisation,
+            limit=LIMIT,
         )
         for hit in found:
-            if kind and hit.kind != kind:
-                continue
-            rank = sum(hit.text.lower().count(w) for w in words) / (1 + len(hit.text) / 1000)
+            if hit.rank is None:
+                rank = sum(hit.text.lower().count(w) for w in words) / (1 + len(hit.text) / 1000)
+                rank /= 10
+            else:
+                rank = hit.rank
             results.append(
                 Result(
                     hit.kind,
@@ -102,11 +186,10 @@ def search(user, query, *, year=None, kind=None, meeting=None, subgroup=None, or
                     hit.date,
                     KINDS[hit.kind][:-1],
                     snippet(hit.text, words),
-                    rank / 10,
+                    rank,
                 )
             )
-    results.sort(key=lambda r: (-r.rank, -(r.date.toordinal() if r.date else 0), r.title))
-    return results[:LIMIT]
+    return results
 
 
 def _meeting_path(kind):
@@ -146,16 +229,24 @@ TABLES = {
 }
 
 
-def _postgres(kind, queryset, query):
+def rank_query(words):
+    """The words as a tsquery of alternatives, for ranking: ts_rank's cost grows with the square
+    of the terms of an AND query (every pair of terms, every pair of positions), but only
+    linearly for OR. Matching still uses the whole websearch query."""
+    return " | ".join(f"'{word}'" for word in words)
+
+
+def _postgres(kind, queryset, query, words):
     table = TABLES[kind]
     vector = f'"{table}"."search_vector"'
     tsquery = "websearch_to_tsquery('english', %s)"
+    ranking = "to_tsquery('english', %s)"
     text = TEXT_SQL[kind].format(t=f'"{table}"')
     # Table and column names are constants of this module; the query is always a parameter.
     rows = (
         queryset.extra(where=[f"{vector} @@ {tsquery}"], params=[query])  # noqa: S610
         .annotate(
-            rank=RawSQL(f"ts_rank({vector}, {tsquery})", [query]),  # noqa: S611
+            rank=RawSQL(f"ts_rank({vector}, {ranking})", [rank_query(words)]),  # noqa: S611
             headline=RawSQL(  # noqa: S611
                 f"ts_headline('english', regexp_replace({text}, '<[^>]+>', ' ', 'g'), {tsquery},"
                 " 'StartSel=⟦, StopSel=⟧, MaxWords=30, MinWords=12')",
@@ -180,8 +271,9 @@ FIELDS = {
 }
 
 
-def _fallback(kind, queryset, query):
-    words = words_of(query)
+def _fallback(kind, queryset, words):
+    # One LIKE per distinct word on the record's own columns: no join, so cost grows with the
+    # number of words (at most MAX_WORDS), never faster.
     for word in words:
         condition = Q()
         for field in FIELDS[kind]:
@@ -210,20 +302,30 @@ def snippet(text, words, width=220):
     return mark_safe(prefix + safe + suffix)  # noqa: S308 - escaped above
 
 
-def _meetings(user, query, year, meeting=None):
-    words = words_of(query)
+def _meetings(user, words, terms, year, meeting=None):
     meetings = Meeting.objects.visible_to(user).select_related("body", "venue")
     if year:
         meetings = meetings.filter(date__year=year)
     if meeting:
         meetings = meetings.filter(pk=meeting)
-    for word in words:
-        meetings = meetings.filter(
-            Q(title__icontains=word)
-            | Q(note__icontains=word)
-            | Q(body__name__icontains=word)
-            | Q(venue__name__icontains=word)
+    if connection.vendor == "postgresql":
+        meetings = (
+            meetings.annotate(
+                document=SearchVector(
+                    "title", "note", "body__name", "venue__name", config="english"
+                )
+            )
+            .filter(document=SearchQuery(terms, search_type="websearch", config="english"))
+            .order_by("-date")
         )
+    else:
+        for word in words:
+            meetings = meetings.filter(
+                Q(title__icontains=word)
+                | Q(note__icontains=word)
+                | Q(body__name__icontains=word)
+                | Q(venue__name__icontains=word)
+            )
     return [
         Result(
             "meeting",

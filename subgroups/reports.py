@@ -11,10 +11,12 @@ fixed number of queries; the `render_*_html` functions return HTML fragments (no
 """
 
 import base64
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pygal
+from django.db import connection
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from pygal.style import Style
@@ -30,7 +32,9 @@ from .models import (
     Membership,
     Nominee,
     ReportingBody,
+    ReportSection,
     SubGroupUpdate,
+    UpdateSection,
     period_key,
     period_label,
 )
@@ -404,10 +408,7 @@ class SearchHit:
     url: str
     date: object
     text: str
-
-
-def _outline_text(items):
-    return " ".join(str(item.get("text", "")) for item in items or [] if isinstance(item, dict))
+    rank: float | None = None  # ts_rank on PostgreSQL; None where the caller ranks
 
 
 def subgroup_choices():
@@ -415,66 +416,201 @@ def subgroup_choices():
     return list(Body.objects.order_by("name").values_list("pk", "name"))
 
 
-def search_records(user, words, *, year=None, meeting=None, subgroup=None, organisation=None):
-    """Sub-group updates and annual reports containing every word (for the intranet's search).
+def _quote(name):
+    return connection.ops.quote_name(name)
 
-    Plain-word matching on titles, headings and outline text, on every database; narrowed by
-    year, the meeting reported to, the sub-group, or the reporting body's organisation."""
+
+def _column(model, field):
+    column = field if field == "search_vector" else model._meta.get_field(field).column
+    return f"{_quote(model._meta.db_table)}.{_quote(column)}"
+
+
+def _outline_text_sql(column):
+    """SQL for the text of an outline column: its items' "text" joined by spaces."""
+    if connection.vendor == "postgresql":
+        return (
+            "coalesce((SELECT string_agg(item->>'text', ' ') FROM jsonb_array_elements("  # noqa: S608
+            f"CASE jsonb_typeof({column}) WHEN 'array' THEN {column} ELSE '[]'::jsonb END)"
+            " AS item), '')"
+        )
+    return (
+        f"coalesce((SELECT group_concat(json_extract(value, '$.text'), ' ') "  # noqa: S608
+        f"FROM json_each({column})), '')"
+    )
+
+
+def _sections_text_sql(section_model, parent_model, parts):
+    """SQL for the text of a record's sections: each section's heading and outlines."""
+    table = _quote(section_model._meta.db_table)
+    fk = section_model._meta.get_field(
+        "update" if parent_model is SubGroupUpdate else "report"
+    ).column
+    text = " || ' ' || ".join(
+        _outline_text_sql(f"s.{_quote(part)}") if outline else f"coalesce(s.{_quote(part)}, '')"
+        for part, outline in parts
+    )
+    aggregate = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    return (
+        f"coalesce((SELECT {aggregate}({text}, ' ') FROM {table} AS s "  # noqa: S608
+        f"WHERE s.{_quote(fk)} = {_column(parent_model, 'id')}), '')"
+    )
+
+
+def _name_sql(parent_model, field):
+    """SQL for the name of the group or body a record belongs to."""
+    table = _quote(parent_model._meta.get_field(field).related_model._meta.db_table)
+    return (
+        f"coalesce((SELECT t.{_quote('name')} FROM {table} AS t "  # noqa: S608
+        f"WHERE t.{_quote('id')} = {_column(parent_model, field)}), '')"
+    )
+
+
+def _document_sql(kind):
+    """SQL for one document per record: everything a search may match, as plain text."""
+    if kind == "update":
+        parts = [
+            f"coalesce({_column(SubGroupUpdate, 'title')}, '')",
+            _name_sql(SubGroupUpdate, "subgroup"),
+            _outline_text_sql(_column(SubGroupUpdate, "intro")),
+            _sections_text_sql(UpdateSection, SubGroupUpdate, [("heading", 0), ("body", 1)]),
+            _outline_text_sql(_column(SubGroupUpdate, "next_steps")),
+        ]
+    else:
+        parts = [
+            f"coalesce({_column(AnnualReport, 'title')}, '')",
+            _name_sql(AnnualReport, "body"),
+            _outline_text_sql(_column(AnnualReport, "intro")),
+            _sections_text_sql(
+                ReportSection, AnnualReport, [("heading", 0), ("body", 1), ("plans", 1)]
+            ),
+        ]
+    return " || ' ' || ".join(parts)
+
+
+def _matching(queryset, kind, words, terms, limit, rank_query=None):
+    """Records of `queryset` whose document holds the query, best first, as (id, document, rank,
+    *columns) rows (COLUMNS[kind]): one statement whatever the number of words, never a join per
+    word. On PostgreSQL full text (websearch syntax), each document built and parsed once; on
+    SQLite one LIKE per distinct word over the same document."""
+    document = _document_sql(kind)
+    columns = [_column(queryset.model, name) for name in COLUMNS[kind]]
+    if kind == "report":
+        columns.append(_name_sql(AnnualReport, "body"))
+    base_sql, base_params = queryset.values("pk").query.sql_with_params()
+    table = _quote(queryset.model._meta.db_table)
+    docs = (
+        f"SELECT {_column(queryset.model, 'id')} AS id, {document} AS document, "  # noqa: S608
+        + ", ".join(f"{column} AS c{n}" for n, column in enumerate(columns))
+        + f" FROM {table} WHERE {_column(queryset.model, 'id')} IN ({base_sql})"
+    )
+    extra = ", ".join(f"d.c{n}" for n in range(len(columns)))
+    if terms is None:
+        likes = " AND ".join("lower(d.document) LIKE %s ESCAPE '\\'" for _ in words)
+        patterns = [
+            "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            for word in words
+        ]
+        sql = (
+            f"SELECT d.id, d.document, NULL, {extra} FROM ({docs}) AS d "  # noqa: S608
+            f"WHERE {likes or '1 = 1'} ORDER BY d.id DESC LIMIT %s"
+        )
+        params = [*base_params, *patterns, limit]
+    else:
+        # The stored search_vector (migration 0004, kept by triggers) plus the group's or body's
+        # name; the document text is built for the rows shown only.
+        name = _name_sql(queryset.model, NAME_FIELD[kind])
+        vector = (
+            f"(coalesce({_column(queryset.model, 'search_vector')}, ''::tsvector) "
+            f"|| to_tsvector('english', {name}))"
+        )
+        top = (
+            f"SELECT {_column(queryset.model, 'id')} AS id, ts_rank({vector}, r.query) AS rank "  # noqa: S608
+            f"FROM {table}, websearch_to_tsquery('english', %s) AS q(query), "
+            "to_tsquery('english', %s) AS r(query) "
+            f"WHERE {_column(queryset.model, 'id')} IN ({base_sql}) AND {vector} @@ q.query "
+            f"ORDER BY rank DESC, {_column(queryset.model, 'id')} DESC LIMIT %s"
+        )
+        sql = (
+            f"SELECT top.id, {document}, top.rank, "  # noqa: S608
+            + ", ".join(columns)
+            + f" FROM ({top}) AS top JOIN {table} ON {_column(queryset.model, 'id')} = top.id "
+            f"ORDER BY top.rank DESC, top.id DESC"
+        )
+        rank_query = rank_query or " | ".join(f"'{word}'" for word in words)
+        params = [terms, rank_query, *base_params, limit]
+    with connection.cursor() as cursor:
+        # The SQL is built from model metadata only; the query and words are parameters.
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+COLUMNS = {"update": ("title", "met_on"), "report": ("title", "report_date", "body")}
+NAME_FIELD = {"update": "subgroup", "report": "body"}
+
+
+def search_records(
+    user,
+    words,
+    *,
+    terms=None,
+    rank_query=None,
+    kinds=("update", "report"),
+    year=None,
+    meeting=None,
+    subgroup=None,
+    organisation=None,
+    limit=50,
+):
+    """Sub-group updates and annual reports matching the search (for the intranet's search).
+
+    One query per kind of record, whatever the number of words: each record's title, group or
+    body name, introduction, sections and next steps form one document. With `terms` (PostgreSQL)
+    the document is searched as full text (websearch syntax) and ranked; without, every word must
+    appear. Narrowed by year, the meeting reported to, the sub-group, or the reporting body's
+    organisation."""
     hits = []
-    if user.has_perm("subgroups.view_subgroupupdate") and not organisation:
-        updates = SubGroupUpdate.objects.select_related("subgroup").prefetch_related("sections")
+    if "update" in kinds and user.has_perm("subgroups.view_subgroupupdate") and not organisation:
+        updates = SubGroupUpdate.objects.all()
         if year:
             updates = updates.filter(met_on__year=year)
         if meeting:
             updates = updates.filter(meeting_id=meeting)
         if subgroup:
             updates = updates.filter(subgroup_id=subgroup)
-        for word in words:
-            updates = updates.filter(
-                Q(title__icontains=word)
-                | Q(subgroup__name__icontains=word)
-                | Q(intro__icontains=word)
-                | Q(next_steps__icontains=word)
-                | Q(sections__heading__icontains=word)
-                | Q(sections__body__icontains=word)
-            ).distinct()
-        for update in updates[:50]:
-            text = " ".join(
-                [_outline_text(update.intro)]
-                + [f"{s.heading} {_outline_text(s.body)}" for s in update.sections.all()]
-                + [_outline_text(update.next_steps)]
-            )
+        for pk, document, rank, title, met_on in _matching(
+            updates, "update", words, terms, limit, rank_query
+        ):
+            update = SubGroupUpdate(pk=pk, title=title, met_on=_date(met_on))
             hits.append(
-                SearchHit("update", update.title, update.get_absolute_url(), update.met_on, text)
+                SearchHit("update", title, update.get_absolute_url(), update.met_on, document, rank)
             )
-    if user.has_perm("subgroups.view_annualreport") and not subgroup:
-        reports = AnnualReport.objects.select_related("body").prefetch_related("sections")
+    if "report" in kinds and user.has_perm("subgroups.view_annualreport") and not subgroup:
+        reports = AnnualReport.objects.all()
         if year:
             reports = reports.filter(Q(start_year=year) | Q(end_year=year))
         if meeting:
             reports = reports.filter(meeting_id=meeting)
         if organisation:
             reports = reports.filter(body__organisation_id=organisation)
-        for word in words:
-            reports = reports.filter(
-                Q(title__icontains=word)
-                | Q(body__name__icontains=word)
-                | Q(intro__icontains=word)
-                | Q(sections__heading__icontains=word)
-                | Q(sections__body__icontains=word)
-                | Q(sections__plans__icontains=word)
-            ).distinct()
-        for report in reports[:50]:
-            text = " ".join(
-                [_outline_text(report.intro)]
-                + [
-                    f"{s.heading} {_outline_text(s.body)} {_outline_text(s.plans)}"
-                    for s in report.sections.all()
-                ]
-            )
+        for row in _matching(reports, "report", words, terms, limit, rank_query):
+            pk, document, rank, title, report_date, body_id, body_name = row
+            body = ReportingBody(pk=body_id, name=body_name)
+            report = AnnualReport(pk=pk, title=title, report_date=_date(report_date), body=body)
             hits.append(
                 SearchHit(
-                    "report", str(report), report.get_absolute_url(), report.report_date, text
+                    "report",
+                    str(report),
+                    report.get_absolute_url(),
+                    report.report_date,
+                    document,
+                    rank,
                 )
             )
     return hits
+
+
+def _date(value):
+    """A date column as read by a raw cursor (SQLite gives text)."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])

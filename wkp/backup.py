@@ -438,12 +438,17 @@ def unpack(archive, manifest, work, staging):
             relative = media_member_path(member.name)
             seen.add(relative)
             target = Path(staging, *PurePosixPath(relative).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            # Private, as uploads are (FILE_UPLOAD_*PERMISSIONS), whatever the umask.
+            for folder in reversed([*target.relative_to(staging).parents][:-1]):
+                (staging / folder).mkdir(exist_ok=True)
+                os.chmod(staging / folder, settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS)
         digest = hashlib.sha256()
         with archive.extractfile(member) as source, open(target, "wb") as out:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
+        if target != dump:
+            os.chmod(target, settings.FILE_UPLOAD_PERMISSIONS)
         if target == dump:
             if digest.hexdigest() != manifest["database"]["dump_sha256"]:
                 differences.append(f"{DUMP_NAME}: SHA-256 differs from the manifest's")
@@ -474,10 +479,37 @@ def _list(differences):
     return "\n".join(shown)
 
 
+# Where `--replace` keeps the live schema while the archive is restored and checked.
+ASIDE_SCHEMA = "wkp_before_restore"
+
+
+def schema_exists(name):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+def set_database_aside():
+    """For `--replace`: move the live schema aside, whole, and give pg_restore an empty one."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"ALTER SCHEMA public RENAME TO {ASIDE_SCHEMA}; CREATE SCHEMA public")
+
+
 def clear_database():
-    """For `--replace` only: drop every object in the public schema."""
+    """Drop whatever a failed restore left in the public schema."""
     with connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+
+def put_database_back():
+    """Undo `set_database_aside` after a failed restore: the database is as it was."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA public CASCADE; ALTER SCHEMA {ASIDE_SCHEMA} RENAME TO public")
+
+
+def drop_database_set_aside():
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA {ASIDE_SCHEMA} CASCADE")
 
 
 def restore(path, *, replace=False):
@@ -503,6 +535,11 @@ def restore(path, *, replace=False):
             + ". Restore into a new, empty database and media folder, or pass --replace to "
             "drop what is there (the old media folder is kept beside the new one)."
         )
+    if schema_exists(ASIDE_SCHEMA):
+        raise BackupError(
+            f"The database holds a schema {ASIDE_SCHEMA!r} left by an interrupted restore: it "
+            "may be the data from before that restore. Check it, then rename or drop it."
+        )
     pg_restore = pg_tool("pg_restore")
     media_root.parent.mkdir(parents=True, exist_ok=True)
     if not tarfile.is_tarfile(path):
@@ -515,21 +552,50 @@ def restore(path, *, replace=False):
         staging = Path(work) / "media"
         staging.mkdir()
         dump = unpack(archive, manifest, work, staging)
-        if replace and tables:
-            clear_database()
-        if replace and media_in_place:
-            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-            media_root.rename(media_root.with_name(f"{media_root.name}.before-restore-{stamp}"))
-        run_pg([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
-                "--single-transaction", "--no-password",
-                f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
-        media_root.mkdir(parents=True, exist_ok=True)
-        for entry in staging.iterdir():
-            shutil.move(str(entry), str(media_root / entry.name))
-    summary = verify(manifest, media_root)
+        # Restore beside what is there and swap only once every check has passed: the live
+        # schema and media folder are set aside, whole, and put back if anything fails.
+        aside = bool(replace and tables)
+        kept_media, media_existed = None, media_root.is_dir()
+        if aside:
+            set_database_aside()
+        try:
+            if replace and media_in_place:
+                stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+                kept_media = media_root.with_name(f"{media_root.name}.before-restore-{stamp}")
+                media_root.rename(kept_media)
+            run_pg([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
+                    "--single-transaction", "--no-password",
+                    f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
+            media_root.mkdir(parents=True, exist_ok=True)
+            os.chmod(media_root, settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS)
+            for entry in staging.iterdir():
+                shutil.move(str(entry), str(media_root / entry.name))
+            summary = verify(manifest, media_root)
+        except BaseException as error:
+            undone = _undo_restore(aside, media_root, kept_media, media_existed)
+            if isinstance(error, BackupError):
+                raise BackupError(f"{error}\n{undone}") from error
+            raise
+        if aside:
+            drop_database_set_aside()
     summary.path = path
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _undo_restore(aside, media_root, kept_media, media_existed):
+    """Put the database and media folder back as they were before a failed restore."""
+    if aside:
+        put_database_back()
+    else:
+        clear_database()
+    if media_root.exists():
+        shutil.rmtree(media_root)
+    if kept_media is not None:
+        kept_media.rename(media_root)
+    elif media_existed:
+        media_root.mkdir()
+    return "Nothing was changed: the database and the media folder are as they were."
 
 
 def verify(manifest, media_root):

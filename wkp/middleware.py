@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
@@ -38,3 +40,32 @@ class TwoFactorMiddleware:
             if name not in self.OPEN:
                 return redirect(second_step_url(request))
         return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse an over-large request body with 413 from its Content-Length, before anything parses
+    it: up to WKP_MAX_BODY_BYTES for anyone (signed in or not), up to WKP_MAX_UPLOAD_BODY_BYTES
+    for users who may upload papers (WKP_UPLOAD_PERMISSIONS). Without a Content-Length Django
+    reads no body at all; the proxy in front enforces the same maximum for every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body it cannot measure
+        if length > settings.WKP_MAX_BODY_BYTES and not self.may_send(request.user, length):
+            return HttpResponse(
+                "The request is too large.", status=413, content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def may_send(user, length):
+        return (
+            length <= settings.WKP_MAX_UPLOAD_BODY_BYTES
+            and user.is_authenticated
+            and any(user.has_perm(perm) for perm in settings.WKP_UPLOAD_PERMISSIONS)
+        )

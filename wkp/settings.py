@@ -1,8 +1,9 @@
 """Settings for the West Kent Partnership intranet, read from the environment.
 
-Development (the default): DEBUG on, SQLite file in the project folder, a fixed development key.
-Production: set DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (PostgreSQL). The app refuses
-to start in production without a SECRET_KEY.
+Production is the default: DEBUG is off unless DEBUG=1 is set (fail closed), and then SECRET_KEY,
+ALLOWED_HOSTS and DATABASE_URL (PostgreSQL) must be set; the app refuses to start without a
+SECRET_KEY. Development (`make run` and the tests set DEBUG=1): SQLite file in the project folder,
+a fixed development key.
 """
 
 import os
@@ -29,7 +30,7 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (CSRF's check reads the form in process_view, later).
+    "wkp.middleware.RequestBodyLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "wkp.middleware.TwoFactorMiddleware",
@@ -182,6 +185,20 @@ STORAGES = {
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Stored files are readable by the app's user and group only, folders likewise.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Request bodies, refused with 413 before anything reads them (wkp.middleware.RequestBodyLimit):
+# anyone may send up to WKP_MAX_BODY_BYTES (forms); only users holding one of the upload
+# permissions may send more, up to a file of MAX_UPLOAD_BYTES and its form. The proxy in front
+# should refuse the same maximum (nginx: client_max_body_size 21m).
+WKP_MAX_BODY_BYTES = int(os.environ.get("WKP_MAX_BODY_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE)))
+WKP_MAX_UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
+WKP_UPLOAD_PERMISSIONS = (
+    "meetings.add_paper",
+    "meetings.change_paper",
+    "meetings.add_attachment",
+)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -221,6 +238,10 @@ WKP_UPLOAD_MEMORY_MB = int(os.environ.get("WKP_UPLOAD_MEMORY_MB", "1024"))
 WKP_UPLOAD_MAX_PAGES = int(os.environ.get("WKP_UPLOAD_MAX_PAGES", "1000"))
 WKP_UPLOAD_MAX_DECODED_MB = int(os.environ.get("WKP_UPLOAD_MAX_DECODED_MB", "60"))
 WKP_UPLOAD_MAX_DOCX_XML_MB = int(os.environ.get("WKP_UPLOAD_MAX_DOCX_XML_MB", "10"))
+
+# A search statement running longer than this (milliseconds) is stopped by PostgreSQL and the
+# member told to narrow the search (meetings/search.py).
+WKP_SEARCH_TIMEOUT_MS = int(os.environ.get("WKP_SEARCH_TIMEOUT_MS", "3000"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

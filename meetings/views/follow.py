@@ -13,26 +13,32 @@ from wkp.views import nothing_changed
 
 from .. import search
 from ..access import get_meeting_for_user_or_404
-from ..forms import ForwardPlanEntryForm
+from ..forms import ForwardPlanEntryForm, SearchForm
 from ..models import ForwardPlanEntry, Meeting, MeetingVisit, NoticePreference
 
 
 @permission_required("meetings.view_meeting", raise_exception=True)
 def search_view(request):
-    query = request.GET.get("q", "")[: search.MAX_QUERY]
-    kind = request.GET.get("kind") if request.GET.get("kind") in search.KINDS else None
-
-    def number(name):
-        value = request.GET.get(name, "")
-        return int(value) if value.isdigit() else None
-
-    filters = {
-        "year": number("year"),
-        "meeting": number("meeting"),
-        "subgroup": number("subgroup"),
-        "organisation": number("organisation"),
-    }
-    results = search.search(request.user, query, kind=kind, **filters) if query.strip() else []
+    form = SearchForm(request.GET, kinds=search.KINDS.items(), max_query=search.MAX_QUERY)
+    results, problem = [], ""
+    if form.is_valid():
+        query, kind = form.cleaned_data["q"], form.cleaned_data["kind"] or None
+        filters = {
+            name: form.cleaned_data[name]
+            for name in ("year", "meeting", "subgroup", "organisation")
+        }
+        if query.strip():
+            try:
+                results = search.search(request.user, query, kind=kind, **filters)
+            except search.SearchTooSlow:
+                problem = (
+                    "The search took too long and was stopped. Use fewer or more distinctive "
+                    "words, or narrow it by year or meeting."
+                )
+    else:
+        query, kind = request.GET.get("q", "")[: search.MAX_QUERY], None
+        filters = {}
+        problem = f"The search was not run. {form.problems()}"
     years = sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True)
     return render(
         request,
@@ -40,6 +46,7 @@ def search_view(request):
         {
             "query": query,
             "results": results,
+            "problem": problem,
             "kind": kind,
             "kinds": search.KINDS.items(),
             "filters": filters,

@@ -28,6 +28,9 @@ from ..schedule import next_meetings
 
 def agenda_context(meeting, user):
     nodes, papers = load_agenda(meeting) if meeting.agenda_visible_to(user) else ([], [])
+    if not can_edit_meetings(user):
+        # Members see neither a withdrawn paper nor its title; the agenda cites shown papers only.
+        papers = [paper for paper in papers if not paper.is_withdrawn]
     minutes = Minutes.objects.filter(meeting=meeting).first()
     if minutes is not None:
         minutes.meeting = meeting

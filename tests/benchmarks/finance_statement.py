@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 tmp = tempfile.mkdtemp(prefix="wkp-bench-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
 

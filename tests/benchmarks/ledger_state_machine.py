@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["LOG_LEVEL"] = "CRITICAL"
 
 import django  # noqa: E402

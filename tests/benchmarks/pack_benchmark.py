@@ -26,7 +26,7 @@ if __name__ == "__main__":
     WORK = Path(tempfile.mkdtemp(prefix="wkp-bench-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
     os.environ["MEDIA_ROOT"] = str(WORK / "media")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
     import django
     import psutil

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="wkp-fuzz-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'fuzz.sqlite3'}"
 os.environ["MEDIA_ROOT"] = str(WORK / "media")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["LOG_LEVEL"] = "CRITICAL"
 
 import django  # noqa: E402

@@ -126,7 +126,7 @@ def main():
 
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     django.setup()
     # Read everything before signing in: the session is a new row.
     result = state(sys.argv[1])

@@ -370,3 +370,66 @@ def test_replace_restores_over_an_earlier_restore_and_keeps_the_old_media(
     assert not (media / "stray.txt").exists()
     (kept,) = tmp_path.glob("m.before-restore-*")
     assert (kept / "stray.txt").read_text() == "made after the backup"
+
+
+def query(name, sql, params=()):
+    """Run one statement on another database of the test cluster; rows for a SELECT."""
+    import psycopg2
+
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=name, user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"]
+    )
+    try:
+        with other, other.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+    finally:
+        other.close()
+
+
+@on_postgres
+@pytest.mark.parametrize("damage", ["manifest row count", "dump cut short"])
+def test_a_failed_replace_leaves_the_database_and_media_as_they_were(
+    small_archive, fresh_database, tmp_path, damage
+):
+    media = tmp_path / "m"
+    first = manage("restore", str(small_archive), database=fresh_database, media=media)
+    assert first.returncode == 0, first.stderr
+    # Restored files are private, as uploads are.
+    assert oct(os.stat(media / "papers" / "2006" / "paper.pdf").st_mode & 0o777) == oct(0o640)
+    assert oct(os.stat(media / "papers" / "2006").st_mode & 0o777) == oct(0o750)
+    # The live site moves on after the backup: a new group and a new file.
+    query(fresh_database, "INSERT INTO auth_group (name) VALUES ('Made after the backup')")
+    (media / "stray.txt").write_text("made after the backup")
+    groups = query(fresh_database, "SELECT id, name FROM auth_group ORDER BY id")
+    tables = tables_in(fresh_database)
+    files = sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file())
+
+    with tarfile.open(small_archive) as archive:
+        dump = archive.extractfile("database.dump").read()
+    short = dump[: len(dump) * 2 // 3]
+
+    def damaged(name, data):
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            if damage == "manifest row count":
+                manifest["tables"]["auth_group"]["rows"] += 1
+            else:  # the checksum made to match, so only pg_restore can notice
+                manifest["database"]["dump_sha256"] = hashlib.sha256(short).hexdigest()
+            return json.dumps(manifest).encode()
+        if name == "database.dump" and damage == "dump cut short":
+            return short
+        return data
+
+    changed = rewrite(small_archive, damaged)
+    again = manage("restore", "--replace", str(changed), database=fresh_database, media=media)
+    assert again.returncode != 0
+    assert "the database and the media folder are as they were" in again.stderr
+    assert query(fresh_database, "SELECT id, name FROM auth_group ORDER BY id") == groups
+    assert tables_in(fresh_database) == tables
+    assert (
+        query(fresh_database, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'wkp_%%'") == []
+    )
+    assert sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()) == files
+    assert list(tmp_path.glob("m.before-restore-*")) == []

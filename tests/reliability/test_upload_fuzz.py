@@ -4,7 +4,6 @@ CI runs about 100 seeded mutations; tests/benchmarks/security_fuzz.py runs thous
 """
 
 import random
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,7 +19,6 @@ from tests.security.badfiles import bad_files, docx, mutate, mutated_pdfs
 from tests.security.world import tiny_pdf
 
 SEED = 20260714
-TIME_LIMIT = 5.0  # seconds for one check, generous for a loaded CI machine
 
 # Mutations found worth keeping (seed, index) and hand-made cases: a small regression set.
 REGRESSIONS = [
@@ -44,22 +42,19 @@ def check(name, data):
     return "accepted"
 
 
-def test_regression_set_is_accepted_or_refused_quickly():
-    for data in REGRESSIONS:
-        started = time.perf_counter()
-        assert check("regression.pdf", data) in {"accepted", "refused"}
-        assert time.perf_counter() - started < TIME_LIMIT
+def test_regression_set_is_accepted_or_refused():
+    outcomes = [check("regression.pdf", data) for data in REGRESSIONS]
+    assert len(outcomes) == len(REGRESSIONS)
+    assert set(outcomes) <= {"accepted", "refused"}
 
 
-def test_random_pdf_mutations_never_raise_and_stay_within_the_time_bound():
-    outcomes, slowest = {"accepted": 0, "refused": 0}, 0.0
+def test_random_pdf_mutations_never_raise():
+    # No wall-time bound here (timings belong in tests/benchmarks/security_fuzz.py).
+    outcomes = {"accepted": 0, "refused": 0}
     for _, data in mutated_pdfs(SEED, 100):
-        started = time.perf_counter()
         outcomes[check("mutant.pdf", data)] += 1
-        slowest = max(slowest, time.perf_counter() - started)
     assert sum(outcomes.values()) == 100
     assert outcomes["refused"] > 0  # the mutator does damage
-    assert slowest < TIME_LIMIT
 
 
 def test_random_docx_mutations_never_raise():

@@ -4,7 +4,6 @@ import base64
 import http.server
 import io
 import threading
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -63,9 +62,8 @@ def test_hostile_references_are_refused_and_nothing_is_fetched(trap_server):
     base, hits = trap_server
     for body in hostile_documents(base):
         fetcher = LockedFetcher()
-        started = time.monotonic()
+        # A fetch that hung would end in RenderTimeout, failing the test: no clock needed.
         pdf = render_pdf(f"<html><body><p>Text</p>{body}</body></html>", name="t", fetcher=fetcher)
-        assert time.monotonic() - started < 5, body[:60]
         assert fetcher.served == [], body[:60]
         assert "root:" not in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
         with pytest.raises(Exception):  # noqa: B017 - any refusal will do

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, env_overrides=None):
-    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides or {})
     return subprocess.run(
@@ -64,8 +64,48 @@ def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
+def test_debug_is_off_unless_set():
+    """Fail closed: with DEBUG unset the app runs as production, and so will not start without
+    a SECRET_KEY; `make run` and the tests set DEBUG=1."""
+    show = ("shell", "-c", "from django.conf import settings; print('DEBUG', settings.DEBUG)")
+    unset = {k: v for k, v in PRODUCTION.items() if k != "DEBUG"}
+    result = run_manage(*show, env_overrides=unset)
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG False" in result.stdout
+    unset.pop("SECRET_KEY")
+    result = run_manage("check", env_overrides=unset)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    result = run_manage(*show, env_overrides={"DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG True" in result.stdout
+
+
+def test_make_run_sets_debug_for_the_demo():
+    # Every command of `make run`, with the Python replaced by one that prints DEBUG (and no
+    # venv built): each must see DEBUG=1 when it is not set, and an explicit value otherwise.
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "MAKEFLAGS", "MAKELEVEL"}}
+    probe = 'PY=sh -c "echo DEBUG=$$DEBUG" --'
+    for given, expected in ((None, "1"), ("0", "0")):
+        result = subprocess.run(
+            ["make", "-s", "-o", "venv", "run", probe],
+            cwd=ROOT,
+            env=env if given is None else {**env, "DEBUG": given},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        seen = [line for line in result.stdout.splitlines() if line.startswith("DEBUG=")]
+        assert seen == [f"DEBUG={expected}"] * 4
+
+
 def test_demo_loads_on_sqlite(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "MEDIA_ROOT": str(tmp_path)}
+    env = {
+        "DEBUG": "1",  # as `make run` sets it
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path),
+    }
     assert run_manage("migrate", "--noinput", env_overrides=env).returncode == 0
     result = run_manage("load_demo", env_overrides=env)
     assert result.returncode == 0, result.stderr

@@ -17,8 +17,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Drop everything in the database first and move the media folder aside "
-            "(to MEDIA_ROOT.before-restore-<time>) instead of refusing.",
+            help="Replace what is there instead of refusing: the live schema and media folder are "
+            "set aside, the archive restored and checked, and only then is the old schema "
+            "dropped (the old media folder is kept as MEDIA_ROOT.before-restore-<time>); if "
+            "anything fails, both are put back as they were.",
         )
 
     def handle(self, *args, archive, replace=False, **options):

@@ -2,6 +2,11 @@
 
 WeasyPrint does not give memory back to the system, so a long-lived render worker only grows;
 a fresh process every `--jobs` tasks keeps it near its starting size.
+
+`db_worker` runs under Django's autoreloader whenever DEBUG is on (as under `make run`); there,
+after its last task the worker thread ends but the reloader keeps the process alive, so this
+loop never got to start the next one and the queue stalled after `--jobs` tasks. The worker is
+restarted by this loop, never reloaded: `--no-reload`.
 """
 
 import subprocess
@@ -23,6 +28,7 @@ class Command(BaseCommand):
             sys.executable,
             str(settings.BASE_DIR / "manage.py"),
             "db_worker",
+            "--no-reload",
             "--max-tasks",
             str(jobs),
             "--no-startup-delay",
