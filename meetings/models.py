@@ -424,6 +424,12 @@ class PackVersion(models.Model):
     page_map = models.JSONField(default=dict, help_text="Paper letter → [first page, last page].")
     papers = models.JSONField(default=dict, help_text="Paper letter → title, status, fingerprint.")
     changes = models.JSONField(default=list)
+    agenda = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The agenda as issued, in order: item id, parent id, number, title "
+        "(null for versions issued before it was recorded).",
+    )
     fingerprint = models.CharField(max_length=64)
     supplement = models.FileField(upload_to=pack_path, blank=True, max_length=300)
     supplement_sha256 = models.CharField(max_length=64, blank=True)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from wkp.pdf import PdfRenderError
 
-from .agenda import load_agenda, papers_in_agenda_order
+from .agenda import load_agenda, papers_in_agenda_order, walk
 from .models import (
     MAX_AGENDA_DEPTH,
     Action,
@@ -405,6 +405,73 @@ def describe_changes(previous, current):
     return changes
 
 
+def agenda_state(nodes):
+    """The agenda as a pack version records it: one entry per item, in agenda order."""
+    return [
+        {
+            "id": node.item.pk,
+            "parent": node.item.parent_id,
+            "number": node.number,
+            "title": node.item.title,
+        }
+        for node in walk(nodes)
+    ]
+
+
+def _common_order(previous_ids, current_ids):
+    """The longest run of items kept in the same relative order (the rest have moved)."""
+    n, m = len(previous_ids), len(current_ids)
+    lengths = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            lengths[i][j] = (
+                lengths[i + 1][j + 1] + 1
+                if previous_ids[i] == current_ids[j]
+                else max(lengths[i + 1][j], lengths[i][j + 1])
+            )
+    kept, i, j = set(), 0, 0
+    while i < n and j < m:
+        if previous_ids[i] == current_ids[j]:
+            kept.add(previous_ids[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] > lengths[i][j + 1]:
+            i += 1  # on a tie (two items swapped) the one now higher up is the one that moved
+        else:
+            j += 1
+    return kept
+
+
+def describe_agenda_changes(previous, current):
+    """Items added, removed, renamed or moved between two issued agendas (agenda_state lists).
+
+    An item counts as moved when it changed parent or left the order the other items kept, not
+    when it was merely renumbered because an item before it came or went.
+    """
+
+    def label(entry):
+        return f"Item {entry['number']} – {entry['title']}" if entry["number"] else entry["title"]
+
+    before = {entry["id"]: entry for entry in previous}
+    after = {entry["id"]: entry for entry in current}
+    both = [entry["id"] for entry in current if entry["id"] in before]
+    kept = _common_order([entry["id"] for entry in previous if entry["id"] in after], both)
+    changes = []
+    for entry in current:
+        old = before.get(entry["id"])
+        if old is None:
+            changes.append(f"{label(entry)}: added to the agenda.")
+            continue
+        if old["title"] != entry["title"]:
+            changes.append(f"{label(entry)}: renamed (was “{old['title']}”).")
+        if old["parent"] != entry["parent"] or entry["id"] not in kept:
+            where = f"item {old['number']}" if old["number"] else "elsewhere"
+            changes.append(f"{label(entry)}: moved (was {where}).")
+    for entry in previous:
+        if entry["id"] not in after:
+            changes.append(f"{label(entry)}: removed from the agenda.")
+    return changes
+
+
 def issue_pack(meeting, *, by=None, notify=True):
     """Build and store the next version of the meeting's pack, unless nothing has changed.
 
@@ -425,7 +492,10 @@ def issue_pack(meeting, *, by=None, notify=True):
         }
         for entry in content.papers + content.separate
     }
+    agenda = agenda_state(content.agenda)
     changes = describe_changes(previous.papers, current) if previous else []
+    if previous and previous.agenda is not None:
+        changes = describe_agenda_changes(previous.agenda, agenda) + changes
     content = dataclasses.replace(content, changes=tuple(changes), version=number)
     built = build_pack(content)
     # Typeset each paper's own (tagged) PDF now, in the background, so that downloading a
@@ -444,6 +514,7 @@ def issue_pack(meeting, *, by=None, notify=True):
         page_map=built.page_map,
         papers=built.papers,
         changes=changes,
+        agenda=agenda,
         fingerprint=content.fingerprint,
         issued_by=by if getattr(by, "pk", None) else None,
     )
