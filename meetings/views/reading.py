@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import ListView
 
+from finance.reports import allocations_approved_at
 from wkp.views import NavSectionMixin
 
 from ..access import (
@@ -69,6 +70,7 @@ def meeting_detail(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
     context = agenda_context(meeting, request.user)
     context["changes"] = changes_for(request.user, meeting)
+    context["allocations"] = allocations_approved_at(meeting.pk) if context["agenda"] else {}
     return render(request, "meetings/meeting_detail.html", context)
 
 
