@@ -297,3 +297,28 @@ def test_a_refused_digest_is_retried_for_that_reader_only(
     smtp_sink.received.clear()
     assert send_digests() == 1
     assert smtp_sink.received == [("ed@example.org", "West Kent Partnership: 1 notice")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notices_unsent_before_the_outbox_get_a_row_for_each_every_notice_reader(make_user):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("meetings", "0014_pack_version_agenda")],
+        [("meetings", "0015_outbox_for_unsent_notices")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    reader = make_user("reader", "Member")
+    choose(make_user("digester", "Member"), "digest")
+    meeting = MeetingFactory()
+    unsent = Notice.objects.create(meeting=meeting, subject="Unsent", body="x", url="/")
+    Notice.objects.create(
+        meeting=meeting, subject="Sent", body="x", url="/", sent_at="2006-07-07T09:00Z"
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    rows = list(NoticeDelivery.objects.values_list("notice_id", "user_id", "mode"))
+    assert rows == [(unsent.pk, reader.pk, "every")]
