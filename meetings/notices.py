@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
@@ -81,7 +81,7 @@ def _message(user, subject, notices, connection):
 
 def _record_failure(deliveries, error):
     NoticeDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-        attempts=deliveries[0].attempts + 1, last_error=f"{type(error).__name__}: {error}"[:300]
+        attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:300]
     )
 
 
@@ -101,7 +101,10 @@ def send_notice(notice_id):
     """E-mail the notice to every recipient who chose "every notice" and has not had it yet."""
     notice = Notice.objects.get(pk=notice_id)
     connection = get_connection()
-    pending = notice.deliveries.filter(mode=Mode.EVERY, sent_at__isnull=True)
+    # A member since deactivated or left without an address is not waited for.
+    pending = notice.deliveries.filter(
+        mode=Mode.EVERY, sent_at__isnull=True, user__is_active=True
+    ).exclude(user__email="")
     for delivery_id in pending.values_list("pk", flat=True):
         with transaction.atomic():
             delivery = _unsent(pk=delivery_id).first()
@@ -162,7 +165,7 @@ def send_digests(now=None):
                 connection.close()
                 continue
             NoticeDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-                sent_at=now, attempts=deliveries[0].attempts + 1, last_error=""
+                sent_at=now, attempts=F("attempts") + 1, last_error=""
             )
             NoticePreference.objects.filter(user_id=user_id).update(last_digest_at=now)
             sent += 1
@@ -171,6 +174,8 @@ def send_digests(now=None):
 
 def resend_unsent():
     """Queue again every notice that some "every notice" recipient has not had (a periodic job)."""
-    unsent = NoticeDelivery.objects.filter(mode=Mode.EVERY, sent_at__isnull=True)
+    unsent = NoticeDelivery.objects.filter(
+        mode=Mode.EVERY, sent_at__isnull=True, user__is_active=True
+    ).exclude(user__email="")
     for notice_id in unsent.values_list("notice_id", flat=True).distinct().order_by("notice_id"):
         send_notice.enqueue(notice_id)

@@ -255,7 +255,8 @@ def test_one_refused_recipient_is_retried_alone(
     make_user("alice", "Member")
     make_user("bob", "Member")
     make_user("carol", "Member")
-    smtp_sink.refused.add("bob@example.org")
+    dave = make_user("dave", "Member")
+    smtp_sink.refused.update({"bob@example.org", "dave@example.org"})
     meeting = MeetingFactory()
     raise_notice(meeting, coordinator, django_capture_on_commit_callbacks, 1)
 
@@ -268,7 +269,10 @@ def test_one_refused_recipient_is_retried_alone(
     assert bob.sent_at is None and bob.attempts == 1 and "550" in bob.last_error
     assert Notice.objects.get().sent_at is None
 
-    # Bob's server is back: the retry sends to him, and to nobody else again.
+    # Bob's server is back: the retry sends to him, and to nobody else again; Dave has left
+    # (deactivated) and is neither sent to nor waited for.
+    dave.is_active = False
+    dave.save()
     smtp_sink.refused.clear()
     smtp_sink.received.clear()
     resend_unsent()
