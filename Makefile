@@ -4,6 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
+# E-mails link to the address the demo is served on (the worker that sends them has no request);
+# set SITE_URL yourself when HOST is 0.0.0.0 or behind a proxy.
+SITE_URL ?= http://$(HOST)
+RUN_ENV = SITE_URL='$(SITE_URL)' ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))}"
 
 .PHONY: run test backup restore lint format venv clean
 
@@ -18,13 +22,13 @@ $(VENV)/.installed: pyproject.toml
 # The app runs as production unless DEBUG is set (fail closed); the demo runs in development mode.
 run: export DEBUG ?= 1
 run: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py process_uploads
-	@echo "West Kent Partnership intranet: http://$(HOST)/ (sign in with a login above)"
-	@$(PY) manage.py run_worker & worker=$$!; \
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo
+	$(RUN_ENV) $(PY) manage.py process_uploads
+	@echo "West Kent Partnership intranet: http://$(HOST)/ (sign in with a login above; e-mails link to $(SITE_URL))"
+	@$(RUN_ENV) $(PY) manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver $(HOST)
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST)
 
 test: venv
 	tests/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)

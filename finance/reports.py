@@ -7,6 +7,7 @@ Public API (for meetings/pack.py and paper pages):
     render_fund_chart_svg(statement) -> str (inline <svg>, no scripts)
     event_budget_report(event_budget) -> EventBudgetReport
     render_event_budget_html(event_budget) -> str
+    allocations_approved_at(meeting_id) -> {agenda item id or None: [ApprovedAllocation]}
 """
 
 import datetime
@@ -242,3 +243,45 @@ def render_event_budget_html(event_budget):
     return render_to_string(
         "finance/partials/event_budget.html", {"budget": event_budget_report(event_budget)}
     )
+
+
+@dataclass(frozen=True)
+class ApprovedAllocation:
+    """A project allocation as the meeting that approved it shows it."""
+
+    project: str
+    description: str
+    amount: Decimal
+    posted_on: datetime.date
+    reversed: bool
+
+
+def allocations_approved_at(meeting_id):
+    """The allocations a meeting approved, by agenda item id (None: no item recorded); one query.
+
+    A reversed allocation is listed as reversed (the decision stands in the minutes); reversing
+    entries themselves are not decisions and are left out.
+    """
+    entries = (
+        LedgerEntry.objects.filter(
+            meeting_id=meeting_id, kind=LedgerEntry.Kind.ALLOCATION, reverses__isnull=True
+        )
+        .select_related("project", "reversed_by")
+        .order_by("posted_on", "pk")
+    )
+    approved = {}
+    for entry in entries:
+        try:
+            reversed_ = entry.reversed_by is not None
+        except LedgerEntry.DoesNotExist:
+            reversed_ = False
+        approved.setdefault(entry.agenda_item_id, []).append(
+            ApprovedAllocation(
+                project=entry.project.name,
+                description=entry.description,
+                amount=entry.amount,
+                posted_on=entry.posted_on,
+                reversed=reversed_,
+            )
+        )
+    return approved

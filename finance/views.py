@@ -152,7 +152,7 @@ class FinancialYearDetailView(FinanceView, DetailView):
         year = self.object
         entries = list(
             LedgerEntry.objects.in_year(year)
-            .select_related("project", "source", "recorded_by", "meeting", "agenda_item")
+            .select_related("project", "source", "recorded_by", "meeting__minutes", "agenda_item")
             .order_by("posted_on", "pk")
         )
         reversed_ids = {e.reverses_id for e in entries if e.reverses_id}

@@ -149,6 +149,12 @@ class PaperForm(forms.ModelForm):
         help_text="Instead of, or as well as, content typed below.",
     )
     remove_file = forms.BooleanField(required=False, label="Remove the uploaded file")
+    # Shown (as a checkbox) only when a save would take embedded content out of an issued paper.
+    confirm_removal = forms.BooleanField(
+        required=False,
+        widget=forms.HiddenInput,
+        label="Yes, remove this content: the next version of the pack will show the paper changed",
+    )
     items = forms.ModelMultipleChoiceField(
         queryset=AgendaItem.objects.none(),
         required=False,
@@ -194,6 +200,45 @@ class PaperForm(forms.ModelForm):
             )
         else:
             self.fields.pop("remove_file")
+
+    def removed_content(self):
+        """What this save would take out of the paper: embedded reports and the uploaded file."""
+        if not self.instance.pk:
+            return []
+        old, data = self.instance, self.cleaned_data
+        removed = []
+        if old.fund_report_as_of and not data.get("fund_report_as_of"):
+            when = old.fund_report_as_of
+            removed.append(f"the WKP financial report as of {when:%A} {when.day} {when:%B %Y}")
+        for name, what in (
+            ("event_budget", "the event budget"),
+            ("subgroup_update", "the sub-group update"),
+            ("annual_report", "the annual report"),
+            ("minutes_of", "the minutes of"),
+        ):
+            if getattr(old, f"{name}_id") and not data.get(name):
+                removed.append(f"{what} “{getattr(old, name)}”")
+        if old.file and data.get("remove_file") and not data.get("upload"):
+            removed.append(f"the uploaded file “{old.file_name}”")
+        return removed
+
+    def clean(self):
+        cleaned = super().clean()
+        removed = self.removed_content() if not self.errors else []
+        if removed and self.meeting.published_at and not cleaned.get("confirm_removal"):
+            previous = self.meeting.pack_versions.order_by("-number").first()
+            number = previous.number + 1 if previous else 1
+            self.fields["confirm_removal"].widget = forms.CheckboxInput()
+            heading = f"{self.instance.label} – {self.instance.title}"
+            raise ValidationError(
+                f"Saving would remove {' and '.join(removed)} from {heading}, which members "
+                f"have been sent. Version {number} of the pack would then show "
+                f"“{heading}: replaced with a new version.” and members would be e-mailed. "
+                "Nothing has been saved: tick “Yes, remove this content” to confirm, or put "
+                "the content back.",
+                code="confirm_removal",
+            )
+        return cleaned
 
     def clean_body_html(self):
         value = self.cleaned_data.get("body_html", "")

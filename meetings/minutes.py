@@ -6,6 +6,8 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from finance.reports import allocations_approved_at
+
 from .agenda import load_agenda, walk
 from .models import Action, Attendance, Declaration, MinuteEntry, Minutes, MinutesAmendment
 
@@ -18,6 +20,8 @@ class MinuteRow:
     entry: MinuteEntry | None
     actions: tuple = ()
     declarations: tuple = ()
+    item_id: int | None = None
+    allocations: tuple = ()  # finance.reports.ApprovedAllocation, approved at this item
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class MinutesView:
     rows: tuple
     actions: tuple
     amendments: tuple = field(default=())
+    other_allocations: tuple = ()  # approved at the meeting with no agenda item recorded
 
 
 def actions_queryset():
@@ -55,6 +60,7 @@ def load_minutes(meeting):
     by_item = {}
     for action in actions:
         by_item.setdefault(action.item_id, []).append(action)
+    allocations = allocations_approved_at(meeting.pk)
     declared = {}
     for declaration in Declaration.objects.filter(meeting=meeting).select_related("person"):
         declared.setdefault(declaration.item_id, []).append(declaration)
@@ -66,6 +72,8 @@ def load_minutes(meeting):
             entry=entries.get(node.item.pk),
             actions=tuple(by_item.get(node.item.pk, ())),
             declarations=tuple(declared.get(node.item.pk, ())),
+            item_id=node.item.pk,
+            allocations=tuple(allocations.get(node.item.pk, ())),
         )
         for node in walk(nodes)
     )
@@ -88,6 +96,12 @@ def load_minutes(meeting):
         rows=rows,
         actions=tuple(actions),
         amendments=tuple(a for entry in entries.values() for a in entry.amendments.all()),
+        other_allocations=tuple(
+            allocation
+            for item_id, approved in allocations.items()
+            if item_id not in {node.item.pk for node in walk(nodes)}
+            for allocation in approved
+        ),
     )
 
 

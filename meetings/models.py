@@ -423,6 +423,12 @@ class PackVersion(models.Model):
     page_map = models.JSONField(default=dict, help_text="Paper letter → [first page, last page].")
     papers = models.JSONField(default=dict, help_text="Paper letter → title, status, fingerprint.")
     changes = models.JSONField(default=list)
+    agenda = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The agenda as issued, in order: item id, parent id, number, title "
+        "(null for versions issued before it was recorded).",
+    )
     fingerprint = models.CharField(max_length=64)
     supplement = models.FileField(upload_to=pack_path, blank=True, max_length=300)
     supplement_sha256 = models.CharField(max_length=64, blank=True)
@@ -796,6 +802,43 @@ class NoticePreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_frequency_display()}"
+
+
+class NoticeDelivery(models.Model):
+    """The outbox: one notice for one member, sent exactly once.
+
+    Rows are written with the notice, for the members who wanted e-mail at that moment, in the
+    way they wanted it then (an e-mail of its own or the next digest). A member who had chosen
+    "none" gets no row, so a later change of mind never brings old notices back.
+    """
+
+    class Mode(models.TextChoices):
+        EVERY = "every", "An e-mail of its own"
+        DIGEST = "digest", "The next digest"
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_deliveries"
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "user"], name="one_delivery_per_recipient")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "mode"],
+                condition=Q(sent_at__isnull=True),
+                name="notice_delivery_unsent",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.notice} to {self.user} ({self.get_mode_display()})"
 
 
 class ForwardPlanEntryQuerySet(models.QuerySet):

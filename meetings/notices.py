@@ -1,8 +1,11 @@
 """E-mail notices to members: one clear message per event, or a daily digest, as each chooses.
 
-Notices are recorded in the transaction that causes them and sent by the background worker
-after it commits, so a slow or failing mail server never blocks or undoes the request; a notice
-that could not be sent stays unsent and is retried by the next `send_notices` run.
+Notices are recorded in the transaction that causes them, with one outbox row (NoticeDelivery)
+per member who wanted e-mail at that moment, in the way they wanted it then. The background
+worker sends the "every notice" rows after the transaction commits, the daily `send_notices` job
+sends each digest reader one e-mail with their unsent digest rows. Each row is claimed under a
+row lock and marked sent on its own, so a member is told once whatever the mode, and when one
+recipient's mail server refuses, the retry sends to that recipient alone.
 """
 
 import logging
@@ -11,14 +14,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
-from .models import Notice, NoticePreference
+from .models import Notice, NoticeDelivery, NoticePreference
 
 logger = logging.getLogger(__name__)
+
+Frequency = NoticePreference.Frequency
+Mode = NoticeDelivery.Mode
 
 
 def record_notice(meeting, *, subject, lines, path):
@@ -35,6 +41,16 @@ def record_notice(meeting, *, subject, lines, path):
         subject = subject[: limit - 1] + "…"
     notice = Notice.objects.create(
         meeting=meeting, subject=subject, body="\n".join(lines), url=f"{base}{path}"
+    )
+    NoticeDelivery.objects.bulk_create(
+        [
+            NoticeDelivery(notice=notice, user=user, mode=Mode.EVERY)
+            for user in recipients(Frequency.EVERY)
+        ]
+        + [
+            NoticeDelivery(notice=notice, user=user, mode=Mode.DIGEST)
+            for user in recipients(Frequency.DIGEST)
+        ]
     )
     transaction.on_commit(lambda: send_notice.enqueue(notice.pk))
     return notice
@@ -68,52 +84,106 @@ def _message(user, subject, notices, connection):
     return message
 
 
+def _record_failure(deliveries, error):
+    NoticeDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:300]
+    )
+
+
+def _unsent(**filters):
+    # Lock only the outbox rows (not the joined notice or user), skipping rows that another
+    # worker is sending right now: that worker marks them sent.
+    return (
+        NoticeDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(sent_at__isnull=True, user__is_active=True, **filters)
+        .exclude(user__email="")
+        .select_related("user", "notice__meeting")
+    )
+
+
 @task()
 def send_notice(notice_id):
-    notice = Notice.objects.published().select_related("meeting").filter(pk=notice_id).first()
-    if notice is None or notice.sent_at:
+    """E-mail the notice to every recipient who chose "every notice" and has not had it yet."""
+    # A meeting put back to draft since: members hear nothing of it.
+    notice = Notice.objects.published().filter(pk=notice_id).first()
+    if notice is None:
         return
     connection = get_connection()
-    failures = 0
-    for user in recipients(NoticePreference.Frequency.EVERY):
-        try:
-            _message(user, notice.subject, [notice], connection).send()
-        except Exception:  # One bad address or a mail server hiccup must not stop the rest.
-            failures += 1
-            logger.exception("Notice %s to %s failed", notice.pk, user.pk)
-    if failures == 0:
-        Notice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
+    # A member since deactivated or left without an address is not waited for.
+    pending = notice.deliveries.filter(
+        mode=Mode.EVERY, sent_at__isnull=True, user__is_active=True
+    ).exclude(user__email="")
+    for delivery_id in pending.values_list("pk", flat=True):
+        with transaction.atomic():
+            delivery = _unsent(pk=delivery_id).first()
+            if delivery is None:
+                continue  # sent meanwhile, or being sent by another worker
+            try:
+                _message(delivery.user, notice.subject, [notice], connection).send()
+            except Exception as error:  # One bad address must not stop the rest.
+                logger.warning(
+                    "Notice %s to user %s failed: %s", notice.pk, delivery.user_id, error
+                )
+                _record_failure([delivery], error)
+                connection.close()  # a fresh session for the next recipient
+                continue
+            NoticeDelivery.objects.filter(pk=delivery.pk).update(
+                sent_at=timezone.now(), attempts=delivery.attempts + 1, last_error=""
+            )
+    if not pending.exists():
+        Notice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(sent_at=timezone.now())
 
 
 def send_digests(now=None):
-    """One e-mail per digest reader with every notice since their last digest."""
+    """One e-mail per member with every digest notice not yet sent to them, raised up to `now`.
+
+    A notice raised while the member chose the digest goes in their next digest even if they
+    have changed their choice since; one raised while they chose every notice or none never does.
+    """
     now = now or timezone.now()
     connection = get_connection()
     sent = 0
-    for user in recipients(NoticePreference.Frequency.DIGEST).select_related("notice_preference"):
-        preference = user.notice_preference
-        notices = Notice.objects.published().filter(created_at__lte=now)
-        notices = notices.select_related("meeting")
-        if preference.last_digest_at:
-            notices = notices.filter(created_at__gt=preference.last_digest_at)
-        notices = list(notices.order_by("created_at"))
-        if notices:
+    waiting = (
+        NoticeDelivery.objects.filter(
+            mode=Mode.DIGEST, sent_at__isnull=True, notice__created_at__lte=now
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for user_id in sorted(set(waiting)):
+        with transaction.atomic():
+            deliveries = list(
+                _unsent(user_id=user_id, mode=Mode.DIGEST, notice__created_at__lte=now).order_by(
+                    "notice__created_at", "pk"
+                )
+            )
+            if not deliveries:
+                continue
+            user, notices = deliveries[0].user, [d.notice for d in deliveries]
             subject = (
                 f"West Kent Partnership: {len(notices)} notice{'s' if len(notices) > 1 else ''}"
             )
             try:
                 _message(user, subject, notices, connection).send()
-            except Exception:
-                logger.exception("Digest to %s failed; it will be tried again", user.pk)
+            except Exception as error:
+                logger.warning(
+                    "Digest to user %s failed (tried again next time): %s", user_id, error
+                )
+                _record_failure(deliveries, error)
+                connection.close()
                 continue
+            NoticeDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+                sent_at=now, attempts=F("attempts") + 1, last_error=""
+            )
+            NoticePreference.objects.filter(user_id=user_id).update(last_digest_at=now)
             sent += 1
-        preference.last_digest_at = now
-        preference.save(update_fields=["last_digest_at"])
     return sent
 
 
 def resend_unsent():
-    """Queue again every notice that could not be sent (for a periodic job)."""
-    unsent = Notice.objects.published().filter(sent_at__isnull=True)
-    for notice_id in unsent.values_list("pk", flat=True):
+    """Queue again every notice that some "every notice" recipient has not had (a periodic job)."""
+    unsent = NoticeDelivery.objects.filter(
+        mode=Mode.EVERY, sent_at__isnull=True, user__is_active=True
+    ).exclude(user__email="")
+    for notice_id in unsent.values_list("notice_id", flat=True).distinct().order_by("notice_id"):
         send_notice.enqueue(notice_id)

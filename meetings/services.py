@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from wkp.pdf import PdfRenderError
 
-from .agenda import load_agenda, papers_in_agenda_order
+from .agenda import load_agenda, papers_in_agenda_order, walk
 from .models import (
     MAX_AGENDA_DEPTH,
     Action,
@@ -502,6 +502,7 @@ class PackCandidate:
     content: object
     built: object = None  # None: the same as the version before it
     changes: list = dataclasses.field(default_factory=list)
+    agenda: list = dataclasses.field(default_factory=list)
     paper_pdfs: dict = dataclasses.field(default_factory=dict)  # render key → PDF bytes
     supplement: bytes | None = None
 
@@ -515,7 +516,10 @@ def prepare_pack_version(meeting):
         return PackCandidate(meeting=meeting, number=previous.number, content=content)
     number = previous.number + 1 if previous else 1
     current = paper_states(content)
+    agenda = agenda_state(content.agenda)
     changes = describe_changes(previous.papers, current) if previous else []
+    if previous and previous.agenda is not None:
+        changes = describe_agenda_changes(previous.agenda, agenda) + changes
     content = dataclasses.replace(content, changes=tuple(changes), version=number)
     built = build_pack(content)
     # Each paper's own (tagged) PDF: issued with the pack, so that downloading a paper never
@@ -543,6 +547,7 @@ def prepare_pack_version(meeting):
         content=content,
         built=built,
         changes=changes,
+        agenda=agenda,
         paper_pdfs=paper_pdfs,
         supplement=supplement,
     )
@@ -606,6 +611,7 @@ def _issue(candidate, written, *, by):
         page_map=built.page_map,
         papers=states,
         changes=candidate.changes,
+        agenda=candidate.agenda,
         fingerprint=content.fingerprint,
         issued_by=by if getattr(by, "pk", None) else None,
     )
@@ -618,6 +624,73 @@ def _issue(candidate, written, *, by):
     version.save()
     freeze_financial_content(entry.paper for entry in content.papers)
     return version
+
+
+def agenda_state(nodes):
+    """The agenda as a pack version records it: one entry per item, in agenda order."""
+    return [
+        {
+            "id": node.item.pk,
+            "parent": node.item.parent_id,
+            "number": node.number,
+            "title": node.item.title,
+        }
+        for node in walk(nodes)
+    ]
+
+
+def _common_order(previous_ids, current_ids):
+    """The longest run of items kept in the same relative order (the rest have moved)."""
+    n, m = len(previous_ids), len(current_ids)
+    lengths = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            lengths[i][j] = (
+                lengths[i + 1][j + 1] + 1
+                if previous_ids[i] == current_ids[j]
+                else max(lengths[i + 1][j], lengths[i][j + 1])
+            )
+    kept, i, j = set(), 0, 0
+    while i < n and j < m:
+        if previous_ids[i] == current_ids[j]:
+            kept.add(previous_ids[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] > lengths[i][j + 1]:
+            i += 1  # on a tie (two items swapped) the one now higher up is the one that moved
+        else:
+            j += 1
+    return kept
+
+
+def describe_agenda_changes(previous, current):
+    """Items added, removed, renamed or moved between two issued agendas (agenda_state lists).
+
+    An item counts as moved when it changed parent or left the order the other items kept, not
+    when it was merely renumbered because an item before it came or went.
+    """
+
+    def label(entry):
+        return f"Item {entry['number']} – {entry['title']}" if entry["number"] else entry["title"]
+
+    before = {entry["id"]: entry for entry in previous}
+    after = {entry["id"]: entry for entry in current}
+    both = [entry["id"] for entry in current if entry["id"] in before]
+    kept = _common_order([entry["id"] for entry in previous if entry["id"] in after], both)
+    changes = []
+    for entry in current:
+        old = before.get(entry["id"])
+        if old is None:
+            changes.append(f"{label(entry)}: added to the agenda.")
+            continue
+        if old["title"] != entry["title"]:
+            changes.append(f"{label(entry)}: renamed (was “{old['title']}”).")
+        if old["parent"] != entry["parent"] or entry["id"] not in kept:
+            where = f"item {old['number']}" if old["number"] else "elsewhere"
+            changes.append(f"{label(entry)}: moved (was {where}).")
+    for entry in previous:
+        if entry["id"] not in after:
+            changes.append(f"{label(entry)}: removed from the agenda.")
+    return changes
 
 
 def issue_pack(meeting, *, by=None, notify=True):

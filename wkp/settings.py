@@ -281,6 +281,7 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_one_line": {"()": "wkp.log.ExpectedRefusalOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -289,5 +290,7 @@ LOGGING = {
         "weasyprint.progress": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
         "pikepdf": {"level": "WARNING"},
+        # A member refused a page (403) is expected: one line, no traceback (wkp/log.py).
+        "django.request": {"filters": ["refusal_one_line"]},
     },
 }

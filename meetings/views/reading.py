@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import ListView
 
+from finance.reports import allocations_approved_at
 from wkp.views import NavSectionMixin
 
 from .. import pack
@@ -89,6 +90,7 @@ def meeting_detail(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
     context = agenda_context(meeting, request.user)
     context["changes"] = changes_for(request.user, meeting)
+    context["allocations"] = allocations_approved_at(meeting.pk) if context["agenda"] else {}
     return render(request, "meetings/meeting_detail.html", context)
 
 

@@ -324,6 +324,8 @@ def agenda_lines(html):
         )
     ]
     block = re.sub(r"\s+", " ", block)
+    # The allocations approved at an item are listed under it (test_allocations.py).
+    block = re.sub(r'<div class="allocations">.*?</div>', "", block)
     block = re.sub(r"</(li|h2|p)>|<ol[^>]*>|<ul[^>]*>|<li[^>]*>", "\n", block)
     text = unescape(re.sub(r"<[^>]+>", "", block))
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.split("\n")]

@@ -1,3 +1,4 @@
+import logging
 import os
 import subprocess
 import sys
@@ -111,3 +112,61 @@ def test_demo_loads_on_sqlite(tmp_path):
     assert result.returncode == 0, result.stderr
     for username in ("admin", "coordinator", "member"):
         assert username in result.stdout
+
+
+@pytest.mark.django_db
+def test_an_expected_refusal_is_logged_in_one_line(client, member):
+    """Through the configured LOGGING (its filter sits on the django.request logger)."""
+    records = []
+    handler = logging.Handler(level=logging.WARNING)
+    handler.emit = records.append
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        client.force_login(member)
+        response = client.get("/meetings/new/")
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 403
+    (record,) = records
+    assert record.exc_info is None
+    line = logging.Formatter().format(record)
+    assert line == f"Forbidden (Permission denied): /meetings/new/ (user {member.pk})"
+
+
+def test_make_run_serves_and_links_e_mails_on_the_given_host(tmp_path):
+    """`make run HOST=…`: every process it starts (the worker sends the e-mails) has SITE_URL."""
+    log = tmp_path / "calls.log"
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()  # newer than pyproject.toml: no install
+    fake = venv / "bin" / "python"
+    # Stands in for Python: records its environment and arguments; the "server" waits until the
+    # background worker has started, so that the worker's line is always there.
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$SITE_URL|$ALLOWED_HOSTS|$*" >> {log}\n'
+        'if [ "$2" = runserver ]; then\n'
+        f"  for i in $(seq 100); do grep -q run_worker {log} && exit 0; sleep 0.1; done\n"
+        "fi\n"
+    )
+    fake.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "ALLOWED_HOSTS"}}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "run", "HOST=192.0.2.7:8123", f"VENV={venv}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    calls = sorted(log.read_text().splitlines())
+    site, hosts = "http://192.0.2.7:8123", "127.0.0.1,localhost,192.0.2.7"
+    assert calls == [
+        f"{site}|{hosts}|manage.py load_demo",
+        f"{site}|{hosts}|manage.py migrate --noinput",
+        f"{site}|{hosts}|manage.py run_worker",
+        f"{site}|{hosts}|manage.py runserver 192.0.2.7:8123",
+    ]
+    assert "e-mails link to http://192.0.2.7:8123" in result.stdout
