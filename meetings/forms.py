@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.html import format_html
 
 from wkp.forms import AddPersonMixin
 from wkp.models import Organisation, Person
@@ -407,9 +408,12 @@ class ActionFormMixin(AddPersonMixin):
         self.fields["owner_organisations"].required = False
         self.fields["number"].required = False
         self.next_number = Action.objects.next_number(meeting.body)
-        self.fields["number"].help_text = (
-            f"Leave blank for the next number in the log of {meeting.body} ({self.next_number}); "
-            "give one to keep the number a carried-in log has."
+        # Help text is shown as HTML: the body's name is escaped.
+        self.fields["number"].help_text = format_html(
+            "Leave blank for the next number in the log of {} ({}); give one to keep the number "
+            "a carried-in log has.",
+            meeting.body,
+            self.next_number,
         )
 
     def clean(self):

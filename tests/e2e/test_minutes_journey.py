@@ -71,7 +71,7 @@ def test_minutes_with_two_actions_are_approved_and_the_open_action_is_carried_fo
             page.locator("#id_owner_organisations").select_option(
                 label="Tunbridge Wells Borough Council"
             )
-        page.locator("#id_target_date").fill("2006-09-30")
+        page.locator("#id_target").fill("30 September 2006")
         page.get_by_role("button", name="Save action").click()
         page.wait_for_url(f"**/meetings/{july.pk}/minutes/")
     assert list(Action.objects.values_list("number", flat=True)) == [1, 2]

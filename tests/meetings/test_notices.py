@@ -107,9 +107,12 @@ def test_a_to_follow_paper_arriving_tells_members_what_changed(
 
 
 def raise_notice(meeting, coordinator, capture, n):
-    """A notice raised as the pack service raises it (and e-mailed after commit)."""
+    """A notice raised as the pack service raises it (and e-mailed after commit), about a
+    published meeting: nothing is ever raised about a draft one."""
+    from meetings.models import Meeting
     from meetings.notices import record_notice
 
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PUBLISHED)
     with capture(execute=True), transaction.atomic():
         record_notice(meeting, subject=f"Notice {n}", lines=[f"Line {n}"], path="/")
 

@@ -9,11 +9,15 @@ and queue e-mail notices for the worker to send at the same time.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
 
+import pytest
 from django.conf import settings
+
+from tests.conftest import PASSWORD
 
 WRITERS = """
 import datetime, threading, django
@@ -122,3 +126,91 @@ def test_worker_and_twenty_concurrent_writers_share_the_sqlite_file(tmp_path):
     assert "failures []" in result.stdout, result.stdout
     assert done.stdout.split()[-1] == "20"
     assert "database is locked" not in worker_log
+
+
+SET_UP_USERS = """
+from django.contrib.auth.models import Group, User
+from django_otp.plugins.otp_totp.models import TOTPDevice
+for name, group in (("member", "Member"), ("coordinator", "Co-ordinator")):
+    user = User.objects.create_user(name, password="{password}", email=name + "@example.org")
+    user.groups.add(Group.objects.get(name=group))
+TOTPDevice.objects.create(
+    user=User.objects.get(username="coordinator"), name="app", confirmed=True, key="{key}"
+)
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.e2e
+def test_the_sqlite_demo_driven_in_the_browser_logs_no_lock_errors(page, tmp_path):
+    """`make run` as a newcomer meets it: SQLite, the worker polling, members and a co-ordinator
+    signing in and issuing a pack version through the browser at the same time."""
+    from django_otp.oath import TOTP
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "WKP_REQUIRE_POSTGRES", "DATABASE_URL"}
+    }
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "wkp.settings",
+        "DEBUG": "1",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PYTHONPATH": str(settings.BASE_DIR),
+    }
+    key = "3132333435363738393031323334353637383930"
+    manage("migrate", "--noinput", env=env)
+    manage("load_demo", "--no-users", env=env)
+    manage("shell", "-c", SET_UP_USERS.format(password=PASSWORD, key=key), env=env)
+    port = free_port()
+    logs = {name: open(tmp_path / f"{name}.log", "w+") for name in ("server", "worker")}  # noqa: SIM115
+    base = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    worker = subprocess.Popen(
+        [*base, "db_worker", "--interval", "0.1", "--no-startup-delay", "--no-reload"],
+        env=env, stdout=logs["worker"], stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    server = subprocess.Popen(
+        [*base, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env, stdout=logs["server"], stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    statuses = []
+    page.on("response", lambda response: statuses.append((response.status, response.url)))
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        page.set_default_timeout(30000)
+        for username in ("member", "coordinator", "member"):
+            page.goto(f"{url}/accounts/login/")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            if username == "coordinator":
+                page.get_by_role("heading", name="Confirm it is you").wait_for()
+                code = TOTP(bytes.fromhex(key)).token()
+                page.get_by_label("Code").fill(f"{code:06d}")
+                page.get_by_role("button", name="Continue").click()
+                page.wait_for_url(f"{url}/")
+                page.goto(f"{url}/meetings/1/")
+                page.get_by_role("button", name="Issue a new version now").click()
+            for path in ("/", "/meetings/", "/meetings/1/", "/meetings/papers/", "/finance/"):
+                page.goto(url + path)
+            page.get_by_role("button", name="Sign out").click()
+    finally:
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=30)
+    text = {name: (log.seek(0), log.read())[1] for name, log in logs.items()}
+    assert [s for s in statuses if s[0] >= 500] == []
+    assert "database is locked" not in text["server"] + text["worker"]
+    assert page.url.startswith(url)

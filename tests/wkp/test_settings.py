@@ -98,7 +98,7 @@ def test_make_run_sets_debug_for_the_demo():
         )
         assert result.returncode == 0, result.stderr
         seen = [line for line in result.stdout.splitlines() if line.startswith("DEBUG=")]
-        assert seen == [f"DEBUG={expected}"] * 4
+        assert seen == [f"DEBUG={expected}"] * 5  # migrate, load_demo, process_uploads, …
 
 
 def test_demo_loads_on_sqlite(tmp_path):
@@ -166,6 +166,7 @@ def test_make_run_serves_and_links_e_mails_on_the_given_host(tmp_path):
     assert calls == [
         f"{site}|{hosts}|manage.py load_demo",
         f"{site}|{hosts}|manage.py migrate --noinput",
+        f"{site}|{hosts}|manage.py process_uploads",
         f"{site}|{hosts}|manage.py run_worker",
         f"{site}|{hosts}|manage.py runserver 192.0.2.7:8123",
     ]
