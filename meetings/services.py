@@ -117,14 +117,25 @@ def _check_depth(parent, item=None):
 
 
 @transaction.atomic
-def add_item(meeting, *, version, parent=None, presenters=(), paper_ids=(), **fields):
-    """Add an item at the end of its parent's list."""
+def add_item(meeting, *, version, parent=None, after=None, presenters=(), paper_ids=(), **fields):
+    """Add an item under `parent`: straight after its sibling `after`, or else at the end."""
     claim_version(meeting, version)
     if parent is not None and parent.meeting_id != meeting.pk:
         raise ValidationError("The parent item belongs to another meeting.")
     _check_depth(parent)
-    position = AgendaItem.objects.live().filter(meeting=meeting, parent=parent).count()
-    item = AgendaItem.objects.create(meeting=meeting, parent=parent, position=position, **fields)
+    siblings = list(
+        AgendaItem.objects.live().filter(meeting=meeting, parent=parent).order_by("position", "pk")
+    )
+    at = len(siblings)
+    if after is not None:
+        at = next((i + 1 for i, s in enumerate(siblings) if s.pk == after.pk), None)
+        if at is None:
+            raise ValidationError(
+                "The item to add after has moved; the page now shows the latest agenda."
+            )
+    item = AgendaItem.objects.create(meeting=meeting, parent=parent, position=at, **fields)
+    siblings.insert(at, item)
+    _renumber(siblings)
     item.presenters.set(presenters)
     set_item_papers(item, paper_ids)
     reletter_papers(meeting)
@@ -337,6 +348,20 @@ def save_paper(paper, *, version=None, item_ids=None, by=None):
     paper.refresh_from_db(fields=["letter"])
     _reissue_if_published(meeting, by)
     return paper
+
+
+@transaction.atomic
+def add_item_paper(item, paper, *, version, by=None):
+    """A new paper taken at this item, made from its row in the editor (one step).
+
+    The editor's version is checked first, so a paper is never attached to an agenda that
+    changed under the co-ordinator.
+    """
+    claim_version(item.meeting, version)
+    if item.deleted_at is not None:
+        raise ValidationError(f"“{item.title}” has been deleted; restore it first.")
+    paper.meeting = item.meeting
+    return save_paper(paper, item_ids=[item.pk], by=by)
 
 
 @transaction.atomic
