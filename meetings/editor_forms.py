@@ -11,6 +11,7 @@ from wkp.models import Person
 
 from .forms import PaperForm
 from .models import AgendaItem, Paper
+from .uploads import check_upload, safe_name
 
 PLACEMENTS = {"same", "under", "up"}
 
@@ -63,6 +64,11 @@ class NewItemForm(InlineItemForm):
         queryset=AgendaItem.objects.none(), required=False, widget=forms.HiddenInput
     )
     placement = forms.CharField(required=False, widget=forms.HiddenInput)
+    paper_upload = forms.FileField(required=False, label="Its paper (PDF or Word, optional)")
+    paper_title = forms.CharField(
+        required=False, max_length=300, label="Paper title, if not the item's"
+    )
+    paper_to_follow = forms.BooleanField(required=False, label="Paper to follow")
 
     def __init__(self, *args, meeting, **kwargs):
         kwargs.setdefault("prefix", "new")
@@ -70,6 +76,30 @@ class NewItemForm(InlineItemForm):
         items = AgendaItem.objects.live().filter(meeting=meeting)
         self.fields["parent"].queryset = items
         self.fields["after"].queryset = items
+        self.checked = None
+        _style(self)
+
+    def clean_paper_upload(self):
+        upload = self.cleaned_data.get("paper_upload")
+        if upload:
+            self.checked = check_upload(upload)
+        return upload
+
+    def paper(self):
+        """The new item's paper (unsaved), if a file was chosen or the paper is to follow."""
+        data = self.cleaned_data
+        upload = data.get("paper_upload")
+        if not upload and not data.get("paper_to_follow"):
+            return None
+        paper = Paper(
+            title=data.get("paper_title") or data["title"],
+            status=Paper.Status.TO_FOLLOW
+            if data.get("paper_to_follow")
+            else Paper.Status.AVAILABLE,
+        )
+        if upload:
+            attach_checked_file(paper, upload, self.checked)
+        return paper
 
     def clean(self):
         data = super().clean()
@@ -128,3 +158,20 @@ class ItemPaperForm(PaperForm):
         )
         self.apply_upload(paper)
         return paper
+
+
+def attach_checked_file(paper, upload, checked):
+    """Store an upload already checked by content on the paper, as the paper form does."""
+    original_name = safe_name(upload.name)
+    upload.name = f"paper.{checked.kind}"
+    paper.file = upload
+    paper.file_kind = checked.kind
+    paper.file_name = original_name
+    paper.file_size = checked.size
+    paper.file_sha256 = checked.sha256
+    paper.page_count = checked.page_count
+    paper.file_text = checked.text
+    paper.pdf_tagged = checked.tagged
+    paper.pdf_has_title = checked.has_title
+    paper.pdf_has_language = checked.has_language
+    return paper

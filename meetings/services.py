@@ -351,6 +351,15 @@ def save_paper(paper, *, version=None, item_ids=None, by=None):
 
 
 @transaction.atomic
+def add_item_with_paper(meeting, *, version, paper=None, by=None, **item_fields):
+    """Add an item (see `add_item`) and, when given, its new paper, in one step."""
+    item = add_item(meeting, version=version, **item_fields)
+    if paper is not None:
+        add_item_paper(item, paper, version=meeting.version, by=by)
+    return item
+
+
+@transaction.atomic
 def add_item_paper(item, paper, *, version, by=None):
     """A new paper taken at this item, made from its row in the editor (one step).
 

@@ -197,17 +197,18 @@ def _editor(meeting, **state):
 def item_add(request, pk):
     """The "add an item" row: add it where the row is, and open the row again after it."""
     meeting = get_meeting_for_user_or_404(request.user, pk)
-    form = NewItemForm(request.POST, meeting=meeting)
+    form = NewItemForm(request.POST, request.FILES, meeting=meeting)
     if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("placement")
+        paper = form.paper()
+        data = {name: form.cleaned_data[name] for name in InlineItemForm.Meta.fields}
         try:
-            item = services.add_item(
+            item = services.add_item_with_paper(
                 meeting,
-                version=data.pop("version"),
-                parent=data.pop("parent"),
-                after=data.pop("after"),
-                presenters=data.pop("presenters"),
+                version=form.cleaned_data["version"],
+                parent=form.cleaned_data["parent"],
+                after=form.cleaned_data["after"],
+                paper=paper,
+                by=request.user,
                 **data,
             )
         except (services.ConcurrentEdit, ValidationError) as error:
@@ -216,7 +217,11 @@ def item_add(request, pk):
             form.is_valid()
             form.add_error(None, error if isinstance(error, ValidationError) else str(error))
             return render_editor(request, meeting, new_form=form, status=409)
-        messages.success(request, f"Item “{item.title}” added.")
+        if paper is not None:
+            paper.refresh_from_db(fields=["letter"])
+            messages.success(request, f"Item “{item.title}” added with {paper.label}.")
+        else:
+            messages.success(request, f"Item “{item.title}” added.")
         return _editor(meeting, add_after=item.pk)
     return render_editor(request, meeting, new_form=form, status=400)
 

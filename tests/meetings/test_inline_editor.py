@@ -373,3 +373,41 @@ def test_members_cannot_use_the_inline_editor(member_client):
     ):
         assert member_client.post(url, {"new-title": "x"}).status_code == 403, url
     assert AgendaItem.objects.count() == 1
+
+
+def test_an_item_and_its_uploaded_paper_in_one_step_without_javascript(coordinator_client):
+    meeting = MeetingFactory()
+    AgendaItemFactory(meeting=meeting, title="Minutes", position=0)
+    response = add(
+        coordinator_client,
+        meeting,
+        "Transport",
+        **{"new-paper_upload": pdf_upload(), "new-paper_title": "Transport Sub-Group Update"},
+    )
+    assert response.status_code == 302
+    paper = Paper.objects.get()
+    assert (paper.title, paper.letter, paper.file_kind) == (
+        "Transport Sub-Group Update",
+        "A",
+        "pdf",
+    )
+    assert [i.title for i in paper.agenda_items.all()] == ["Transport"]
+    page = coordinator_client.get(response["Location"]).text
+    assert "Item “Transport” added with Paper A." in page
+    add(coordinator_client, meeting, "Learning and Skills", **{"new-paper_to_follow": "on"})
+    paper = Paper.objects.get(title="Learning and Skills")
+    assert (paper.status, paper.letter) == ("to_follow", "B")
+
+
+def test_an_item_with_a_bad_file_is_not_added_and_the_reason_shown(coordinator_client):
+    meeting = MeetingFactory()
+    response = add(
+        coordinator_client,
+        meeting,
+        "Transport",
+        **{"new-paper_upload": SimpleUploadedFile("t.pdf", b"MZ\x90\x00 not a pdf")},
+    )
+    assert response.status_code == 400
+    assert 'id="new-upload-error"' in response.text
+    assert 'value="Transport"' in response.text
+    assert not AgendaItem.objects.exists() and not Paper.objects.exists()
