@@ -68,7 +68,9 @@ class NewItemForm(InlineItemForm):
     paper_title = forms.CharField(
         required=False, max_length=300, label="Paper title, if not the item's"
     )
-    paper_to_follow = forms.BooleanField(required=False, label="Paper to follow")
+    paper_to_follow = forms.BooleanField(required=False, label="To follow")
+    paper_separate = forms.BooleanField(required=False, label="Separate attachment")
+    paper_note = forms.CharField(required=False, max_length=200, label="Attachment note")
 
     def __init__(self, *args, meeting, **kwargs):
         kwargs.setdefault("prefix", "new")
@@ -93,6 +95,8 @@ class NewItemForm(InlineItemForm):
             return None
         paper = Paper(
             title=data.get("paper_title") or data["title"],
+            separate_attachment=data.get("paper_separate", False),
+            attachment_note=data.get("paper_note", ""),
             status=Paper.Status.TO_FOLLOW
             if data.get("paper_to_follow")
             else Paper.Status.AVAILABLE,

@@ -159,6 +159,9 @@ def render_editor(
     if paper_for in items and paper_form is None:
         paper_form = ItemPaperForm(item=items[paper_for].item)
     context.update(
+        # Focus moves to the "add" row only when the co-ordinator is adding; after a move or an
+        # edit, htmx gives the focus back to the button or link that was used (same id).
+        focus_add=bool(add_after or add_under or new_form.is_bound),
         add_parent=add[0],
         add_after=add[1],
         new_form=new_form,
@@ -176,12 +179,9 @@ def render_editor(
     return render(request, template, context, status=status)
 
 
-# A new item takes the kind of the item it follows when that kind comes in runs.
-CONTINUED_KINDS = {
-    AgendaItem.Kind.REPORT,
-    AgendaItem.Kind.DISCUSSION,
-    AgendaItem.Kind.PRESENTATION,
-}
+# A new item takes the kind of the item it follows when that kind comes in runs (reports,
+# discussions); after any other kind it starts as a report, the model's default.
+CONTINUED_KINDS = {AgendaItem.Kind.REPORT, AgendaItem.Kind.DISCUSSION}
 
 
 def _editor(meeting, **state):
@@ -264,7 +264,7 @@ def item_row_save(request, pk):
             form.add_error(None, error if isinstance(error, ValidationError) else str(error))
             return render_editor(request, meeting, edit_form=form, status=409)
         messages.success(request, f"Item “{item.title}” saved.")
-        return _editor(meeting, add_after=item.pk)
+        return _editor(meeting)
     return render_editor(request, meeting, edit_form=form, status=400)
 
 

@@ -23,8 +23,7 @@
   }
   function refresh() {
     var root = editor();
-    if (!root) { return; }
-    fetch(root.dataset.editorUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+    return fetch(root.dataset.editorUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) { return response.text(); })
       .then(swapWorkspace);
   }
@@ -50,11 +49,12 @@
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       var message = result.ok ? "New order saved." : (result.data.message || "The new order could not be saved.");
+      if (!result.ok) { say(message); }
+      // The workspace is fetched again (new version, numbers and letters); only then is the
+      // outcome announced, so nothing is clicked on a page that is about to be replaced.
       window.setTimeout(function () {
-        refresh();
-        window.setTimeout(function () { say(message); }, 50);
+        refresh().then(function () { say(message); });
       }, result.ok ? 0 : 1500);
-      say(message);
     }).catch(function () {
       say("The new order could not be saved; please reload the page.");
     });
