@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from wkp.models import Person
-from wkp.sanitise import MAX_DEPTH, clean_html, nesting_depth
+from wkp.rich_text import RichTextField, RichTextWidget
 
 from .models import (
     Action,
@@ -150,12 +150,14 @@ class PaperForm(forms.ModelForm):
             "event_budget",
         ]
         widgets = {
-            "body_html": forms.Textarea(attrs={"rows": 12}),
+            "body_html": RichTextWidget,
             "fund_report_as_of": forms.DateInput(attrs={"type": "date"}),
         }
+        field_classes = {"body_html": RichTextField}
         help_texts = {
-            "body_html": "Paragraphs, headings, lists, tables and links are kept; anything "
-            "else (scripts, styles, images) is removed when saved."
+            "body_html": "Type, or paste from Word or LibreOffice: headings, lists, bold and "
+            "italic, tables and links are kept; anything else (scripts, styles, images) is "
+            "removed."
         }
 
     def __init__(self, *args, meeting, **kwargs):
@@ -170,14 +172,6 @@ class PaperForm(forms.ModelForm):
             )
         else:
             self.fields.pop("remove_file")
-
-    def clean_body_html(self):
-        value = self.cleaned_data.get("body_html", "")
-        if nesting_depth(value) > 100:
-            raise ValidationError(
-                f"The content is nested too deeply to print (more than {MAX_DEPTH} levels)."
-            )
-        return clean_html(value)
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")

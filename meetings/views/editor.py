@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 
+from wkp.rich_text import editor_media, removed_message
 from wkp.views import NavSectionMixin
 
 from .. import services
@@ -467,11 +468,19 @@ def _paper_form(request, meeting, paper, initial=None):
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{paper.label} “{paper.title}” saved.")
+            if removed := removed_message(form.fields["body_html"]):
+                messages.warning(request, removed)
             return redirect("meetings:agenda_edit", meeting.pk)
     return render(
         request,
         "meetings/paper_form.html",
-        {"form": form, "meeting": meeting, "paper": paper, "nav_section": "meetings"},
+        {
+            "form": form,
+            "meeting": meeting,
+            "paper": paper,
+            "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
+        },
     )
 
 
