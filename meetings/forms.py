@@ -96,8 +96,9 @@ class AgendaItemForm(forms.ModelForm):
         ]
         widgets = {
             "scheduled_time": forms.TimeInput(attrs={"type": "time"}),
-            "description": forms.Textarea(attrs={"rows": 3}),
+            "description": RichTextWidget(attrs={"rows": 3}),
         }
+        field_classes = {"description": RichTextField}
 
     def __init__(self, *args, meeting, **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,11 +264,10 @@ class MinutesForm(forms.Form):
             item = node.item
             entry = existing.get(item.pk)
             label = f"{node.number}. {item.title}" if node.number else item.title
-            self.fields[f"note_{item.pk}"] = forms.CharField(
+            self.fields[f"note_{item.pk}"] = RichTextField(
                 label=f"{label}: note of the discussion",
-                required=False,
                 initial=entry.note if entry else "",
-                widget=forms.Textarea(attrs={"rows": 3}),
+                widget=RichTextWidget(attrs={"rows": 3}),
             )
             self.fields[f"decisions_{item.pk}"] = forms.CharField(
                 label=f"{label}: decisions",

@@ -328,7 +328,12 @@ def item_create(request, pk):
     return render(
         request,
         "meetings/item_form.html",
-        {"form": form, "meeting": meeting, "nav_section": "meetings"},
+        {
+            "form": form,
+            "meeting": meeting,
+            "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
+        },
     )
 
 
@@ -357,7 +362,13 @@ def item_edit(request, pk):
     return render(
         request,
         "meetings/item_form.html",
-        {"form": form, "meeting": meeting, "item": item, "nav_section": "meetings"},
+        {
+            "form": form,
+            "meeting": meeting,
+            "item": item,
+            "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
+        },
     )
 
 

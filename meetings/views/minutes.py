@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from wkp.pdf import PdfRenderError, render_pdf_once
+from wkp.rich_text import editor_media
 
 from .. import services
 from ..access import get_meeting_for_user_or_404
@@ -123,6 +124,7 @@ def minutes_edit(request, pk):
             "attendance": attendance,
             "declarations": declarations,
             "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
         },
     )
 
