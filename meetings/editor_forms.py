@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from wkp.models import Person
 
 from .forms import PaperForm
-from .models import AgendaItem, Paper
+from .models import AgendaItem, Meeting, Paper
 from .uploads import check_upload, safe_name
 
 PLACEMENTS = {"same", "under", "up"}
@@ -179,3 +179,35 @@ def attach_checked_file(paper, upload, checked):
     paper.pdf_has_title = checked.has_title
     paper.pdf_has_language = checked.has_language
     return paper
+
+
+class CopyAgendaForm(forms.Form):
+    """Start from what exists: another meeting's agenda, whole or its standing items."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    source = forms.ModelChoiceField(
+        queryset=Meeting.objects.none(), label="Copy the agenda of", empty_label=None
+    )
+    what = forms.ChoiceField(
+        choices=[("all", "All items, with their sub-items"), ("standing", "Only standing items")],
+        initial="all",
+        widget=forms.RadioSelect,
+        label="Which items",
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        kwargs.setdefault("prefix", "copy")
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = meeting.version
+        self.fields["source"].queryset = (
+            Meeting.objects.exclude(pk=meeting.pk)
+            .filter(items__deleted_at__isnull=True)
+            .distinct()
+            .select_related("body")
+            .order_by("-date")
+        )
+        self.fields["source"].label_from_instance = lambda m: (
+            f"{m.date:%A} {m.date.day} {m.date:%B %Y} – {m.display_title}"
+        )
+        self.fields["source"].widget.attrs["class"] = "form-select"
+        self.fields["what"].widget.attrs["class"] = "form-check-input"

@@ -20,7 +20,7 @@ from wkp.views import NavSectionMixin
 from .. import services
 from ..access import get_meeting_for_user_or_404
 from ..agenda import walk
-from ..editor_forms import InlineItemForm, ItemPaperForm, NewItemForm
+from ..editor_forms import CopyAgendaForm, InlineItemForm, ItemPaperForm, NewItemForm
 from ..forms import AgendaItemForm, AttachmentForm, MeetingForm, PaperForm, VenueForm
 from ..models import AgendaItem, Meeting, Paper, Venue
 from .reading import CONTENT_TYPES, agenda_context
@@ -127,6 +127,7 @@ def render_editor(
     new_form=None,
     edit_form=None,
     paper_form=None,
+    copy_form=None,
     status=200,
 ):
     """The editor page, or only its workspace for an htmx request (same template, same data)."""
@@ -173,6 +174,8 @@ def render_editor(
         deleted_items=AgendaItem.objects.deleted().filter(meeting=meeting),
         deleted_papers=Paper.objects.deleted().filter(meeting=meeting),
         editor_url=reverse("meetings:agenda_edit", args=[meeting.pk]),
+        copy_form=copy_form or CopyAgendaForm(meeting=meeting),
+        can_undo=AgendaItem.history.filter(meeting_id=meeting.pk).exists(),
     )
     template = (
         "meetings/partials/agenda_workspace.html" if request.htmx else "meetings/agenda_edit.html"
@@ -232,6 +235,49 @@ def _with_version(data, field, meeting):
     data = data.copy()
     data[field] = meeting.version
     return data
+
+
+@require_POST
+@permission_required("meetings.add_agendaitem", raise_exception=True)
+def agenda_copy(request, pk):
+    """Copy another meeting's agenda (all items, or only the standing ones) into this one."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = CopyAgendaForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        return render_editor(request, meeting, copy_form=form, status=400)
+    source = form.cleaned_data["source"]
+    try:
+        copied = services.copy_agenda(
+            source,
+            meeting,
+            version=form.cleaned_data["version"],
+            standing_only=form.cleaned_data["what"] == "standing",
+        )
+    except (services.ConcurrentEdit, ValidationError) as error:
+        report_error(request, error)
+        return _editor(meeting)
+    messages.success(
+        request,
+        f"{copied} item{'s' if copied != 1 else ''} copied from the agenda of "
+        f"{source.date:%A} {source.date.day} {source.date:%B %Y}. Undo takes them out again.",
+    )
+    return _editor(meeting)
+
+
+@require_POST
+@permission_required("meetings.change_agendaitem", raise_exception=True)
+def agenda_undo(request, pk):
+    """Undo the agenda's last change (see services.undo_last_change)."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    try:
+        touched = services.undo_last_change(meeting, version=request.POST.get("version"))
+    except (services.ConcurrentEdit, ValidationError) as error:
+        report_error(request, error)
+    else:
+        names = ", ".join(f"“{item.title}”" for item in touched[:3])
+        more = f" and {len(touched) - 3} more" if len(touched) > 3 else ""
+        messages.success(request, f"Last change undone ({names}{more}). Undo again to redo it.")
+    return _editor(meeting)
 
 
 @require_POST

@@ -411,3 +411,122 @@ def test_an_item_with_a_bad_file_is_not_added_and_the_reason_shown(coordinator_c
     assert 'id="new-upload-error"' in response.text
     assert 'value="Transport"' in response.text
     assert not AgendaItem.objects.exists() and not Paper.objects.exists()
+
+
+def agenda_tree(meeting):
+    return titles(meeting)
+
+
+def test_copy_a_previous_agenda_whole_or_only_its_standing_items(coordinator_client):
+    old = MeetingFactory(date=datetime.date(2006, 7, 14))
+    minutes = AgendaItemFactory(meeting=old, title="Minutes/Matters Arising", kind="standing")
+    AgendaItemFactory(meeting=old, title="AIF", kind="discussion", parent=minutes)
+    talk = AgendaItemFactory(meeting=old, title="Towards 2010", kind="presentation", position=1)
+    talk.presenters.add(PersonFactory(name="Nick Chard"))
+    AgendaItemFactory(meeting=old, title="Any other business", kind="aob", position=2)
+    new = MeetingFactory(date=datetime.date(2006, 10, 20))
+    url = reverse("meetings:agenda_copy", args=[new.pk])
+
+    page = coordinator_client.get(editor(new)).text
+    assert "Friday 14 July 2006" in page and "Only standing items" in page
+    response = coordinator_client.post(
+        url, {"copy-version": new.version, "copy-source": old.pk, "copy-what": "standing"}
+    )
+    assert response.status_code == 302
+    assert titles(new) == [(1, "Minutes/Matters Arising"), (1, "Any other business")]
+
+    new.refresh_from_db()
+    response = coordinator_client.post(
+        url, {"copy-version": new.version, "copy-source": old.pk, "copy-what": "all"}, follow=True
+    )
+    assert "4 items copied from the agenda of Friday 14 July 2006" in response.text
+    assert titles(new)[2:] == [
+        (1, "Minutes/Matters Arising"),
+        (2, "AIF"),
+        (1, "Towards 2010"),
+        (1, "Any other business"),
+    ]
+    copied = AgendaItem.objects.get(meeting=new, title="Towards 2010")
+    assert [p.name for p in copied.presenters.all()] == ["Nick Chard"]
+    assert titles(old) == [
+        (1, "Minutes/Matters Arising"),
+        (2, "AIF"),
+        (1, "Towards 2010"),
+        (1, "Any other business"),
+    ], "the source is untouched"
+
+
+def test_a_stale_copy_is_refused(coordinator_client):
+    old = MeetingFactory(date=datetime.date(2006, 7, 14))
+    AgendaItemFactory(meeting=old, title="Minutes")
+    new = MeetingFactory(date=datetime.date(2006, 10, 20))
+    response = coordinator_client.post(
+        reverse("meetings:agenda_copy", args=[new.pk]),
+        {"copy-version": new.version - 1, "copy-source": old.pk, "copy-what": "all"},
+        follow=True,
+    )
+    assert "Someone else changed this agenda" in response.text
+    assert titles(new) == []
+
+
+def undo(client, meeting):
+    meeting.refresh_from_db()
+    return client.post(
+        reverse("meetings:agenda_undo", args=[meeting.pk]), {"version": meeting.version}
+    )
+
+
+def test_undo_the_last_change_from_the_editor(coordinator_client):
+    meeting = MeetingFactory()
+    add(coordinator_client, meeting, "First")
+    first = AgendaItem.objects.get(title="First")
+    add(coordinator_client, meeting, "Second", after=first)
+    second = AgendaItem.objects.get(title="Second")
+    page = coordinator_client.get(editor(meeting)).text
+    assert "Undo the last change" in page
+
+    # Undo an indent, then an edit, then an add; and undo again to redo.
+    meeting.refresh_from_db()
+    coordinator_client.post(
+        reverse("meetings:item_action", args=[second.pk, "indent"]), {"version": meeting.version}
+    )
+    assert titles(meeting) == [(1, "First"), (2, "Second")]
+    response = undo(coordinator_client, meeting)
+    assert response.status_code == 302
+    assert titles(meeting) == [(1, "First"), (1, "Second")]
+
+    meeting.refresh_from_db()
+    coordinator_client.post(
+        reverse("meetings:item_row_save", args=[first.pk]),
+        {f"item{first.pk}-version": meeting.version, f"item{first.pk}-title": "Renamed",
+         f"item{first.pk}-kind": "report"},
+    )  # fmt: skip
+    assert titles(meeting)[0] == (1, "Renamed")
+    undo(coordinator_client, meeting)
+    assert titles(meeting)[0] == (1, "First")
+
+    add(coordinator_client, meeting, "Third", after=second)
+    assert [t for _d, t in titles(meeting)] == ["First", "Second", "Third"]
+    response = undo(coordinator_client, meeting)
+    assert [t for _d, t in titles(meeting)] == ["First", "Second"]
+    page = coordinator_client.get(response["Location"]).text
+    assert "Last change undone (“Third”). Undo again to redo it." in page
+    undo(coordinator_client, meeting)
+    assert [t for _d, t in titles(meeting)] == ["First", "Second", "Third"]
+
+
+def test_undo_with_a_stale_page_is_refused(coordinator_client):
+    meeting = MeetingFactory()
+    add(coordinator_client, meeting, "Only")
+    response = coordinator_client.post(
+        reverse("meetings:agenda_undo", args=[meeting.pk]), {"version": 0}, follow=True
+    )
+    assert "Someone else changed this agenda" in response.text
+    assert titles(meeting) == [(1, "Only")]
+
+
+def test_undo_with_nothing_to_undo_says_so(coordinator_client):
+    meeting = MeetingFactory()
+    response = undo(coordinator_client, meeting)
+    page = coordinator_client.get(response["Location"]).text
+    assert "There is no change to undo." in page
