@@ -52,6 +52,29 @@
     return Object.keys(found).sort();
   }
 
+  // The editable area gets the textarea's label as its name (and its help as description), so a
+  // screen reader announces "Content, edit text" like the field it replaces.
+  function label(editable) {
+    if (editable.hasAttribute("aria-labelledby")) { return; }
+    var wrapper = editable.closest(".prose-editor");
+    var textarea = wrapper && wrapper.querySelector("textarea[id]");
+    if (!textarea) { return; }
+    var labelElement = document.querySelector('label[for="' + textarea.id + '"]');
+    if (labelElement) {
+      if (!labelElement.id) { labelElement.id = textarea.id + "-label"; }
+      editable.setAttribute("aria-labelledby", labelElement.id);
+      // The label points at the hidden textarea; a click on it goes to the editable area.
+      labelElement.addEventListener("click", function (event) { event.preventDefault(); editable.focus(); });
+    }
+    var help = document.getElementById(textarea.id + "_helptext");
+    if (help) { editable.setAttribute("aria-describedby", help.id); }
+    editable.setAttribute("aria-multiline", "true");
+  }
+  function labelAll() {
+    document.querySelectorAll(".ProseMirror[contenteditable]").forEach(label);
+  }
+  new MutationObserver(labelAll).observe(document.documentElement, { childList: true, subtree: true });
+
   document.addEventListener("paste", function (event) {
     var target = event.target;
     var editable = target && target.closest && target.closest(".ProseMirror[contenteditable]");
