@@ -1,5 +1,6 @@
 """The agenda editor in place, in Chromium: a file dropped on an item becomes its paper, an item
-edited in its row, and two co-ordinators adding at once (the second is told, nothing is lost)."""
+edited in its row, two co-ordinators adding at once (the second is told, nothing is lost), and
+every action with JavaScript switched off."""
 
 import base64
 import io
@@ -149,3 +150,68 @@ def test_two_coordinators_adding_at_once_the_second_is_told_and_keeps_their_text
         "First co-ordinator's item",
         "Second co-ordinator's item",
     }
+
+
+def test_every_editor_action_works_in_chromium_with_javascript_off(
+    browser, live_server, sign_in, agenda, tmp_path
+):
+    """The same rows and buttons, each a plain form or link: a page load instead of a swap."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, "coordinator", PASSWORD)
+        editor = f"{live_server.url}/meetings/{agenda.pk}/agenda/"
+        page.goto(editor)
+
+        # Add after the last item, then a sub-item under it, then one level up.
+        form = page.locator("#add-row form")
+        form.get_by_label("New item title").fill("Sub group updates")
+        form.get_by_label("New item title").press("Enter")
+        page.get_by_text("Item “Sub group updates” added.").wait_for()
+        form = page.locator("#add-row form")
+        form.get_by_label("New item title").fill("Housing")
+        form.get_by_role("button", name="Add as sub-item").click()
+        page.get_by_text("Item “Housing” added.").wait_for()
+        form = page.locator("#add-row form")
+        form.get_by_label("New item title").fill("Any other business")
+        form.get_by_role("button", name="Add one level up").click()
+        page.get_by_text("Item “Any other business” added.").wait_for()
+
+        # Edit in the row.
+        row(page, "Housing").locator("> div").get_by_role("link", name="Edit").click()
+        edit = page.get_by_role("form", name="Edit Housing")
+        edit.get_by_label("Title").fill("Housing sub-group")
+        edit.get_by_role("button", name="Save").click()
+        page.get_by_text("Item “Housing sub-group” saved.").wait_for()
+
+        # Add paper on the row: an upload titled after the item.
+        row(page, "Transport").locator("> div").get_by_role("link", name="Add paper").click()
+        panel = page.locator("form.paper-panel")
+        expect(panel.get_by_label("Paper title")).to_have_value("Transport")
+        pdf = pikepdf.new()
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.save(tmp_path / "transport.pdf")
+        panel.get_by_label("Upload a PDF or Word (.docx) file").set_input_files(
+            tmp_path / "transport.pdf"
+        )
+        panel.get_by_role("button", name="Add paper").click()
+        page.get_by_text("Paper A “Transport” added to “Transport”.").wait_for()
+        expect(row(page, "Transport").locator("> div")).to_contain_text("(Paper A)")
+
+        # Move, indent, outdent, delete, restore and undo.
+        for button, message in [
+            ("Move down", "Item “Minutes” moved."),
+            ("Indent", "Item “Minutes” moved."),
+            ("Outdent", "Item “Minutes” moved."),
+            ("Delete", "Item “Minutes” deleted."),
+        ]:
+            row(page, "Minutes").locator("> div").get_by_role("button", name=button).click()
+            page.get_by_text(message).wait_for()
+        page.get_by_role("button", name="Restore item Minutes").click()
+        page.get_by_text("Item “Minutes” restored.").wait_for()
+        page.get_by_role("button", name="Undo the last change").click()
+        page.get_by_text("Last change undone (“Minutes”)").wait_for()
+        assert AgendaItem.objects.get(title="Minutes").deleted_at is not None
+        assert [p.title for p in Paper.objects.all()] == ["Transport"]
+    finally:
+        context.close()
