@@ -2,7 +2,7 @@
 
 import pytest
 
-from meetings.models import AgendaItem
+from meetings.models import AgendaItem, Paper
 from tests.accessibility.conftest import axe_violations, describe
 from tests.conftest import PASSWORD
 
@@ -25,12 +25,14 @@ def test_agenda_editor_rows_open_have_no_violations(page, live_server, sign_in, 
         "/meetings/{meeting}/papers/new/",
         "/meetings/items/{item}/edit/",
         "/meetings/{meeting}/minutes/edit/",
+        "/meetings/papers/{paper}/edit/",
     ],
 )
 def test_rich_text_editor_open_has_no_violations(page, live_server, sign_in, roles, demo, path):
     sign_in(page, "coordinator", PASSWORD)
     item = AgendaItem.objects.filter(meeting=demo).first()
-    page.goto(live_server.url + path.format(meeting=demo.pk, item=item.pk))
+    paper = Paper.objects.filter(meeting=demo, body_html__contains="<a ").first()
+    page.goto(live_server.url + path.format(meeting=demo.pk, item=item.pk, paper=paper.pk))
     editable = page.locator(".ProseMirror[contenteditable]").first
     editable.wait_for()
     editable.click()
