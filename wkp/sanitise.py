@@ -41,6 +41,10 @@ ALLOWED_TAGS = frozenset(_ALLOW["tags"])
 ALLOWED_ATTRIBUTES = {
     tag: set(attributes) - {"rel"} for tag, attributes in _ALLOW["attributes"].items()
 }
+# Header cells get their scope from the server (the editor has none): "col" in a table head or
+# along a row, "row" for a header cell that starts a body row. Screen readers and the tagged
+# PDFs need it.
+ALLOWED_ATTRIBUTES["th"] = ALLOWED_ATTRIBUTES.get("th", set()) | {"scope"}
 # nh3 allows these on every tag unless told otherwise; named here so the allow-list is complete.
 GENERIC_ATTRIBUTES = {"title", "lang"}
 URL_SCHEMES = set(_ALLOW["url_schemes"])
@@ -58,6 +62,7 @@ class _DepthCapper(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.out = []
         self.stack = []  # (tag, kept)
+        self.cells_in_row = 0
 
     def depth(self):
         return sum(1 for _, kept in self.stack if kept)
@@ -68,12 +73,28 @@ class _DepthCapper(HTMLParser):
             if keep:
                 self.out.append(self.get_starttag_text())
             return
+        if tag == "tr":
+            self.cells_in_row = 0
+        elif tag in {"td", "th"}:
+            self.cells_in_row += 1
         self.stack.append((tag, keep))
         if keep:
             text = self.get_starttag_text()
+            if tag == "th":
+                text = self._header_cell(attrs)
             if tag in RENAMED_TAGS:
                 text = f"<{RENAMED_TAGS[tag]}{text[len(tag) + 1 :]}"
             self.out.append(text)
+
+    def _header_cell(self, attrs):
+        in_head = any(open_tag == "thead" for open_tag, _ in self.stack)
+        scope = "row" if not in_head and self.cells_in_row == 1 else "col"
+        kept = "".join(
+            f' {name}="{escape(value or "", quote=True)}"'
+            for name, value in attrs
+            if name != "scope"
+        )
+        return f'<th{kept} scope="{scope}">'
 
     def handle_endtag(self, tag):
         for index in range(len(self.stack) - 1, -1, -1):
