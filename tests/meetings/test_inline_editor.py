@@ -419,8 +419,10 @@ def agenda_tree(meeting):
 
 def test_copy_a_previous_agenda_whole_or_only_its_standing_items(coordinator_client):
     old = MeetingFactory(date=datetime.date(2006, 7, 14))
-    minutes = AgendaItemFactory(meeting=old, title="Minutes/Matters Arising", kind="standing")
-    AgendaItemFactory(meeting=old, title="AIF", kind="discussion", parent=minutes)
+    minutes = AgendaItemFactory(
+        meeting=old, title="Minutes/Matters Arising", kind="standing", position=0
+    )
+    AgendaItemFactory(meeting=old, title="AIF", kind="discussion", parent=minutes, position=0)
     talk = AgendaItemFactory(meeting=old, title="Towards 2010", kind="presentation", position=1)
     talk.presenters.add(PersonFactory(name="Nick Chard"))
     AgendaItemFactory(meeting=old, title="Any other business", kind="aob", position=2)
