@@ -6,6 +6,8 @@ server cleans again with the allow-list derived from the same extensions (a brow
 JavaScript posts the plain textarea) and says what it removed.
 """
 
+import re
+
 from django import forms
 from django_prose_editor.widgets import ProseEditorWidget
 from js_asset import Media
@@ -50,6 +52,22 @@ class RichTextField(forms.CharField):
         value = super().clean(value)
         self.removed = removed_by_cleaning(value)
         return clean_html(value)
+
+    def has_changed(self, initial, data):
+        """Changed in what it says, not in how the editor writes it: the editor wraps a list
+        item's or a cell's text in a paragraph and lays out whitespace its own way."""
+        return canonical_html(initial) != canonical_html(data)
+
+
+SINGLE_PARAGRAPH = re.compile(r"<(li|td|th)([^>]*)>\s*<p>((?:(?!<p[ >]).)*?)</p>\s*</\1>", re.S)
+
+
+def canonical_html(value):
+    """Sanitised HTML with the differences that do not change what it says taken out."""
+    html = clean_html(value or "")
+    html = re.sub(r">\s+<", "><", html).strip()
+    html = re.sub(r"<p>\s*</p>", "", html)
+    return SINGLE_PARAGRAPH.sub(r"<\1\2>\3</\1>", html)
 
 
 # A paste whose clipboard HTML is larger than this is refused in the browser, with a message
