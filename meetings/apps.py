@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class MeetingsConfig(AppConfig):
     name = "meetings"
+
+    def ready(self):
+        # Audit metadata only: each agenda item's history row names the agenda change it
+        # belongs to, which is what "Undo the last change" reverses (services.undo_last_change).
+        from simple_history.signals import pre_create_historical_record
+
+        from .models import AgendaItem
+        from .services import tag_agenda_history
+
+        pre_create_historical_record.connect(
+            tag_agenda_history, sender=AgendaItem.history.model, dispatch_uid="tag_agenda_history"
+        )

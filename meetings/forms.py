@@ -6,7 +6,8 @@ from django.utils.html import format_html
 
 from wkp.forms import AddPersonMixin
 from wkp.models import Organisation, Person
-from wkp.sanitise import MAX_DEPTH, clean_html, nesting_depth
+from wkp.rich_text import RichTextField, RichTextWidget
+from wkp.sanitise import clean_html
 from wkp.widgets import DateInput, TimeInput
 
 from .agenda import build_agenda, walk
@@ -120,8 +121,9 @@ class AgendaItemForm(AddPersonMixin, forms.ModelForm):
         ]
         widgets = {
             "scheduled_time": TimeInput(),
-            "description": forms.Textarea(attrs={"rows": 3}),
+            "description": RichTextWidget(attrs={"rows": 3}),
         }
+        field_classes = {"description": RichTextField}
 
     def __init__(self, *args, meeting, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,12 +181,14 @@ class PaperForm(forms.ModelForm):
             "event_budget",
         ]
         widgets = {
-            "body_html": forms.Textarea(attrs={"rows": 12}),
+            "body_html": RichTextWidget,
             "fund_report_as_of": DateInput(),
         }
+        field_classes = {"body_html": RichTextField}
         help_texts = {
-            "body_html": "Paragraphs, headings, lists, tables and links are kept; anything "
-            "else (scripts, styles, images) is removed when saved."
+            "body_html": "Type, or paste from Word or LibreOffice: headings, lists, bold and "
+            "italic, tables and links are kept; anything else (scripts, styles, images) is "
+            "removed."
         }
 
     def __init__(self, *args, meeting, **kwargs):
@@ -240,14 +244,6 @@ class PaperForm(forms.ModelForm):
                 code="confirm_removal",
             )
         return cleaned
-
-    def clean_body_html(self):
-        value = self.cleaned_data.get("body_html", "")
-        if nesting_depth(value) > 100:
-            raise ValidationError(
-                f"The content is nested too deeply to print (more than {MAX_DEPTH} levels)."
-            )
-        return clean_html(value)
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
@@ -350,11 +346,10 @@ class MinutesForm(forms.Form):
             item = node.item
             entry = existing.get(item.pk)
             label = f"{node.number}. {item.title}" if node.number else item.title
-            self.fields[f"note_{item.pk}"] = forms.CharField(
+            self.fields[f"note_{item.pk}"] = RichTextField(
                 label=f"{label}: note of the discussion",
-                required=False,
                 initial=entry.note if entry else "",
-                widget=forms.Textarea(attrs={"rows": 3}),
+                widget=RichTextWidget(attrs={"rows": 3}),
             )
             self.fields[f"decisions_{item.pk}"] = forms.CharField(
                 label=f"{label}: decisions",

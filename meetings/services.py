@@ -4,6 +4,7 @@ Every change to an agenda goes through `claim_version`, so two co-ordinators edi
 meeting never overwrite each other: the second one is told the agenda changed under them.
 """
 
+import contextvars
 import dataclasses
 import hashlib
 import logging
@@ -78,9 +79,26 @@ def _claim(instance, expected_version, message):
     instance.version = expected + 1
 
 
+# The agenda change under way in this context: (meeting id, tag). Its items' history rows carry
+# the tag as their change reason, so "Undo" knows which rows make up the last change.
+current_change = contextvars.ContextVar("current_agenda_change", default=None)
+
+
 def claim_version(meeting, expected_version):
     """Claim the next version of a meeting's agenda (see `_claim`)."""
     _claim(meeting, expected_version, CONFLICT_MESSAGE)
+    current_change.set((meeting.pk, f"Agenda version {meeting.version}"))
+    transaction.on_commit(lambda: current_change.set(None))
+
+
+def tag_agenda_history(sender, history_instance, **kwargs):
+    """simple-history's pre-create hook: stamp an item's history row with the change it is part
+    of (see `current_change`); connected in apps.py."""
+    change = current_change.get()
+    if change and history_instance.meeting_id == change[0]:
+        history_instance.history_change_reason = (
+            history_instance.history_change_reason or (change[1])
+        )
 
 
 def touch_meeting(meeting):
@@ -120,14 +138,25 @@ def _check_depth(parent, item=None):
 
 
 @transaction.atomic
-def add_item(meeting, *, version, parent=None, presenters=(), paper_ids=(), **fields):
-    """Add an item at the end of its parent's list."""
+def add_item(meeting, *, version, parent=None, after=None, presenters=(), paper_ids=(), **fields):
+    """Add an item under `parent`: straight after its sibling `after`, or else at the end."""
     claim_version(meeting, version)
     if parent is not None and parent.meeting_id != meeting.pk:
         raise ValidationError("The parent item belongs to another meeting.")
     _check_depth(parent)
-    position = AgendaItem.objects.live().filter(meeting=meeting, parent=parent).count()
-    item = AgendaItem.objects.create(meeting=meeting, parent=parent, position=position, **fields)
+    siblings = list(
+        AgendaItem.objects.live().filter(meeting=meeting, parent=parent).order_by("position", "pk")
+    )
+    at = len(siblings)
+    if after is not None:
+        at = next((i + 1 for i, s in enumerate(siblings) if s.pk == after.pk), None)
+        if at is None:
+            raise ValidationError(
+                "The item to add after has moved; the page now shows the latest agenda."
+            )
+    item = AgendaItem.objects.create(meeting=meeting, parent=parent, position=at, **fields)
+    siblings.insert(at, item)
+    _renumber(siblings)
     item.presenters.set(presenters)
     set_item_papers(item, paper_ids)
     reletter_papers(meeting)
@@ -383,6 +412,28 @@ def check_stored_file(record):
     return checked
 
 
+def add_item_with_paper(meeting, *, version, paper=None, by=None, **item_fields):
+    """Add an item (see `add_item`) and, when given, its new paper, in one step."""
+    item = add_item(meeting, version=version, **item_fields)
+    if paper is not None:
+        add_item_paper(item, paper, version=meeting.version, by=by)
+    return item
+
+
+@transaction.atomic
+def add_item_paper(item, paper, *, version, by=None):
+    """A new paper taken at this item, made from its row in the editor (one step).
+
+    The editor's version is checked first, so a paper is never attached to an agenda that
+    changed under the co-ordinator.
+    """
+    claim_version(item.meeting, version)
+    if item.deleted_at is not None:
+        raise ValidationError(f"“{item.title}” has been deleted; restore it first.")
+    paper.meeting = item.meeting
+    return save_paper(paper, item_ids=[item.pk], by=by)
+
+
 @transaction.atomic
 def delete_paper(paper, *, by=None):
     paper.deleted_at = timezone.now()
@@ -454,6 +505,108 @@ def copy_standing_items(source, target):
             kind=item.kind,
         )
     return target
+
+
+@transaction.atomic
+def copy_agenda(source, target, *, version, standing_only=False):
+    """Copy another meeting's agenda to the end of this one: every item with its sub-items,
+    titles, kinds, times, descriptions and presenters (not papers), or only its top-level
+    standing items. Returns the number of items copied."""
+    claim_version(target, version)
+    if source.pk == target.pk:
+        raise ValidationError("Choose another meeting's agenda to copy.")
+    items = list(
+        AgendaItem.objects.live()
+        .filter(meeting=source)
+        .order_by("position", "pk")
+        .prefetch_related("presenters")
+    )
+    if standing_only:
+        items = [i for i in items if i.parent_id is None and i.kind in STANDING_KINDS]
+    children = {}
+    for item in items:
+        children.setdefault(item.parent_id, []).append(item)
+    start = AgendaItem.objects.live().filter(meeting=target, parent=None).count()
+    copied = 0
+
+    def copy(parent_id, new_parent, offset):
+        nonlocal copied
+        for position, item in enumerate(children.get(parent_id, [])):
+            new = AgendaItem.objects.create(
+                meeting=target,
+                parent=new_parent,
+                position=offset + position,
+                title=item.title,
+                description=item.description,
+                kind=item.kind,
+                scheduled_time=item.scheduled_time,
+                presenters_text=item.presenters_text,
+            )
+            new.presenters.set(item.presenters.all())
+            copied += 1
+            copy(item.pk, new, 0)
+
+    copy(None, None, start)
+    if not copied:
+        raise ValidationError("That agenda has no items to copy.")
+    reletter_papers(target)
+    return copied
+
+
+UNDONE_FIELDS = [
+    "title",
+    "description",
+    "kind",
+    "scheduled_time",
+    "presenters_text",
+    "parent_id",
+    "position",
+    "deleted_at",
+]
+
+
+@transaction.atomic
+def undo_last_change(meeting, *, version):
+    """Put the agenda's items back as they were before the last change (from their history):
+    an added item goes, a deleted one returns, a move, indent or edit is reversed. Papers are
+    left alone (they have Delete and Restore). Undoing again redoes. Returns the items touched.
+    """
+    claim_version(meeting, version)
+    history = AgendaItem.history.model
+    rows = list(
+        history.objects.filter(meeting_id=meeting.pk).order_by("-history_date", "-history_id")[
+            :1000
+        ]
+    )
+    # The change that this undo itself is (tagged with the version just claimed) is not yet
+    # written, so the newest rows are the last change's.
+    if not rows:
+        raise ValidationError("There is no change to undo.")
+    tag = rows[0].history_change_reason
+    change = [row for row in rows if row.history_change_reason == tag] if tag else rows[:1]
+    first_of = {}
+    for row in change:  # newest first, so the last seen is the earliest
+        first_of[row.id] = row
+    touched = []
+    now = timezone.now()
+    for item_id, earliest in first_of.items():
+        item = AgendaItem.objects.filter(pk=item_id).first()
+        if item is None:
+            continue
+        before = (
+            history.objects.filter(id=item_id, history_date__lt=earliest.history_date)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        if before is None or before.history_type == "-":
+            item.deleted_at = item.deleted_at or now
+        else:
+            for name in UNDONE_FIELDS:
+                setattr(item, name, getattr(before, name))
+        item.save()
+        touched.append(item)
+    reletter_papers(meeting)
+    return touched
 
 
 def describe_changes(previous, current):

@@ -12,13 +12,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 
+from wkp.rich_text import editor_media, removed_message
 from wkp.views import NavSectionMixin, nothing_changed
 
 from .. import services
 from ..access import get_meeting_for_user_or_404
+from ..agenda import walk
+from ..editor_forms import CopyAgendaForm, InlineItemForm, ItemPaperForm, NewItemForm
 from ..forms import (
     AgendaItemForm,
     AttachmentForm,
@@ -106,18 +110,254 @@ class VenueCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
         return redirect("meetings:meeting_create")
 
 
+def _int_param(request, name):
+    try:
+        return int(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
 @permission_required("meetings.change_meeting", raise_exception=True)
 def agenda_edit(request, pk):
+    """The editor. Query parameters say where the co-ordinator is working: `add_after` /
+    `add_under` place the "add an item" row, `edit` opens an item's row for editing and
+    `paper_for` opens "Add paper" on an item. Links carry them, so every step also works
+    without JavaScript; with htmx only the workspace is fetched and swapped in place."""
     meeting = get_meeting_for_user_or_404(request.user, pk)
+    state = {
+        "add_after": _int_param(request, "add_after"),
+        "add_under": _int_param(request, "add_under"),
+        "edit": _int_param(request, "edit"),
+        "paper_for": _int_param(request, "paper_for"),
+    }
+    return render_editor(request, meeting, **state)
+
+
+def render_editor(
+    request,
+    meeting,
+    *,
+    add_after=None,
+    add_under=None,
+    edit=None,
+    paper_for=None,
+    new_form=None,
+    edit_form=None,
+    paper_form=None,
+    copy_form=None,
+    status=200,
+):
+    """The editor page, or only its workspace for an htmx request (same template, same data)."""
     context = agenda_context(meeting, request.user)
-    context["item_form"] = AgendaItemForm(meeting=meeting)
-    context["deleted_items"] = AgendaItem.objects.deleted().filter(meeting=meeting)
-    context["deleted_papers"] = Paper.objects.deleted().filter(meeting=meeting)
-    return render(request, "meetings/agenda_edit.html", context)
+    items = {node.item.pk: node for node in walk(context["agenda"])}
+    top = context["agenda"]
+    # Where the "add an item" row goes: (parent id, id of the sibling it follows or None).
+    if add_under in items:
+        children = items[add_under].children
+        add = (add_under, children[-1].item.pk if children else None)
+    elif add_after in items:
+        add = (items[add_after].item.parent_id, add_after)
+    elif new_form is not None and new_form.is_bound:
+        add = (new_form.data.get("new-parent") or None, new_form.data.get("new-after") or None)
+        add = tuple(int(x) if x and str(x).isdigit() else None for x in add)
+    else:
+        add = (None, top[-1].item.pk if top else None)
+    if new_form is None:
+        follows = items.get(add[1])
+        kind = follows.item.kind if follows and follows.item.kind in CONTINUED_KINDS else None
+        new_form = NewItemForm(
+            meeting=meeting,
+            initial={"parent": add[0], "after": add[1], **({"kind": kind} if kind else {})},
+        )
+    if edit in items and edit_form is None:
+        edit_form = InlineItemForm(
+            instance=items[edit].item,
+            meeting=meeting,
+            prefix=f"item{edit}",
+        )
+    if paper_for in items and paper_form is None:
+        paper_form = ItemPaperForm(item=items[paper_for].item)
+    context.update(
+        # Focus moves to the "add" row only when the co-ordinator is adding; after a move or an
+        # edit, htmx gives the focus back to the button or link that was used (same id).
+        focus_add=bool(add_after or add_under or new_form.is_bound),
+        add_parent=add[0],
+        add_after=add[1],
+        new_form=new_form,
+        edit_item=edit_form.instance.pk if edit_form is not None else None,
+        edit_form=edit_form,
+        paper_item=paper_form.item.pk if paper_form is not None else None,
+        paper_form=paper_form,
+        deleted_items=AgendaItem.objects.deleted().filter(meeting=meeting),
+        deleted_papers=Paper.objects.deleted().filter(meeting=meeting),
+        editor_url=reverse("meetings:agenda_edit", args=[meeting.pk]),
+        copy_form=copy_form or CopyAgendaForm(meeting=meeting),
+        can_undo=AgendaItem.history.filter(meeting_id=meeting.pk).exists(),
+    )
+    template = (
+        "meetings/partials/agenda_workspace.html" if request.htmx else "meetings/agenda_edit.html"
+    )
+    return render(request, template, context, status=status)
 
 
-def _editor(meeting):
-    return redirect("meetings:agenda_edit", meeting.pk)
+# A new item takes the kind of the item it follows when that kind comes in runs (reports,
+# discussions); after any other kind it starts as a report, the model's default.
+CONTINUED_KINDS = {AgendaItem.Kind.REPORT, AgendaItem.Kind.DISCUSSION}
+
+
+def _editor(meeting, **state):
+    url = reverse("meetings:agenda_edit", args=[meeting.pk])
+    state = {name: value for name, value in state.items() if value is not None}
+    if state:
+        url += "?" + urlencode(state)
+    return redirect(url)
+
+
+@require_POST
+@permission_required("meetings.add_agendaitem", raise_exception=True)
+def item_add(request, pk):
+    """The "add an item" row: add it where the row is, and open the row again after it."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = NewItemForm(request.POST, request.FILES, meeting=meeting)
+    if form.is_valid():
+        paper = form.paper()
+        data = {name: form.cleaned_data[name] for name in InlineItemForm.Meta.fields}
+        try:
+            item = services.add_item_with_paper(
+                meeting,
+                version=form.cleaned_data["version"],
+                parent=form.cleaned_data["parent"],
+                after=form.cleaned_data["after"],
+                paper=paper,
+                by=request.user,
+                **data,
+            )
+        except (services.ConcurrentEdit, ValidationError) as error:
+            meeting.refresh_from_db()
+            form = NewItemForm(_with_version(request.POST, "new-version", meeting), meeting=meeting)
+            form.is_valid()
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+            return render_editor(request, meeting, new_form=form, status=409)
+        if paper is not None:
+            paper.refresh_from_db(fields=["letter"])
+            messages.success(request, f"Item “{item.title}” added with {paper.label}.")
+        else:
+            messages.success(request, f"Item “{item.title}” added.")
+        return _editor(meeting, add_after=item.pk)
+    return render_editor(request, meeting, new_form=form, status=400)
+
+
+def _with_version(data, field, meeting):
+    """The co-ordinator's input kept after a conflict, now against the latest version."""
+    data = data.copy()
+    data[field] = meeting.version
+    return data
+
+
+@require_POST
+@permission_required("meetings.add_agendaitem", raise_exception=True)
+def agenda_copy(request, pk):
+    """Copy another meeting's agenda (all items, or only the standing ones) into this one."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    form = CopyAgendaForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        return render_editor(request, meeting, copy_form=form, status=400)
+    source = form.cleaned_data["source"]
+    try:
+        copied = services.copy_agenda(
+            source,
+            meeting,
+            version=form.cleaned_data["version"],
+            standing_only=form.cleaned_data["what"] == "standing",
+        )
+    except (services.ConcurrentEdit, ValidationError) as error:
+        report_error(request, error)
+        return _editor(meeting)
+    messages.success(
+        request,
+        f"{copied} item{'s' if copied != 1 else ''} copied from the agenda of "
+        f"{source.date:%A} {source.date.day} {source.date:%B %Y}. Undo takes them out again.",
+    )
+    return _editor(meeting)
+
+
+@require_POST
+@permission_required("meetings.change_agendaitem", raise_exception=True)
+def agenda_undo(request, pk):
+    """Undo the agenda's last change (see services.undo_last_change)."""
+    meeting = get_meeting_for_user_or_404(request.user, pk)
+    try:
+        touched = services.undo_last_change(meeting, version=request.POST.get("version"))
+    except (services.ConcurrentEdit, ValidationError) as error:
+        report_error(request, error)
+    else:
+        names = ", ".join(f"“{item.title}”" for item in touched[:3])
+        more = f" and {len(touched) - 3} more" if len(touched) > 3 else ""
+        messages.success(request, f"Last change undone ({names}{more}). Undo again to redo it.")
+    return _editor(meeting)
+
+
+@require_POST
+@permission_required("meetings.change_agendaitem", raise_exception=True)
+def item_row_save(request, pk):
+    """Title, time, kind and presenters saved from the item's row."""
+    item = get_object_or_404(AgendaItem.objects.live().select_related("meeting"), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, item.meeting_id)
+    prefix = f"item{item.pk}"
+    form = InlineItemForm(request.POST, instance=item, meeting=meeting, prefix=prefix)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.update_item(
+                item,
+                version=data.pop("version"),
+                presenters=data.pop("presenters"),
+                paper_ids=list(item.paper_links.values_list("paper_id", flat=True)),
+                **data,
+            )
+        except (services.ConcurrentEdit, ValidationError) as error:
+            meeting.refresh_from_db()
+            item.refresh_from_db()
+            form = InlineItemForm(
+                _with_version(request.POST, f"{prefix}-version", meeting),
+                instance=item,
+                meeting=meeting,
+                prefix=prefix,
+            )
+            form.is_valid()
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+            return render_editor(request, meeting, edit_form=form, status=409)
+        messages.success(request, f"Item “{item.title}” saved.")
+        return _editor(meeting)
+    return render_editor(request, meeting, edit_form=form, status=400)
+
+
+@require_POST
+@permission_required("meetings.add_paper", raise_exception=True)
+def item_paper_add(request, pk):
+    """ "Add paper" on an item's row, or a file dropped on it: the paper is taken at the item."""
+    item = get_object_or_404(AgendaItem.objects.live().select_related("meeting"), pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, item.meeting_id)
+    form = ItemPaperForm(request.POST, request.FILES, item=item)
+    if form.is_valid():
+        paper = form.build_paper()
+        try:
+            paper = services.add_item_paper(
+                item, paper, version=form.cleaned_data["meeting_version"], by=request.user
+            )
+        except (services.ConcurrentEdit, ValidationError) as error:
+            meeting.refresh_from_db()
+            form = ItemPaperForm(
+                _with_version(request.POST, "paper-meeting_version", meeting), item=item
+            )
+            form.is_valid()
+            reason = str(error) if isinstance(error, services.ConcurrentEdit) else error.messages[0]
+            form.add_error(None, f"{reason} Choose the file again to add it.")
+            return render_editor(request, meeting, paper_form=form, status=409)
+        label = paper.label if paper.letter else "The paper"
+        messages.success(request, f"{label} “{paper.title}” added to “{item.title}”.")
+        return _editor(meeting, add_after=item.pk)
+    return render_editor(request, meeting, paper_form=form, status=400)
 
 
 def report_error(request, error):
@@ -151,7 +391,12 @@ def item_create(request, pk):
     return render(
         request,
         "meetings/item_form.html",
-        {"form": form, "meeting": meeting, "nav_section": "meetings"},
+        {
+            "form": form,
+            "meeting": meeting,
+            "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
+        },
     )
 
 
@@ -182,7 +427,13 @@ def item_edit(request, pk):
     return render(
         request,
         "meetings/item_form.html",
-        {"form": form, "meeting": meeting, "item": item, "nav_section": "meetings"},
+        {
+            "form": form,
+            "meeting": meeting,
+            "item": item,
+            "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
+        },
     )
 
 
@@ -211,6 +462,8 @@ def item_action(request, pk, action):
             messages.success(request, f"Item “{item.title}” moved.")
     except (services.ConcurrentEdit, ValidationError) as error:
         report_error(request, error)
+    if request.htmx:
+        return _editor(meeting)
     return redirect(reverse("meetings:agenda_edit", args=[meeting.pk]) + f"#item-{item.pk}")
 
 
@@ -253,7 +506,12 @@ def meeting_publish(request, pk):
 @permission_required("meetings.add_paper", raise_exception=True)
 def paper_create(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
-    return _paper_form(request, meeting, Paper(meeting=meeting))
+    initial = {}
+    item = AgendaItem.objects.live().filter(meeting=meeting, pk=_int_param(request, "item")).first()
+    if item is not None:
+        # "Type the paper instead" from an item's row: taken at that item, titled after it.
+        initial = {"items": [item.pk], "title": item.title}
+    return _paper_form(request, meeting, Paper(meeting=meeting), initial=initial)
 
 
 @permission_required("meetings.change_paper", raise_exception=True)
@@ -263,8 +521,14 @@ def paper_edit(request, pk):
     return _paper_form(request, meeting, paper)
 
 
-def _paper_form(request, meeting, paper):
-    form = PaperForm(request.POST or None, request.FILES or None, instance=paper, meeting=meeting)
+def _paper_form(request, meeting, paper, initial=None):
+    form = PaperForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=paper,
+        meeting=meeting,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         if paper is not None and paper.pk and nothing_changed(request, form):
             return redirect("meetings:agenda_edit", meeting.pk)
@@ -284,11 +548,19 @@ def _paper_form(request, meeting, paper):
             messages.success(request, f"{paper.label} “{paper.title}” saved.")
             if form.checked and form.checked.removed:
                 messages.warning(request, form.checked.removal_message)
+            if removed := removed_message(form.fields["body_html"]):
+                messages.warning(request, removed)
             return redirect("meetings:agenda_edit", meeting.pk)
     return render(
         request,
         "meetings/paper_form.html",
-        {"form": form, "meeting": meeting, "paper": paper, "nav_section": "meetings"},
+        {
+            "form": form,
+            "meeting": meeting,
+            "paper": paper,
+            "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
+        },
     )
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from wkp.pdf import PdfRenderError, render_pdf_once
+from wkp.rich_text import editor_media
 from wkp.views import nothing_changed
 
 from .. import services
@@ -126,6 +127,7 @@ def minutes_edit(request, pk):
             "attendance": attendance,
             "declarations": declarations,
             "nav_section": "meetings",
+            "editor_media": editor_media(form, request),
         },
     )
 

@@ -8,6 +8,7 @@ import datetime
 
 import pikepdf
 import pytest
+from playwright.sync_api import expect
 
 from meetings.models import AgendaItem, Meeting, Paper
 from subgroups.models import Body
@@ -126,16 +127,28 @@ def test_member_signs_in_finds_meetings_and_the_pack_with_the_keyboard_only(
 
 
 def add_item(page, title):
-    tab_to(page, lambda f: f["id"] == "id_title")
+    """Type the title in the "add an item" row and press Enter: the item is added in place
+    (no page load) and the focus waits in the next new row."""
+    if focused(page)["id"] != "id_new-title":
+        tab_to(page, lambda f: f["id"] == "id_new-title")
     page.keyboard.type(title)
-    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Add item")
-    press_enter_and_wait(page)
-    assert page.get_by_text(f"Item “{title}” added.").is_visible()
+    page.keyboard.press("Enter")
+    page.locator("#workspace .messages").get_by_text(f"Item “{title}” added.").wait_for()
+    expect(page.locator("#id_new-title")).to_be_focused()
+    assert_focus_shown(focused(page))
 
 
-def press_button(page, label):
-    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == label)
-    press_enter_and_wait(page)
+def press_button(page, label, in_place=False):
+    focus = tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == label)
+    if not in_place:
+        press_enter_and_wait(page)
+        return
+    page.evaluate("document.getElementById('workspace').dataset.stale = 'yes'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#workspace[data-stale]")).to_have_count(0)
+    # The editor is swapped in place and the focus stays on the button that was pressed.
+    expect(page.locator(f"#{focus['id']}")).to_be_focused()
+    assert_focus_shown(focused(page))
 
 
 def one_page_pdf(tmp_path):
@@ -163,8 +176,8 @@ def test_coordinator_builds_reorders_and_publishes_an_agenda_with_the_keyboard_o
     for title in ["Apologies", "Minutes", "Kent Agreement"]:
         add_item(page, title)
     # Move "Kent Agreement" above "Minutes", then make it a sub-item of "Apologies" (2.5.7).
-    press_button(page, "Move up Kent Agreement")
-    press_button(page, "Indent Kent Agreement")
+    press_button(page, "Move up Kent Agreement", in_place=True)
+    press_button(page, "Indent Kent Agreement", in_place=True)
 
     items = {i.title: i for i in AgendaItem.objects.live().filter(meeting=meeting)}
     assert items["Kent Agreement"].parent_id == items["Apologies"].pk

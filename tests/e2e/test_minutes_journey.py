@@ -52,7 +52,10 @@ def test_minutes_with_two_actions_are_approved_and_the_open_action_is_carried_fo
     page.locator("#id_attendance-1-person").select_option(value=str(daryl.pk))
     page.locator("#id_attendance-1-role").select_option(label="Apologies")
     bid = AgendaItem.objects.get(meeting=july, title="Bid appraisal – Ssky Project")
-    page.locator(f"#id_note_{bid.pk}").fill("The panel appraised the Ssky Project bid.")
+    # The note is rich text: typed into the editor that replaces its textarea.
+    page.locator(f"#div_id_note_{bid.pk} .ProseMirror[contenteditable]").fill(
+        "The panel appraised the Ssky Project bid."
+    )
     page.locator(f"#id_decisions_{bid.pk}").fill("RESOLVED that £10,000 be allocated.")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"**/meetings/{july.pk}/minutes/")

@@ -160,7 +160,9 @@ def enter_case(page, url, case, tmp_path):
     page.goto(f"{url}{reverse('meetings:meeting_detail', args=[meeting.pk])}")
     page.get_by_role("link", name="Record the meeting").click()
     for title, (note, decisions) in case["minutes"].items():
-        page.get_by_label(re.compile(re.escape(title) + r": note of the discussion\s*$")).fill(note)
+        label = page.locator("label", has_text=re.compile(re.escape(title) + ": note of the"))
+        field = label.first.get_attribute("for")  # the rich-text editor stands over the textarea
+        page.locator(f"#div_{field} .ProseMirror[contenteditable]").fill(note)
         page.get_by_label(re.compile(re.escape(title) + r": decisions\s*$")).fill(decisions)
     save(page)
     for action in case["actions"]:

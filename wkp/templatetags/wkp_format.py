@@ -4,9 +4,11 @@ British forms: "£55,000", "Friday 14 July 2006", "10am", "9.30am".
 """
 
 import datetime
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import mark_safe
 
 from wkp.sanitise import clean_html
@@ -73,6 +75,18 @@ def uk_time(value):
 def clean_rich_text(value):
     """Render stored rich text: cleaned again at render time (defence in depth)."""
     return mark_safe(clean_html(value))  # noqa: S308 - cleaned by the nh3 allow-list
+
+
+_RICH_START = re.compile(r"\s*<(p|h[1-6]|ul|ol|table|blockquote|strong|em)\b", re.IGNORECASE)
+
+
+@register.filter
+def rich_or_plain(value):
+    """Text kept as rich text (from the editor) is cleaned and shown as such; older plain text
+    keeps its line breaks, escaped."""
+    if value and _RICH_START.match(value):
+        return clean_rich_text(value)
+    return linebreaksbr(value or "", autoescape=True)
 
 
 @register.filter
