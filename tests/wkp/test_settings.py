@@ -98,7 +98,10 @@ def test_make_run_sets_debug_for_the_demo():
         )
         assert result.returncode == 0, result.stderr
         seen = [line for line in result.stdout.splitlines() if line.startswith("DEBUG=")]
-        assert seen == [f"DEBUG={expected}"] * 5  # migrate, load_demo, process_uploads, …
+        # migrate, load_demo, process_uploads and runserver; the worker, started in the
+        # background and stopped when runserver returns, may or may not have printed by then.
+        assert set(seen) == {f"DEBUG={expected}"}
+        assert len(seen) in (4, 5)
 
 
 def test_demo_loads_on_sqlite(tmp_path):
