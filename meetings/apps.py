@@ -15,3 +15,9 @@ class MeetingsConfig(AppConfig):
         pre_create_historical_record.connect(
             tag_agenda_history, sender=AgendaItem.history.model, dispatch_uid="tag_agenda_history"
         )
+
+    def worker_sweep(self):
+        """Run by every background worker every half minute (wkp run_worker)."""
+        from .tasks import requeue_pack_jobs
+
+        requeue_pack_jobs()

@@ -475,6 +475,10 @@ class PackJob(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A queued job not being built by this time is queued again by a worker's sweep
+    # (meetings/tasks.py `requeue_pack_jobs`): after a failed attempt, or a worker that died.
+    due_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-requested_at"]

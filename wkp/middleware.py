@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -5,6 +7,8 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
 from .two_factor import needs_two_factor, second_step_url
+
+logger = logging.getLogger(__name__)
 
 
 class PrivateCacheMiddleware:
@@ -69,3 +73,29 @@ class RequestBodyLimitMiddleware:
             and user.is_authenticated
             and any(user.has_perm(perm) for perm in settings.WKP_UPLOAD_PERMISSIONS)
         )
+
+
+class StorageUnavailableMiddleware:
+    """A request that needs a stored file while the file store cannot be reached gets 503 with a
+    message (and Retry-After), not a 500: nothing is lost, the file is there once the store is
+    back. Pages that need no file never touch the store and keep working."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.template.response import TemplateResponse
+
+        from .storage import is_unavailable
+
+        if not is_unavailable(exception):
+            return None
+        logger.warning("File store unavailable for %s: %s", request.path, exception)
+        response = TemplateResponse(
+            request, "storage_unavailable.html", {"nav_section": None}, status=503
+        )
+        response["Retry-After"] = "60"
+        return response.render()

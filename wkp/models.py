@@ -85,3 +85,14 @@ class Person(models.Model):
         if self.organisation_id:
             return f"{self.name} ({self.organisation.label})"
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's sign of life (`manage.py run_worker` writes it every half minute):
+    /healthz reports whether any worker was seen in the last few minutes."""
+
+    name = models.CharField(max_length=200, unique=True)  # host and process id
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

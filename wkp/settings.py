@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wkp.middleware.PrivateCacheMiddleware",
+    "wkp.middleware.StorageUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -174,8 +175,35 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Papers are private: no URL pattern serves MEDIA_URL; files are read through the storage API
 # and served only by permission-checked views.
 MEDIA_URL = "/private-media/"
+# Stored files on the local disk (MEDIA_ROOT) by default. STORAGE_BACKEND=s3 keeps them in one
+# private S3-compatible bucket instead (AWS S3, MinIO, Ceph…), shared by every app server and
+# worker (wkp/storage.py; README "Running on several machines").
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower()
+if STORAGE_BACKEND == "s3":
+    if not os.environ.get("S3_BUCKET"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET (the bucket's name).")
+    DEFAULT_STORAGE = {
+        "BACKEND": "wkp.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            # Unset: boto3 finds credentials itself (instance role, ~/.aws, AWS_* variables).
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("S3_PREFIX", ""),
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+        },
+    }
+elif STORAGE_BACKEND == "filesystem":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("STORAGE_BACKEND must be 'filesystem' or 's3'.")
+# Seconds to wait for the object store to answer before a download says "unavailable for now".
+WKP_STORAGE_TIMEOUT = float(os.environ.get("WKP_STORAGE_TIMEOUT", "5"))
+WKP_STORAGE_RETRIES = int(os.environ.get("WKP_STORAGE_RETRIES", "2"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -223,6 +251,16 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Background work (pack builds) runs in `manage.py db_worker`, which may run on any machine.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /healthz says the worker is fine when one wrote its heartbeat within this many seconds
+# (`run_worker` writes one every WKP_WORKER_HEARTBEAT_INTERVAL seconds).
+# A pack build that fails because the file store is unreachable is tried again after this many
+# seconds times the attempts so far, up to this many attempts in all (meetings/tasks.py).
+WKP_PACK_BUILD_ATTEMPTS = int(os.environ.get("WKP_PACK_BUILD_ATTEMPTS", "5"))
+WKP_PACK_BUILD_RETRY_SECONDS = int(os.environ.get("WKP_PACK_BUILD_RETRY_SECONDS", "60"))
+# A queued pack job not taken by any worker in this many seconds is queued again (a worker died).
+WKP_PACK_REQUEUE_SECONDS = int(os.environ.get("WKP_PACK_REQUEUE_SECONDS", "120"))
+WKP_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("WKP_WORKER_HEARTBEAT_SECONDS", "180"))
+WKP_WORKER_HEARTBEAT_INTERVAL = float(os.environ.get("WKP_WORKER_HEARTBEAT_INTERVAL", "30"))
 
 # Every PDF render runs in a child process killed at its wall-time limit (seconds) and limited to
 # this much address space (MiB) (wkp/pdf.py). Web requests get the shorter limit; the background
@@ -273,6 +311,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe the health check over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -286,7 +326,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"refusal_one_line": {"()": "wkp.log.ExpectedRefusalOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # LOG_FORMAT=json: one JSON object a line (wkp/log.py), for a log collector.
+    "formatters": {"json": {"()": "wkp.log.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if os.environ.get("LOG_FORMAT") == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # WeasyPrint reports every CSS rule it ignores and every render step; keep errors only.

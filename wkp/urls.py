@@ -3,10 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from . import two_factor, views
+from . import health, two_factor, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "accounts/login/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
