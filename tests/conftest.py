@@ -4,6 +4,13 @@ import pytest
 from django.contrib.auth.models import Group
 from hypothesis import settings as hypothesis_settings
 
+from tests.s3 import (  # noqa: F401 - fixtures
+    file_storage,
+    parametrise_storage,
+    s3_endpoint,
+    s3_storage,
+    unreachable_storage,
+)
 from wkp.roles import COORDINATOR, MEMBER
 
 PASSWORD = "correct-horse-battery-staple-42"
@@ -20,6 +27,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
     hypothesis_settings.load_profile("ci")
+
+
+def pytest_generate_tests(metafunc):
+    parametrise_storage(metafunc)
 
 
 def pytest_sessionstart(session):

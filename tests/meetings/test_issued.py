@@ -336,6 +336,7 @@ def test_the_action_list_takes_a_fixed_number_of_queries(
     assert page.text.count("Action ") >= size
 
 
+@pytest.mark.storage
 def test_typed_and_uploaded_papers_changed_after_issue_keep_their_issued_pdf(member_client):
     """A change that has not been issued yet (the build is queued, or failed) never shows
     through the issued paper's page or PDF."""

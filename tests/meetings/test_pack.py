@@ -134,6 +134,7 @@ def test_pack_metadata(demo):
         assert "/CreationDate" in pdf.docinfo
 
 
+@pytest.mark.storage
 def test_uploaded_pdf_is_merged_in_place_with_header_and_page_numbers():
     meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
     first = AgendaItemFactory(meeting=meeting, title="Towards 2010", position=0)
@@ -205,6 +206,7 @@ def test_paper_pdf_download_name(member_client):
     assert response.content.startswith(b"%PDF-")
 
 
+@pytest.mark.storage
 def test_publishing_issues_v1_and_later_changes_issue_v2_with_a_supplement(
     demo, django_capture_on_commit_callbacks, member, coordinator
 ):

@@ -151,6 +151,7 @@ def paper_post(meeting, **extra):
     return data
 
 
+@pytest.mark.storage
 def test_uploaded_pdf_is_checked_by_content_and_downloaded_through_a_permission_check(
     coordinator_client, member
 ):
