@@ -34,6 +34,7 @@ from wkp.pdf import (
     run_isolated,
     stored_once,
 )
+from wkp.storage import is_unavailable
 
 from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
@@ -255,6 +256,8 @@ def _read_upload(entry, notices):
         checked = inspect(data, "pdf", convert=False)
         return (checked.cleaned or data), checked.page_count
     except Exception as error:  # A bad file must never break the pack.
+        if is_unavailable(error):
+            raise  # the store is away, the file is fine: the build is tried again later
         logger.warning("Pack: %s could not be merged: %s", entry.heading, error)
         notices.append(f"{entry.heading} could not be included: its file is damaged or unreadable.")
         return None, 0

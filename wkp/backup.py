@@ -10,6 +10,10 @@ snapshot (a REPEATABLE READ transaction whose snapshot pg_dump shares), so they 
 manifest before changing anything, restores, then reads everything back from the database and
 the disk and compares it with the manifest; any difference is an error.
 
+Files in an S3-compatible store (STORAGE_BACKEND=s3) are backed up and restored the same way,
+through the storage API: every object in the bucket (under S3_PREFIX) goes into `media/…`, and a
+restore needs an empty bucket (or prefix) and writes them back under the same names.
+
 PostgreSQL only: SQLite is the demo database (copy `db.sqlite3` and `media/` instead).
 """
 
@@ -132,11 +136,53 @@ def regular_files(root):
 
 
 def media_files(root):
-    """Every regular file under `root`: {posix relative path: {"sha256", "size"}}."""
+    """Every stored file: {posix relative path: {"sha256", "size"}} (under `root` on the disk)."""
+    if not on_disk():
+        return {name: stored_digest(name) for name in stored_names()}
     return {
         relative: {"sha256": sha256_file(path), "size": path.stat().st_size}
         for relative, path in regular_files(root)
     }
+
+
+def on_disk():
+    """True when the files are on the local disk (MEDIA_ROOT), False in an object store."""
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    return isinstance(default_storage, FileSystemStorage)
+
+
+def stored_names(folder=""):
+    """Every file name in the (object) storage, in a stable order."""
+    from django.core.files.storage import default_storage
+
+    folders, files = default_storage.listdir(folder)
+    prefix = f"{folder}/" if folder else ""
+    names = [prefix + name for name in files]
+    for sub in folders:
+        names.extend(stored_names(prefix + sub))
+    return sorted(names)
+
+
+def stored_digest(name):
+    from django.core.files.storage import default_storage
+
+    digest, size = hashlib.sha256(), 0
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"sha256": digest.hexdigest(), "size": size}
+
+
+def stored_file_exists(root, name):
+    from django.core.files.storage import default_storage
+
+    return (Path(root) / name).is_file() if on_disk() else default_storage.exists(name)
+
+
+def stored_sha256(root, name):
+    return sha256_file(Path(root) / name) if on_disk() else stored_digest(name)["sha256"]
 
 
 # What the database holds ---------------------------------------------------------------------
@@ -215,12 +261,16 @@ def stored_file_problems(media_root):
                 .distinct()
             )
             for name in names:
-                if not (root / name).is_file():
+                if not stored_file_exists(root, name):
                     problems.add(f"missing file {name} ({model._meta.label}.{model_field.name})")
     for pack in issued_packs():
         for key, digest in (("file", "sha256"), ("supplement", "supplement_sha256")):
-            path = root / pack[key] if pack[key] else None
-            if path and path.is_file() and sha256_file(path) != pack[digest]:
+            name = pack[key]
+            if (
+                name
+                and stored_file_exists(root, name)
+                and stored_sha256(root, name) != pack[digest]
+            ):
                 problems.add(f"issued pack file {pack[key]} differs from its recorded SHA-256")
     return sorted(problems)
 
@@ -365,8 +415,33 @@ def set_stable_text_output(cursor):
     )
 
 
+def add_stored_media(archive):
+    """Add every file in the object store; return {name: {"sha256", "size"}}. Each object is
+    read whole (one GET) into a temporary file first, so its size and bytes agree."""
+    from django.core.files.storage import default_storage
+
+    media = {}
+    for name in stored_names():
+        with (
+            default_storage.open(name, "rb") as handle,
+            tempfile.SpooledTemporaryFile(max_size=8 * CHUNK) as copy,
+        ):
+            shutil.copyfileobj(handle, copy, CHUNK)
+            size = copy.tell()
+            copy.seek(0)
+            info = tarfile.TarInfo(MEDIA_PREFIX + name)
+            info.size, info.mtime = size, int(time.time())
+            _private(info)
+            reader = HashingReader(copy)
+            archive.addfile(info, fileobj=reader)
+        media[name] = {"sha256": reader.digest.hexdigest(), "size": size}
+    return media
+
+
 def add_media(archive, media_root):
     """Add every file under MEDIA_ROOT; return {relative path: {"sha256", "size"}}."""
+    if not on_disk():
+        return add_stored_media(archive)
     media = {}
     for relative, path in regular_files(media_root):
         with open(path, "rb") as handle:
@@ -515,6 +590,8 @@ def drop_database_set_aside():
 def restore(path, *, replace=False):
     """Restore an archive into this (empty) database and media folder, then verify it."""
     require_postgresql()
+    if not on_disk():
+        return restore_to_object_store(path, replace=replace)
     started = time.monotonic()
     path = Path(path)
     media_root = Path(settings.MEDIA_ROOT)
@@ -575,6 +652,83 @@ def restore(path, *, replace=False):
             undone = _undo_restore(aside, media_root, kept_media, media_existed)
             if isinstance(error, BackupError):
                 raise BackupError(f"{error}\n{undone}") from error
+            raise
+        if aside:
+            drop_database_set_aside()
+    summary.path = path
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def restore_to_object_store(path, *, replace=False):
+    """`restore` when the files live in an object store: into an empty bucket (or prefix); the
+    database as on the disk. A bucket cannot be set aside whole, so `--replace` replaces only
+    the database, and a bucket holding files is refused."""
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    started = time.monotonic()
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"No backup at {path}.")
+    tables = existing_tables()
+    existing = stored_names()
+    what = []
+    if tables and not replace:
+        db_name = settings.DATABASES["default"]["NAME"]
+        what.append(f"the database {db_name} has {len(tables)} tables")
+    if existing:
+        what.append(f"the file store holds {plural(len(existing), 'file')}")
+    if what:
+        raise BackupError(
+            "Refusing to restore: "
+            + " and ".join(what)
+            + ". Restore into a new, empty database and an empty bucket (or a new S3_PREFIX); "
+            "--replace drops the database's tables but never empties a bucket."
+        )
+    if schema_exists(ASIDE_SCHEMA):
+        raise BackupError(
+            f"The database holds a schema {ASIDE_SCHEMA!r} left by an interrupted restore: it "
+            "may be the data from before that restore. Check it, then rename or drop it."
+        )
+    pg_restore = pg_tool("pg_restore")
+    if not tarfile.is_tarfile(path):
+        raise BackupError(f"{path} is not a backup archive (a .tar written by `backup`).")
+    with (
+        tarfile.open(path, mode="r:") as archive,
+        tempfile.TemporaryDirectory(prefix=".wkp-restore-") as work,
+    ):
+        manifest = read_manifest(archive)
+        staging = Path(work) / "media"
+        staging.mkdir()
+        dump = unpack(archive, manifest, work, staging)
+        aside = bool(replace and tables)
+        if aside:
+            set_database_aside()
+        written = []
+        try:
+            run_pg([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
+                    "--single-transaction", "--no-password",
+                    f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
+            for relative, local in regular_files(staging):
+                with open(local, "rb") as handle:
+                    name = default_storage.save(relative, File(handle, name=relative))
+                written.append(name)
+                if name != relative:
+                    raise BackupError(f"The file store saved media/{relative} as {name}.")
+            summary = verify(manifest, None)
+        except BaseException as error:
+            for name in written:
+                default_storage.delete(name)
+            if aside:
+                put_database_back()
+            else:
+                clear_database()
+            if isinstance(error, BackupError):
+                raise BackupError(
+                    f"{error}\nNothing was changed: the database and the file store are as "
+                    "they were."
+                ) from error
             raise
         if aside:
             drop_database_set_aside()

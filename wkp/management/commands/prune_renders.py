@@ -16,9 +16,11 @@ RENDERS = "renders"
 
 def cached_files(folder=RENDERS):
     """Every file under `folder` in storage, as storage names."""
-    if not default_storage.exists(folder):
+    # Not `exists(folder)`: an object store has no folders, only names that share a prefix.
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # no cache on the disk yet
         return
-    folders, files = default_storage.listdir(folder)
     for name in files:
         yield f"{folder}/{name}"
     for sub in folders:
