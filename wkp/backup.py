@@ -716,7 +716,7 @@ def restore_to_object_store(path, *, replace=False):
                 written.append(name)
                 if name != relative:
                     raise BackupError(f"The file store saved media/{relative} as {name}.")
-            summary = verify(manifest, None)
+            summary = verify(manifest, Path(settings.MEDIA_ROOT))  # unused off the disk
         except BaseException as error:
             for name in written:
                 default_storage.delete(name)
