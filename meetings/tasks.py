@@ -127,6 +127,24 @@ def request_pack_build(meeting, *, by=None):
     return job
 
 
+def _jobs_with_a_waiting_task(pks):
+    """The jobs among `pks` whose task still waits in the database queue (not taken by any
+    worker yet): queuing them again would only add work."""
+    if not pks:
+        return set()
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - another queue: it cannot be asked
+        return set()
+    if not isinstance(build_pack_version.get_backend(), DatabaseBackend):
+        return set()
+    waiting = DBTaskResult.objects.filter(
+        status="READY", task_path=f"{__name__}.build_pack_version"
+    ).values_list("args_kwargs", flat=True)
+    return {args["args"][0] for args in waiting if args.get("args")} & set(pks)
+
+
 def requeue_pack_jobs():
     """Queue again every queued pack job that is due and not being built (its lock is free):
     one whose build failed for want of the file store, or whose worker died. Returns how many.
@@ -143,6 +161,8 @@ def requeue_pack_jobs():
             )
             .values_list("pk", flat=True)
         )
+        waiting = _jobs_with_a_waiting_task(due)
+        due = [pk for pk in due if pk not in waiting]
         PackJob.objects.filter(pk__in=due).update(due_at=now + requeue_after())
     for pk in due:
         logger.info("Pack job %s queued again", pk)
