@@ -38,6 +38,8 @@ CIRCULATED_DRAFT = "draft_meeting_circulated_minutes"
 
 CASES = {
     "home": [("home", {}, READ)],
+    # No sign-in; 503 here because no worker has written a heartbeat (test_object_storage.py).
+    "healthz": [("health check", {}, (503,) * 5)],
     "login": [("sign-in page", {}, LOGIN)],
     "logout": [("logout by GET is refused", {}, (302, 405, 405, 405, 302))],
     # The second sign-in step sends on anyone who does not owe one (test_two_factor.py).
