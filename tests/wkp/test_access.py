@@ -3,8 +3,9 @@ from django.urls import reverse
 
 from tests.urlcrawl import project_urls
 
-# The calendar feed is reached by a secret token instead of a login (tested in tests/meetings).
-PUBLIC = {"login", "admin:login", "meetings:calendar_feed"}
+# The calendar feed is reached by a secret token instead of a login (tested in tests/meetings);
+# /healthz answers load balancers (tests/wkp/test_object_storage.py).
+PUBLIC = {"login", "admin:login", "meetings:calendar_feed", "healthz"}
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 
 
