@@ -34,12 +34,11 @@ def free_port():
 @contextmanager
 def moto_server(log=None):
     """Start `moto_server` on a free loopback port; yield its address; stop it."""
-    executable = Path(sys.executable).with_name("moto_server")
     for _attempt in range(3):
         port = free_port()
         output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
         process = subprocess.Popen(
-            [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
