@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0020_outbox_for_unsent_notices'),
+        ("meetings", "0020_outbox_for_unsent_notices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='packjob',
-            name='attempts',
+            model_name="packjob",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='packjob',
-            name='due_at',
+            model_name="packjob",
+            name="due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
