@@ -25,7 +25,7 @@ class TwoFactorMiddleware:
     """A co-ordinator or administrator who has not yet given a second factor sees only the
     two-factor pages and sign-out; every other address sends them there first."""
 
-    OPEN = {"two_factor", "two_factor_setup", "logout"}
+    OPEN = {"two_factor", "two_factor_setup", "logout", "favicon"}
 
     def __init__(self, get_response):
         self.get_response = get_response
