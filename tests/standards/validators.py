@@ -1,8 +1,8 @@
 """The independent validators the suite runs, and where it finds them.
 
-The Nu HTML checker (vnu.jar, the W3C's validator) comes from npm (`vnu-jar`), installed by
-`make test` into .venv/vnu (or named by WKP_VNU_JAR), and runs on Java (Debian's
-default-jre-headless in CI). Without them a test skips locally, and fails in CI
+The Nu HTML checker (vnu.jar, the W3C's validator) comes from npm (`vnu-jar`, the version the
+Makefile names), installed by `make test` into .venv/vnu (or named by WKP_VNU_JAR), and runs on
+Java (Debian's default-jre-headless in CI). Without them its test skips locally, and fails in CI
 (.ci/run sets WKP_REQUIRE_VALIDATORS=1).
 """
 
@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-
-VNU_VERSION = "26.9.27"  # Makefile installs this version of the npm package vnu-jar
 
 
 def vnu_command():
