@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 SITE_URL ?= http://$(HOST)
 RUN_ENV = SITE_URL='$(SITE_URL)' ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))}"
 
-.PHONY: run test backup restore lint format venv clean
+.PHONY: run test backup restore lint format venv vnu clean
 
 venv: $(VENV)/.installed
 
@@ -30,8 +30,17 @@ run: venv
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST)
 
-test: venv
+test: venv vnu
 	tests/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+# The W3C Nu HTML checker (vnu.jar, run on Java) for tests/standards/test_nu_html.py, from npm.
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+vnu: $(VNU_JAR)
+$(VNU_JAR):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --no-audit --no-fund --silent --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION); \
+	else echo "npm not found: the Nu HTML checker test will skip (CI installs npm and Java)"; fi
 
 backup: venv
 	$(PY) manage.py backup $(if $(BACKUP),-o $(BACKUP))

@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Whole pounds with a pound sign and thousands separators, as numbers a spreadsheet can add up.
+POUNDS_FORMAT = '"£"#,##0;-"£"#,##0'
 
 
 def escape_cell(value):
@@ -21,8 +23,10 @@ def escape_cell(value):
 def statement_csv(statement):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([escape_cell(statement.title)])
-    for row in statement.as_table():
+    table = statement.as_table()
+    # The title row is as wide as the table, so every row has the same number of fields.
+    writer.writerow([escape_cell(statement.title)] + [""] * (len(table[0]) - 1))
+    for row in table:
         writer.writerow([escape_cell(cell) for cell in row])
     return buffer.getvalue()
 
@@ -44,7 +48,7 @@ def statement_xlsx(statement):
             cells[0].font = Font(bold=True)
         for cell in cells[1:]:
             if isinstance(cell.value, int):
-                cell.number_format = "0"
+                cell.number_format = POUNDS_FORMAT
     sheet.column_dimensions["A"].width = 38
     for letter in "BCDEFGHIJKLMN"[: len(table[0]) - 1]:
         sheet.column_dimensions[letter].width = 16

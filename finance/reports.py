@@ -88,7 +88,8 @@ def pounds_int(value):
 
 
 def report_title(as_of):
-    return f"WKP Financial Report - {as_of:%B %y}"
+    """The paper's title with the year in full: "December 26" would read as 26 December."""
+    return f"WKP Financial Report - {as_of:%B %Y}"
 
 
 def fund_statement(as_of):

@@ -3,13 +3,14 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from .models import Body, Meeting
 
 NEXT_MEETINGS_LIMIT = 8
+# Meetings' dates and times are London wall-clock times, whatever the server's zone.
+TZID = "Europe/London"
 
 
 def next_meetings(meeting, limit=NEXT_MEETINGS_LIMIT):
@@ -32,7 +33,7 @@ def meeting_uid(meeting):
 
 
 def meeting_event(meeting, url):
-    tz = ZoneInfo(settings.TIME_ZONE)
+    tz = ZoneInfo(TZID)
     event = Event()
     event.add("uid", meeting_uid(meeting))
     event.add("summary", meeting.display_title)
@@ -70,11 +71,41 @@ def meeting_event(meeting, url):
     return event
 
 
+def london_timezone():
+    """The VTIMEZONE that RFC 5545 (3.2.19) requires for every TZID=Europe/London in the file.
+
+    UK rules since 1996 (EU summer time): BST from 01:00 GMT on the last Sunday of March, GMT
+    from 02:00 BST on the last Sunday of October. Written as yearly rules, as Outlook and
+    tzurl.org write it, so it holds for any meeting date without listing each change."""
+    zone = Timezone()
+    zone.add("tzid", TZID)
+    summer = TimezoneDaylight()
+    summer.add("tzname", "BST")
+    summer.add("tzoffsetfrom", timedelta(hours=0))
+    summer.add("tzoffsetto", timedelta(hours=1))
+    summer.add("dtstart", datetime(1970, 3, 29, 1, 0))
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1SU"})
+    winter = TimezoneStandard()
+    winter.add("tzname", "GMT")
+    winter.add("tzoffsetfrom", timedelta(hours=1))
+    winter.add("tzoffsetto", timedelta(hours=0))
+    winter.add("dtstart", datetime(1970, 10, 25, 2, 0))
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1SU"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
+
+
 def calendar_for(meetings, url_for):
+    """A calendar of these meetings. It always holds the VTIMEZONE, so a feed with no meeting in
+    its window is still a valid calendar (RFC 5545 asks for at least one component)."""
     calendar = Calendar()
     calendar.add("prodid", "-//West Kent Partnership//Intranet//EN")
     calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "West Kent Partnership meetings")
+    calendar.add("x-wr-timezone", TZID)
+    calendar.add_component(london_timezone())
     for meeting in meetings:
         calendar.add_component(meeting_event(meeting, url_for(meeting)))
     return calendar.to_ical()

@@ -34,3 +34,45 @@ def project_urls(exclude_admin=True):
             r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_VALUES.get(m.group(1) or "str", "x"), route
         )
         yield "/" + path, name
+
+
+# Never followed by a crawl: a GET that signs the crawl out, and the Django admin.
+NOT_FOLLOWED = ("/accounts/logout/", "/admin/")
+
+
+def link_crawl(client, seeds, per_name=15, limit=600):
+    """Follow same-site links from `seeds` with a signed-in test client.
+
+    Returns {path: html} for every HTML page (200) reached: the sample URLs of every pattern
+    plus the pages they link to (every paper, report, meeting …), at most `per_name` pages per
+    URL name (query strings make many pages of one view) and `limit` in all."""
+    import re
+    from html import unescape
+    from urllib.parse import urldefrag, urlsplit
+
+    from django.urls import Resolver404, resolve
+
+    pages, seen, per = {}, set(), {}
+    queue = list(seeds)
+    while queue and len(pages) < limit:
+        path = queue.pop(0)
+        if path in seen or path.startswith(NOT_FOLLOWED):
+            continue
+        seen.add(path)
+        try:
+            name = resolve(urlsplit(path).path).view_name
+        except Resolver404:
+            continue
+        if per.get(name, 0) >= per_name:
+            continue
+        response = client.get(path)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        per[name] = per.get(name, 0) + 1
+        html = response.content.decode()
+        pages[path] = html
+        for href in re.findall(r'<a\s[^>]*?href="([^"]+)"', html):
+            href = urldefrag(unescape(href)).url
+            if href.startswith("/") and not href.startswith("//"):
+                queue.append(href)
+    return pages

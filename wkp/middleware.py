@@ -20,7 +20,9 @@ class PrivateCacheMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A 204 has no content to keep; its no-store would refuse the page that sent the request
+        # the back/forward cache (Chromium: JsNetworkRequestReceivedCacheControlNoStoreResource).
+        if user is not None and user.is_authenticated and response.status_code != 204:
             patch_cache_control(response, private=True, no_store=True)
         return response
 
@@ -29,7 +31,7 @@ class TwoFactorMiddleware:
     """A co-ordinator or administrator who has not yet given a second factor sees only the
     two-factor pages and sign-out; every other address sends them there first."""
 
-    OPEN = {"two_factor", "two_factor_setup", "logout"}
+    OPEN = {"two_factor", "two_factor_setup", "logout", "favicon"}
 
     def __init__(self, get_response):
         self.get_response = get_response

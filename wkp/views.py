@@ -4,9 +4,13 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Organisation, Person, Sector
@@ -113,3 +117,11 @@ class AccessibilityStatementView(TemplateView):
             .order_by("last_name", "first_name")
         )
         return context
+
+
+@login_not_required
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico where a page names no icon (files opened directly, tools);
+    the pages themselves link the static file (base.html, the admin's base_site.html)."""
+    return redirect(static("favicon.ico"))

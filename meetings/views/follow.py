@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -146,5 +146,7 @@ def meeting_seen(request, pk):
         user=request.user, meeting=meeting, defaults={"seen_at": timezone.now()}
     )
     if request.headers.get("X-Requested-With") == "fetch":
-        return JsonResponse({"ok": True})
+        # No content: nothing for a cache to keep, so no no-store to hold the page out of the
+        # back/forward cache (wkp.middleware.PrivateCacheMiddleware).
+        return HttpResponse(status=204)
     return redirect(meeting.get_absolute_url())

@@ -7,7 +7,7 @@
 
   function editor() { return document.getElementById("agenda-editor"); }
   function csrf() {
-    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    var headers = JSON.parse(document.body.getAttribute("data-hx-headers") || "{}");
     return headers["X-CSRFToken"] || "";
   }
   function say(text) {

@@ -59,7 +59,7 @@ def test_finance_browser_override_then_member_reads_statement_and_chart(
     page.context.clear_cookies()
     sign_in(page, "member", PASSWORD)
     page.goto(f"{live_server.url}/finance/statement/?as_of=2006-07-14")
-    table = page.get_by_role("table", name="WKP Financial Report - July 06")
+    table = page.get_by_role("table", name="WKP Financial Report - July 2006")
     row = table.get_by_role("row", name="2006/7 project funding available")
     assert row.inner_text().split()[-1] == "55971"
     chart = page.get_by_role("img", name=re.compile("Bar chart of income"))

@@ -22,7 +22,7 @@ from .factories import make_entry, make_year
 def test_render_fund_report_html_is_the_partial_with_caption_and_scoped_headers(seed_ledger):
     html = render_fund_report_html(datetime.date(2006, 7, 14))
 
-    assert "<caption>WKP Financial Report - July 06</caption>" in html
+    assert "<caption>WKP Financial Report - July 2006</caption>" in html
     assert '<th scope="col" class="num text-end">2003/4 Actual</th>' in html
     assert '<th scope="row">TOTAL allocated</th>' in html
     assert '<td class="num text-end">72489</td>' in html
@@ -63,7 +63,7 @@ def test_fund_statement_shows_a_year_as_projected_before_its_figures_were_final(
     statement = fund_statement(datetime.date(2006, 6, 1))
 
     assert statement.header[3] == "2005/6 Projected"
-    assert statement.title == "WKP Financial Report - June 06"
+    assert statement.title == "WKP Financial Report - June 2006"
 
 
 @pytest.mark.django_db

@@ -6,7 +6,8 @@ from finance.reports import fund_statement
 
 PAPER_DATE = datetime.date(2006, 7, 14)
 
-# Paper B's "WKP Financial Report - July 06", cell by cell (blank cells as "").
+# Paper B's "WKP Financial Report - July 06" (titled "July 2006" now), cell by cell (blank
+# cells as "").
 SEED_TABLE = [
     ["", "2003/4 Actual", "2004/5 Actual", "2005/6 Actual", "2006/7 Projected", "TOTAL"],
     ["Income", "50000", "55000", "55000", "55000", "215000"],
@@ -39,7 +40,7 @@ def test_fund_statement_reproduces_paper_b_cell_by_cell(seed_ledger):
 
     table = statement.as_table()
 
-    assert statement.title == "WKP Financial Report - July 06"
+    assert statement.title == "WKP Financial Report - July 2006"
     assert len(table) == len(SEED_TABLE)
     for seed_row, row in zip(SEED_TABLE, table, strict=True):
         assert row == seed_row

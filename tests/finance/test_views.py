@@ -17,7 +17,7 @@ def test_statement_page_shows_the_seed_table_and_an_inline_chart(seed_ledger, me
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<caption>WKP Financial Report - July 06</caption>" in html
+    assert "<caption>WKP Financial Report - July 2006</caption>" in html
     assert '<th scope="col" class="num text-end">2006/7 Projected</th>' in html
     assert '<th scope="row">2006/7 project funding available</th>' in html
     assert "55971" in html
@@ -32,12 +32,13 @@ def test_statement_csv_matches_the_page(seed_ledger, member_client):
     response = member_client.get(reverse("finance:statement_csv") + AS_OF)
 
     assert response.status_code == 200
-    lines = response.content.decode().splitlines()
-    assert lines[0] == "WKP Financial Report - July 06"
     import csv
 
-    rows = list(csv.reader(lines[1:]))
-    assert rows == SEED_TABLE
+    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    assert rows[0] == ["WKP Financial Report - July 2006", "", "", "", "", ""]
+    assert rows[1:] == SEED_TABLE
+    # Every row has as many fields as the table is wide, the title row too.
+    assert {len(row) for row in rows} == {len(SEED_TABLE[0])}
 
 
 @pytest.mark.django_db
@@ -47,10 +48,26 @@ def test_statement_xlsx_opens_and_matches_the_page(seed_ledger, member_client):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][0] == "WKP Financial Report - July 06"
+    assert rows[0][0] == "WKP Financial Report - July 2006"
     as_text = [["" if v is None else str(v) for v in row] for row in rows[1:]]
     assert as_text == SEED_TABLE
     assert rows[2][1] == 50000  # numbers are numbers, not text
+
+
+@pytest.mark.django_db
+def test_statement_xlsx_figures_are_numbers_in_pounds_with_thousands(seed_ledger, member_client):
+    """Read with openpyxl alone: the workbook needs no LibreOffice to be made or checked."""
+    response = member_client.get(reverse("finance:statement_xlsx") + AS_OF)
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    figures = [cell for row in sheet.iter_rows(min_row=3, min_col=2) for cell in row]
+    numbers = [cell for cell in figures if cell.value is not None]
+    assert len(numbers) == sum(1 for row in SEED_TABLE[1:] for value in row[1:] if value != "")
+    for cell in numbers:
+        assert cell.data_type == "n" and isinstance(cell.value, int), cell.coordinate
+        assert cell.number_format == '"£"#,##0;-"£"#,##0', cell.coordinate
+    assert sheet["F3"].value == 215000
+    assert sheet["A1"].value == "WKP Financial Report - July 2006"
 
 
 @pytest.mark.django_db
@@ -62,7 +79,7 @@ def test_statement_pdf_text_contains_the_table_figures(seed_ledger, member_clien
     pages = PdfReader(io.BytesIO(response.content)).pages
     # Narrow cells wrap; join the lines again (and a label broken after a hyphen).
     text = " ".join(" ".join(page.extract_text() for page in pages).replace("-\n", "-").split())
-    assert "WKP Financial Report - July 06" in text
+    assert "WKP Financial Report - July 2006" in text
     for row in SEED_TABLE:
         for cell in row:
             assert cell in text, cell

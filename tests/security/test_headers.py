@@ -52,7 +52,7 @@ def security_header_problems(response, role):
         problems.append("no nosniff")
     if response.headers.get("Referrer-Policy") not in {"same-origin", "no-referrer"}:
         problems.append(f"Referrer-Policy is {response.headers.get('Referrer-Policy')}")
-    if role in SIGNED_IN and response.status_code != 304:
+    if role in SIGNED_IN and response.status_code not in (204, 304):  # nothing to store
         cache = {part.strip() for part in response.headers.get("Cache-Control", "").split(",")}
         if not {"private", "no-store"} <= cache:
             problems.append(f"Cache-Control is {response.headers.get('Cache-Control')!r}")

@@ -40,6 +40,8 @@ CASES = {
     "home": [("home", {}, READ)],
     # No sign-in; 503 here because no worker has written a heartbeat (test_object_storage.py).
     "healthz": [("health check", {}, (503,) * 5)],
+    # The site icon's fixed address sends everyone on to the static file.
+    "favicon": [("site icon", {}, (302,) * 5)],
     "login": [("sign-in page", {}, LOGIN)],
     "logout": [("logout by GET is refused", {}, (302, 405, 405, 405, 302))],
     # The second sign-in step sends on anyone who does not owe one (test_two_factor.py).
@@ -285,7 +287,10 @@ def test_get_crawl_matches_the_matrix_for_every_role(settings, tmp_path):
             if response.status_code != status:
                 mismatches.append((name, label, role, status, response.status_code))
             elif status == 302 and role in ("anonymous", "deactivated"):
-                assert response["Location"].startswith(("/accounts/login/", "/admin/login/"))
+                signin = ("/accounts/login/", "/admin/login/")
+                if name == "favicon":  # public: the static file, never a page
+                    signin = ("/static/",)
+                assert response["Location"].startswith(signin)
     assert mismatches == [], "\n".join(map(str, mismatches))
     assert header_problems == []
     assert checked >= 500
@@ -305,7 +310,9 @@ def test_non_editors_posting_to_any_url_change_nothing(settings, tmp_path):
     for name, cases in CASES.items():
         # Members' own actions: their calendar address and marking a meeting as seen; the
         # second sign-in step sends members on (302) as there is nothing for them to give.
+        # The site icon refuses a POST (405) from anyone, signed in or not.
         if name in {
+            "favicon",
             "login",
             "logout",
             "two_factor",

@@ -121,6 +121,7 @@ def test_a_password_alone_reaches_no_page_for_coordinators_or_admins(settings, t
         for _label, kwargs, _expected in cases
     ] + [(name, kwargs) for name, kwargs, _expected in admin_cases(world)]
     open_names = {
+        "favicon",
         "login",
         "logout",
         "two_factor",

@@ -4,8 +4,9 @@ from django.urls import reverse
 from tests.urlcrawl import project_urls
 
 # The calendar feed is reached by a secret token instead of a login (tested in tests/meetings);
-# /healthz answers load balancers (tests/wkp/test_object_storage.py).
-PUBLIC = {"login", "admin:login", "meetings:calendar_feed", "healthz"}
+# /healthz answers load balancers (tests/wkp/test_object_storage.py); /favicon.ico sends anyone on
+# to the static icon (tests/wkp/test_favicon.py).
+PUBLIC = {"login", "admin:login", "meetings:calendar_feed", "healthz", "favicon"}
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 
 
