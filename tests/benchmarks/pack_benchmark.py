@@ -44,6 +44,7 @@ if __name__ == "__main__":
     from django.core.management import call_command
     from django.template.loader import render_to_string
     from django.test import Client
+    from django.utils import timezone
 
     from meetings import services
     from meetings.models import AgendaItem, Meeting, Paper, letter_for
@@ -136,6 +137,8 @@ def synthetic_meeting(pages):
                 title=f"Upload {index}",
                 file_kind="pdf",
                 page_count=4,
+                # As an upload is stored: checked (and its pages counted) once, at upload.
+                file_checked_at=timezone.now(),
             )
             paper.file.save("paper.pdf", ContentFile(upload))
             made += 4
