@@ -12,6 +12,7 @@ fixed number of queries; the `render_*_html` functions return HTML fragments (no
 
 import base64
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -348,14 +349,26 @@ def _rate_chart(comparison):
     columns = [column for column in comparison.columns if column.rate_per_1000 is not None]
     if not columns:
         return ""
+    return _rate_chart_svg(
+        comparison.label,
+        tuple(column.body.district for column in columns),
+        tuple(column.rate_per_1000 for column in columns),
+    )
+
+
+# The charts are pure functions of the figures they draw, and drawing one costs several times
+# the page's queries: each is kept per process under exactly those figures (its cache key), so a
+# changed figure draws a new chart and a stale one is never shown.
+@functools.lru_cache(maxsize=64)
+def _rate_chart_svg(label, districts, rates):
     chart = _chart(
         pygal.Bar,
-        f"Crimes per 1,000 population, {comparison.label}",
+        f"Crimes per 1,000 population, {label}",
         show_legend=False,
         value_formatter=lambda value: format_number(Decimal(str(value))),
     )
-    chart.x_labels = [column.body.district for column in columns]
-    chart.add("Crimes per 1,000 population", [float(column.rate_per_1000) for column in columns])
+    chart.x_labels = list(districts)
+    chart.add("Crimes per 1,000 population", [float(rate) for rate in rates])
     return _as_data_url(chart)
 
 
@@ -368,32 +381,33 @@ def _change_chart(comparison):
     ]
     if not rows:
         return ""
-    values = [
-        float(row.cells[index].change_percent)
-        for row in rows
-        for index in indexes
-        if row.cells[index].change_percent is not None
-    ]
+    return _change_chart_svg(
+        comparison.label,
+        tuple(row.label for row in rows),
+        tuple(comparison.columns[index].body.district for index in indexes),
+        tuple(tuple(row.cells[index].change_percent for index in indexes) for row in rows),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _change_chart_svg(label, row_labels, districts, changes):
+    """`changes[row][district]`: a Decimal per cent, or None (see _rate_chart_svg on caching)."""
+    values = [float(change) for row in changes for change in row if change is not None]
     # Room either side of zero so that value labels of short bars are not cut off.
     margin = max(5.0, (max(values + [0]) - min(values + [0])) * 0.15)
     chart = _chart(
         pygal.HorizontalBar,
-        f"Change in crimes by category, {comparison.label} (per cent)",
+        f"Change in crimes by category, {label} (per cent)",
         legend_at_bottom=True,
         value_formatter=lambda value: format_change(Decimal(str(value))),
-        height=140 + 36 * len(rows) * len(indexes),
+        height=140 + 36 * len(row_labels) * len(districts),
         range=(min(values + [0]) - margin, max(values + [0]) + margin),
     )
-    chart.x_labels = [row.label for row in rows]
-    for index in indexes:
+    chart.x_labels = list(row_labels)
+    for column, district in enumerate(districts):
         chart.add(
-            comparison.columns[index].body.district,
-            [
-                float(row.cells[index].change_percent)
-                if row.cells[index].change_percent is not None
-                else None
-                for row in rows
-            ],
+            district,
+            [float(row[column]) if row[column] is not None else None for row in changes],
         )
     return _as_data_url(chart)
 

@@ -1,6 +1,8 @@
 import logging
+import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
@@ -25,6 +27,27 @@ class PrivateCacheMiddleware:
         if user is not None and user.is_authenticated and response.status_code != 204:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class SessionRefreshMiddleware:
+    """The idle expiry without a database write on every request: a signed-in session is saved
+    (which moves its expiry to now + SESSION_COOKIE_AGE and re-sends the cookie) when it changes,
+    or when it was last refreshed more than SESSION_REFRESH_SECONDS ago. So a session expires
+    between SESSION_COOKIE_AGE minus that interval and SESSION_COOKIE_AGE after its last use.
+    Anonymous visitors get no session from this."""
+
+    KEY = "_wkp_refreshed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if session.get(SESSION_KEY) is not None:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now  # marks the session modified: saved after the view
+        return self.get_response(request)
 
 
 class TwoFactorMiddleware:

@@ -6,6 +6,7 @@ The basic lock-out and session rotation are in tests/wkp/test_access.py; these e
 from datetime import timedelta
 
 import pytest
+import time_machine
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -98,16 +99,36 @@ def test_an_idle_session_expires(client, member, settings):
     assert response["Location"].startswith(LOGIN)
 
 
-def test_each_request_moves_the_idle_deadline(client, member, settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_use_after_the_refresh_interval_moves_the_idle_deadline(client, member, settings):
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
     assert settings.SESSION_COOKIE_AGE <= 8 * 3600
+    assert settings.SESSION_REFRESH_SECONDS <= 300
     sign_in(client)
     key = client.session.session_key
+    assert client.get("/partners/").status_code == 200  # refreshed now
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.SESSION_REFRESH_SECONDS)):
+        soon = timezone.now() + timedelta(minutes=5)
+        Session.objects.filter(session_key=key).update(expire_date=soon)
+        assert client.get("/partners/").status_code == 200
+        expiry = Session.objects.get(session_key=key).expire_date
+        assert expiry > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+def test_use_within_the_refresh_interval_writes_no_session(client, member, settings):
+    sign_in(client)
+    key = client.session.session_key
+    assert client.get("/partners/").status_code == 200  # the first use after sign-in refreshes
     soon = timezone.now() + timedelta(minutes=5)
     Session.objects.filter(session_key=key).update(expire_date=soon)
-    assert client.get("/partners/").status_code == 200
-    expiry = Session.objects.get(session_key=key).expire_date
-    assert expiry > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    response = client.get("/partners/")
+    assert response.status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == soon
+    assert "sessionid" not in response.cookies
+
+
+def test_an_anonymous_visit_creates_no_session(client):
+    assert client.get("/accessibility/").status_code == 302
+    assert Session.objects.count() == 0
 
 
 def test_a_password_change_by_the_administrator_ends_the_users_sessions(client, member, admin_user):

@@ -335,7 +335,7 @@ def test_non_editors_posting_to_any_url_change_nothing(settings, tmp_path):
     assert table_fingerprints() == before
 
 
-# Sessions move their expiry on every request by design (idle timeout).
+# Sessions move their expiry when used (idle timeout; at most every SESSION_REFRESH_SECONDS).
 NOT_FINGERPRINTED = {"django_session"}
 
 

@@ -1,12 +1,14 @@
 import base64
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
 from subgroups import reports
+from subgroups.models import CrimeFigure
 
 
 def rate_row(html):
@@ -45,6 +47,25 @@ def test_comparison_chart_is_a_pygal_svg_with_the_rates(seed):
     assert ">72<" in svg and ">70<" in svg
     assert "<script" not in svg or 'src="' not in svg
     assert comparison.rate_chart_alt.endswith("Sevenoaks 72; Tonbridge & Malling 70.")
+
+
+def test_a_changed_figure_draws_new_charts_never_a_kept_one(seed):
+    def svg(data_url):
+        return base64.b64decode(data_url.split(",", 1)[1]).decode()
+
+    before = reports.compare_districts(2005, 2006)
+    again = reports.compare_districts(2005, 2006)
+    assert again.rate_chart == before.rate_chart  # drawn once, kept under its figures
+    figure = CrimeFigure.objects.get(
+        report__body__district="Sevenoaks", report__start_year=2005, category="all", area=""
+    )
+    figure.rate_per_1000 = Decimal("81")
+    figure.change_percent = Decimal("12.5")
+    figure.save()
+
+    after = reports.compare_districts(2005, 2006)
+    assert ">81<" in svg(after.rate_chart) and ">72<" not in svg(after.rate_chart)
+    assert "+12.5%" in svg(after.change_chart) and after.change_chart != before.change_chart
 
 
 def test_comparison_renders_in_pdf_with_the_same_figures(seed):

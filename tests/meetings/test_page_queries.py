@@ -1,0 +1,181 @@
+"""Exact query counts of the meetings pages at two sizes (issue 18): the same number of queries
+for 10 agenda items as for 200, for 10 papers as for 1,000.
+
+Big data is made with bulk_create so the tests stay fast. Each page is loaded once first (the
+first request after signing in refreshes the session, wkp.middleware.SessionRefreshMiddleware),
+then counted: the session read, the user, the two permission reads, the page's own queries.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from meetings.models import Action, AgendaItem, AgendaItemPaper, Meeting, Paper, letter_for
+from tests.factories import BodyFactory, MeetingFactory, PaperFactory
+
+pytestmark = pytest.mark.django_db
+POSTGRES = connection.vendor == "postgresql"
+
+
+def published_meeting(**extra):
+    return MeetingFactory(status=Meeting.Status.PUBLISHED, **extra)
+
+
+def agenda_of(size):
+    """A published meeting with `size` items, each with a paper, and a sub-item on every third."""
+    meeting = published_meeting()
+    items = AgendaItem.objects.bulk_create(
+        AgendaItem(meeting=meeting, title=f"Item {n}", position=n) for n in range(size)
+    )
+    AgendaItem.objects.bulk_create(
+        AgendaItem(meeting=meeting, parent=item, title=f"Sub {n}", position=0)
+        for n, item in enumerate(items)
+        if n % 3 == 0
+    )
+    papers = Paper.objects.bulk_create(
+        Paper(meeting=meeting, letter=letter_for(n), title=f"Paper {n}", body_html="<p>Text</p>")
+        for n in range(size)
+    )
+    AgendaItemPaper.objects.bulk_create(
+        AgendaItemPaper(item=item, paper=paper) for item, paper in zip(items, papers, strict=True)
+    )
+    return meeting
+
+
+def meetings_of(size):
+    body = BodyFactory()
+    Meeting.objects.bulk_create(
+        Meeting(
+            body=body,
+            status=Meeting.Status.PUBLISHED,
+            date=datetime.date(2000, 1, 1) + datetime.timedelta(days=7 * n),
+            start_time=datetime.time(10, 0),
+        )
+        for n in range(size)
+    )
+
+
+def papers_of(size):
+    meeting = published_meeting()
+    Paper.objects.bulk_create(
+        Paper(
+            meeting=meeting,
+            letter=letter_for(n),
+            title=f"Budget paper {n}",
+            body_html="<p>The budget for community safety.</p>",
+        )
+        for n in range(size)
+    )
+
+
+def actions_of(size):
+    meeting = published_meeting()
+    Action.objects.bulk_create(
+        Action(body=meeting.body, number=n + 1, meeting=meeting, description=f"Action {n}")
+        for n in range(size)
+    )
+
+
+def count(client, django_assert_num_queries, url, expected, params=None):
+    assert client.get(url, params).status_code == 200  # refreshes the session once
+    with django_assert_num_queries(expected):
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response
+
+
+# Session, user, the user's and the group's permissions, then the page's own queries.
+MEETING_PAGE = 17
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_meeting_page_query_count_is_exact(member_client, django_assert_num_queries, size):
+    meeting = agenda_of(size)
+    response = count(
+        member_client, django_assert_num_queries, meeting.get_absolute_url(), MEETING_PAGE
+    )
+    assert response.content.decode().count("Paper ") >= size
+
+
+AGENDA_EDITOR = 21
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_agenda_editor_query_count_is_exact(coordinator_client, django_assert_num_queries, size):
+    meeting = agenda_of(size)
+    url = reverse("meetings:agenda_edit", args=[meeting.pk])
+    response = count(coordinator_client, django_assert_num_queries, url, AGENDA_EDITOR)
+    assert f"Item {size - 1}" in response.content.decode()
+
+
+MEETING_LIST = 5
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_meeting_list_query_count_is_exact(member_client, django_assert_num_queries, size):
+    meetings_of(size)
+    url = reverse("meetings:meeting_list")
+    count(member_client, django_assert_num_queries, url, MEETING_LIST)
+
+
+PAPER_LIST = 6
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_paper_list_query_count_is_exact(member_client, django_assert_num_queries, size):
+    papers_of(size)
+    response = count(
+        member_client, django_assert_num_queries, reverse("meetings:paper_list"), PAPER_LIST
+    )
+    assert "Budget paper" in response.content.decode()
+
+
+# The search's savepoint (2), the time limit set and reset (PostgreSQL only) and one statement
+# per kind of record (6); years, sub-groups, meetings, organisations.
+SEARCH = 18 if POSTGRES else 16
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_search_page_query_count_is_exact(member_client, django_assert_num_queries, size):
+    papers_of(size)
+    url = reverse("meetings:search")
+    response = count(member_client, django_assert_num_queries, url, SEARCH, {"q": "budget"})
+    assert "Budget paper" in response.content.decode()
+
+
+ACTION_LIST = 5
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_action_list_query_count_is_exact(member_client, django_assert_num_queries, size):
+    actions_of(size)
+    url = reverse("meetings:action_list")
+    count(member_client, django_assert_num_queries, url, ACTION_LIST)
+
+
+# Pages whose data has no natural size here: one size, an exact count.
+PAPER_PAGE = 8
+FORWARD_PLAN = 5
+NOTICES = 5
+CALENDAR = 5
+
+
+def test_paper_page_query_count_is_exact(member_client, django_assert_num_queries):
+    paper = PaperFactory(meeting=published_meeting(), letter="A", body_html="<p>Text</p>")
+    url = reverse("meetings:paper_detail", args=[paper.pk])
+    count(member_client, django_assert_num_queries, url, PAPER_PAGE)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("meetings:forward_plan", FORWARD_PLAN),
+        ("meetings:notice_preferences", NOTICES),
+        ("meetings:calendar_subscribe", CALENDAR),
+    ],
+)
+def test_member_page_query_count_is_exact(member_client, django_assert_num_queries, name, expected):
+    published_meeting()
+    count(member_client, django_assert_num_queries, reverse(name), expected)
