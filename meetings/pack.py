@@ -39,6 +39,7 @@ from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
 from .models import Paper
 from .papers import paper_html
+from .pdf_fonts import share_fonts, stamp_font, winansi_text
 from .schedule import next_meetings
 from .uploads import inspect
 
@@ -330,8 +331,8 @@ LINK_PREFIX = "https://wkp.invalid/pack/"
 
 
 def _pdf_text(text):
-    """A literal string for the standard Helvetica font (Windows-1252 covers – ‘ ’ “ ” £)."""
-    data = text.encode("cp1252", errors="replace")
+    """A literal string in the stamp font's encoding (WinAnsi: – ‘ ’ “ ” £ included)."""
+    data = winansi_text(text)
     return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
@@ -340,39 +341,45 @@ def _running_footer(meeting):
     return f"{meeting.body.name}, {_uk_date(meeting.date)}"
 
 
-def _stamp(pdf, page, header, footer_left, footer_right):
-    """Draw the running header and footer beneath the page's own content."""
+def _stamp_texts(header, footer_left, footer_right):
+    return header[:110], footer_left[:90], footer_right
+
+
+def _stamp_all(pdf, stamps):
+    """Stamp every page: `stamps` holds (header, footer left, footer right) per page, all in
+    one embedded font subsetted to the characters they use."""
+    stamps = [_stamp_texts(*texts) for texts in stamps]
+    font = stamp_font(pdf, [text for texts in stamps for text in texts])
+    for page, texts in zip(pdf.pages, stamps, strict=True):
+        _stamp(pdf, page, font, *texts)
+
+
+def _stamp(pdf, page, font, header, footer_left, footer_right):
+    """Draw the running header and footer beneath the page's own content, marked as pagination
+    artifacts (a screen reader skips them; the structure tree holds the real text)."""
     resources = page.obj.get("/Resources")
     if resources is None:
         page.obj.Resources = resources = pikepdf.Dictionary()
     fonts = resources.get("/Font")
     if fonts is None:
         resources.Font = fonts = pikepdf.Dictionary()
-    fonts.WkpStamp = _stamp_font(pdf)
+    fonts.WkpStamp = font
     x_left, x_right = 18 * MM, (210 - 18 - 30) * MM
     top, bottom = A4[1] - 12 * MM, 12 * MM
-    ops = [b"q 0.27 g BT /WkpStamp 8.5 Tf"]
+    ops = []
     if header:
-        ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, top) + _pdf_text(header[:110]) + b" Tj")
-    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left[:90]) + b" Tj")
-    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_right, bottom) + _pdf_text(footer_right) + b" Tj")
-    ops.append(b"ET Q")
+        ops += [
+            b"/Artifact <</Type /Pagination /Subtype /Header>> BDC q 0.27 g BT /WkpStamp 8.5 Tf",
+            b"1 0 0 1 %.2f %.2f Tm " % (x_left, top) + _pdf_text(header) + b" Tj",
+            b"ET Q EMC",
+        ]
+    ops += [
+        b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q 0.27 g BT /WkpStamp 8.5 Tf",
+        b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left) + b" Tj",
+        b"1 0 0 1 %.2f %.2f Tm " % (x_right, bottom) + _pdf_text(footer_right) + b" Tj",
+        b"ET Q EMC",
+    ]
     page.contents_add(pikepdf.Stream(pdf, b"\n".join(ops)), prepend=True)
-
-
-def _stamp_font(pdf):
-    cached = getattr(pdf, "_wkp_stamp_font", None)
-    if cached is None:
-        cached = pdf.make_indirect(
-            pikepdf.Dictionary(
-                Type=pikepdf.Name.Font,
-                Subtype=pikepdf.Name.Type1,
-                BaseFont=pikepdf.Name.Helvetica,
-                Encoding=pikepdf.Name.WinAnsiEncoding,
-            )
-        )
-        pdf._wkp_stamp_font = cached
-    return cached
 
 
 def _append_part(pdf, part):
@@ -519,8 +526,8 @@ def build_pack(content):
             _append_part(pack, part)
             running += [entry.heading] * part.page_count
         footer, total = _running_footer(meeting), len(pack.pages)
-        for index, page in enumerate(pack.pages):
-            _stamp(pack, page, running[index], footer, f"page {index + 1} of {total}")
+        _stamp_all(pack, [(running[i], footer, f"page {i + 1} of {total}") for i in range(total)])
+        share_fonts(pack)
         _link_pages(pack, page_map)
         _outline(pack, content, agenda_page, page_map)
         states = paper_states(content)
@@ -632,8 +639,7 @@ def stamp_single(part, heading, footer, description, author):
     with pikepdf.new() as single:
         _append_part(single, part)
         total = len(single.pages)
-        for index, page in enumerate(single.pages):
-            _stamp(single, page, heading, footer, f"page {index + 1} of {total}")
+        _stamp_all(single, [(heading, footer, f"page {i + 1} of {total}") for i in range(total)])
         _write_metadata(single, heading, description, author)
         output = io.BytesIO()
         single.save(output, deterministic_id=True)
@@ -659,6 +665,7 @@ def supplement_pdf(meeting, entries, number, paper_pdfs=None):
                     first = len(supplement.pages)
                     supplement.pages.extend(single.pages)
                     outline.root.append(pikepdf.OutlineItem(entry.heading, first))
+        share_fonts(supplement)
         _set_metadata(supplement, meeting, f"Supplement {number} – {meeting.display_title}")
         output = io.BytesIO()
         supplement.save(output, deterministic_id=True)
