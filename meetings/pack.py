@@ -321,7 +321,14 @@ def _typeset_together(meeting, entries, notices):
         for (entry, notice), start, end, tops in zip(entries, starts, ends, elements, strict=True):
             with pikepdf.new() as single:
                 single.pages.extend(batch.pages[start:end])
-                build_structure(single, [single.copy_foreign(top) for top in tops])
+                # A cached part is only ever read by assembly (take_elements), which numbers
+                # the parent tree for the whole pack: the part keeps its elements, no more.
+                single.Root.StructTreeRoot = single.make_indirect(
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.StructTreeRoot,
+                        K=pikepdf.Array([single.copy_foreign(top) for top in tops]),
+                    )
+                )
                 output = io.BytesIO()
                 single.save(output, deterministic_id=True)
             part = Part(output.getvalue(), False, end - start)
@@ -402,7 +409,7 @@ def _append_part(pdf, part, heading="", roles=None):
     what it is. An upload's role map is merged into `roles`."""
     with pikepdf.open(io.BytesIO(part.data)) as source:
         try:
-            tops = take_elements(source)
+            tops = take_elements(source, cut=part.is_upload)
         except StructureError as error:
             logger.warning("Pack: the tags of %s are not used: %s", heading, error)
             tops = None

@@ -74,10 +74,16 @@ def _subset_tag(codes):
     return "".join(string.ascii_uppercase[byte % 26] for byte in digest[:6])
 
 
-def stamp_font(pdf, texts):
-    """An embedded DejaVu Sans font dictionary in `pdf` covering every character of `texts`."""
+# Every printable Windows-1252 character: one subset (about 30 KB) serves every stamp, made once
+# per process, rather than a new subset for each pack's page numbers and headings.
+STAMP_CODES = tuple(code for code in range(FIRST_CODE, LAST_CODE + 1) if code != 127)
+
+
+def stamp_font(pdf, texts=()):
+    """An embedded DejaVu Sans font dictionary in `pdf` covering every character of `texts`
+    (which Windows-1252 has; others print as "?")."""
     used = {code for text in texts for code in winansi_text(text)}
-    codes = tuple(sorted(used | {ord("?"), ord(" ")}))
+    codes = STAMP_CODES if used <= set(STAMP_CODES) else tuple(sorted(used | {63, 32}))
     program, widths, metrics = _stamp_font_program(codes)
     name = f"{_subset_tag(codes)}+{STAMP_FONT_NAME}"
     first, last = codes[0], codes[-1]

@@ -40,17 +40,19 @@ def _kids(obj):
     return [kids]
 
 
-def take_elements(pdf):
+def take_elements(pdf, *, cut=True):
     """The top-level structure elements of a tagged `pdf` (the children of its Document
     element), with every parent link and the parent tree removed so that copying them copies
-    only them. None when the file is not tagged; StructureError when its tree is unusable."""
+    only them. None when the file is not tagged; StructureError when its tree is unusable.
+    `cut=False` trusts that no element has a parent link (the pack's cached parts, cut when
+    they were split from their batch) and skips the walk."""
     root = pdf.Root.get("/StructTreeRoot")
     if not isinstance(root, pikepdf.Dictionary) or "/K" not in root:
         return None
     tops = [kid for kid in _kids(root) if _is_element(kid)]
     if len(tops) == 1 and tops[0].get("/S") == "/Document":
         tops = [kid for kid in _kids(tops[0]) if _is_element(kid)]
-    seen, stack = set(), list(tops)
+    seen, stack = set(), list(tops) if cut else []
     while stack:
         element = stack.pop()
         key = element.objgen
