@@ -171,7 +171,7 @@ def main():
         poppler = subprocess.run(
             ["pdfinfo", "-struct-text", str(path)], capture_output=True, check=False
         )
-        sections = sum(1 for line in poppler.stdout.splitlines() if line.rstrip() == b"  Sect")
+        sections = sum(1 for line in poppler.stdout.splitlines() if line.startswith(b"  Sect "))
         tagged_s, untagged_s = min(tagged_times), min(untagged_times)
         print(
             f"{pages}-page pack ({built.page_count} pages, {len(built.pdf):,} bytes): "
@@ -179,7 +179,7 @@ def main():
             f"tagging costs {(tagged_s / untagged_s - 1) * 100:+.1f}% "
             f"(best of {options.rounds}); checker: {len(problems)} problems "
             f"({checked:.1f} s); pdfinfo -struct-text: exit {poppler.returncode}, "
-            f"{sections} top-level sections; PDF/UA-1 claimed: {ua}"
+            f"{sections} paper sections; PDF/UA-1 claimed: {ua}"
         )
         for problem in problems[:10]:
             print("   ", problem)
