@@ -443,8 +443,14 @@ def _append_part(pdf, part, heading="", roles=None):
 
 
 def _can_place(page):
-    """An uploaded page can be scaled in place (keeping its marked content on the page)."""
-    return int(page.obj.get("/Rotate", 0)) % 360 == 0 and "/MediaBox" in page.obj
+    """An uploaded page can be scaled in place (keeping its marked content on the page): not
+    rotated, with a usable media box of its own."""
+    try:
+        box = [float(value) for value in page.obj.MediaBox]
+        rotate = int(page.obj.get("/Rotate", 0))
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return rotate % 360 == 0 and len(box) == 4 and box[2] > box[0] and box[3] > box[1]
 
 
 def _place_in_body(pdf, page):

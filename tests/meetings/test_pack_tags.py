@@ -145,3 +145,25 @@ def test_the_checker_finds_each_kind_of_problem():
     untagged = typeset("<p>plain</p>", tagged=False)
     with pikepdf.open(io.BytesIO(untagged)) as pdf:
         assert "the document has no structure tree" in check_structure(pdf)
+
+
+def test_an_upload_whose_structure_tree_loops_is_merged_as_untagged():
+    tagged = typeset("<h1>Looping</h1><p>LOOP TEXT</p>", tagged=True)
+    with pikepdf.open(io.BytesIO(tagged)) as pdf:
+        (document,) = pdf.Root.StructTreeRoot.K
+        first = document.K[0]
+        first.K.append(document)  # the tree now loops back to its root
+        out = io.BytesIO()
+        pdf.save(out)
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    paper = PaperFactory(meeting=meeting, letter="A", title="Loop", file_kind="pdf")
+    paper.file.save("a.pdf", ContentFile(out.getvalue()))
+    AgendaItemFactory(meeting=meeting, title="Loop", position=0).papers.add(paper)
+
+    built = build_pack(gather_pack(meeting))
+
+    with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
+        assert check_structure(pdf) == []
+        (document,) = pdf.Root.StructTreeRoot.K
+        (section,) = [kid for kid in document.K if "/T" in kid]
+        assert [str(e.S) for e in walk(section)] == ["/Sect", "/P", "/Link", "/Figure"]
