@@ -124,7 +124,7 @@ def untagged():
     saved["check_structure"] = pack.check_structure
     real_render = saved["render"]
     pack.render = lambda html, **options: real_render(html, **{**options, "tagged": False})
-    pack.take_elements = lambda pdf: None
+    pack.take_elements = lambda pdf, cut=True: None
     pack.split_elements = lambda pdf, starts: [[] for _ in starts]
     pack.build_structure = lambda pdf, kids, roles=None: None
     pack.check_structure = lambda pdf, content=True: ["untagged"]
