@@ -40,6 +40,17 @@ from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
 from .models import Paper
 from .papers import paper_html
+from .pdf_fonts import share_fonts, stamp_font, winansi_text
+from .pdf_tags import (
+    StructureError,
+    build_structure,
+    check_structure,
+    element,
+    link_reference,
+    role_map,
+    split_elements,
+    take_elements,
+)
 from .schedule import next_meetings
 from .uploads import inspect
 
@@ -231,7 +242,7 @@ def gather_pack(meeting):
 
 
 def _part_path(entry):
-    return f"renders/parts/{entry.fingerprint}.pdf"
+    return f"renders/parts/{entry.fingerprint}-tagged.pdf"
 
 
 @dataclass
@@ -288,7 +299,7 @@ def typeset_parts(content, notices):
 def _typeset_together(meeting, entries, notices):
     html = render_to_string("meetings/pdf/parts.html", {"entries": entries, "meeting": meeting})
     try:
-        rendered = render(html, name=f"The papers of {meeting}", tagged=False)
+        rendered = render(html, name=f"The papers of {meeting}", tagged=True)
     except RenderLimitExceeded:
         raise  # retrying paper by paper would multiply the wait; the pack build fails
     except PdfRenderError:
@@ -309,9 +320,18 @@ def _typeset_together(meeting, entries, notices):
     with pikepdf.open(io.BytesIO(data)) as batch:
         starts = [anchors[f"part-{entry.paper.letter}"] for entry, _ in entries]
         ends = starts[1:] + [len(batch.pages)]
-        for (entry, notice), start, end in zip(entries, starts, ends, strict=True):
+        elements = split_elements(batch, starts)
+        for (entry, notice), start, end, tops in zip(entries, starts, ends, elements, strict=True):
             with pikepdf.new() as single:
                 single.pages.extend(batch.pages[start:end])
+                # A cached part is only ever read by assembly (take_elements), which numbers
+                # the parent tree for the whole pack: the part keeps its elements, no more.
+                single.Root.StructTreeRoot = single.make_indirect(
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.StructTreeRoot,
+                        K=pikepdf.Array([single.copy_foreign(top) for top in tops]),
+                    )
+                )
                 output = io.BytesIO()
                 single.save(output, deterministic_id=True)
             part = Part(output.getvalue(), False, end - start)
@@ -333,8 +353,8 @@ LINK_PREFIX = "https://wkp.invalid/pack/"
 
 
 def _pdf_text(text):
-    """A literal string for the standard Helvetica font (Windows-1252 covers – ‘ ’ “ ” £)."""
-    data = text.encode("cp1252", errors="replace")
+    """A literal string in the stamp font's encoding (WinAnsi: – ‘ ’ “ ” £ included)."""
+    data = winansi_text(text)
     return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
@@ -343,50 +363,162 @@ def _running_footer(meeting):
     return f"{meeting.body.name}, {_uk_date(meeting.date)}"
 
 
-def _stamp(pdf, page, header, footer_left, footer_right):
-    """Draw the running header and footer beneath the page's own content."""
+def _stamp_texts(header, footer_left, footer_right):
+    return header[:110], footer_left[:90], footer_right
+
+
+def _stamp_all(pdf, stamps, extra_texts=()):
+    """Stamp every page: `stamps` holds (header, footer left, footer right) per page, all in
+    one embedded font subsetted to the characters they (and `extra_texts`) use. Returns it."""
+    stamps = [_stamp_texts(*texts) for texts in stamps]
+    font = stamp_font(pdf, [text for texts in stamps for text in texts] + list(extra_texts))
+    for page, texts in zip(pdf.pages, stamps, strict=True):
+        _stamp(pdf, page, font, *texts)
+    return font
+
+
+def _stamp(pdf, page, font, header, footer_left, footer_right):
+    """Draw the running header and footer beneath the page's own content, marked as pagination
+    artifacts (a screen reader skips them; the structure tree holds the real text)."""
     resources = page.obj.get("/Resources")
     if resources is None:
         page.obj.Resources = resources = pikepdf.Dictionary()
     fonts = resources.get("/Font")
     if fonts is None:
         resources.Font = fonts = pikepdf.Dictionary()
-    fonts.WkpStamp = _stamp_font(pdf)
+    fonts.WkpStamp = font
     x_left, x_right = 18 * MM, (210 - 18 - 30) * MM
     top, bottom = A4[1] - 12 * MM, 12 * MM
-    ops = [b"q 0.27 g BT /WkpStamp 8.5 Tf"]
+    ops = []
     if header:
-        ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, top) + _pdf_text(header[:110]) + b" Tj")
-    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left[:90]) + b" Tj")
-    ops.append(b"1 0 0 1 %.2f %.2f Tm " % (x_right, bottom) + _pdf_text(footer_right) + b" Tj")
-    ops.append(b"ET Q")
+        ops += [
+            b"/Artifact <</Type /Pagination /Subtype /Header>> BDC q 0.27 g BT /WkpStamp 8.5 Tf",
+            b"1 0 0 1 %.2f %.2f Tm " % (x_left, top) + _pdf_text(header) + b" Tj",
+            b"ET Q EMC",
+        ]
+    ops += [
+        b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q 0.27 g BT /WkpStamp 8.5 Tf",
+        b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left) + b" Tj",
+        b"1 0 0 1 %.2f %.2f Tm " % (x_right, bottom) + _pdf_text(footer_right) + b" Tj",
+        b"ET Q EMC",
+    ]
     page.contents_add(pikepdf.Stream(pdf, b"\n".join(ops)), prepend=True)
 
 
-def _stamp_font(pdf):
-    cached = getattr(pdf, "_wkp_stamp_font", None)
-    if cached is None:
-        cached = pdf.make_indirect(
-            pikepdf.Dictionary(
-                Type=pikepdf.Name.Font,
-                Subtype=pikepdf.Name.Type1,
-                BaseFont=pikepdf.Name.Helvetica,
-                Encoding=pikepdf.Name.WinAnsiEncoding,
-            )
-        )
-        pdf._wkp_stamp_font = cached
-    return cached
-
-
-def _append_part(pdf, part):
-    """Append a part's pages; an upload's pages are scaled into the body of blank A4 pages."""
+def _append_part(pdf, part, heading="", roles=None):
+    """Append a part's pages and return its structure elements: a typeset part's own, an
+    upload's own when it is tagged (its pages scaled into the body area in place, so their
+    marked content stays on the page), else one figure per page whose alternative text says
+    what it is. An upload's role map is merged into `roles`."""
     with pikepdf.open(io.BytesIO(part.data)) as source:
+        try:
+            tops = take_elements(source, cut=part.is_upload)
+        except StructureError as error:
+            logger.warning("Pack: the tags of %s are not used: %s", heading, error)
+            tops = None
         if not part.is_upload:
             pdf.pages.extend(source.pages)
-            return
-        for source_page in source.pages:
+            return [pdf.copy_foreign(top) for top in tops or ()], []
+        if tops and all(_can_place(page) for page in source.pages):
+            for source_page in source.pages:
+                pdf.pages.append(source_page)
+                _place_in_body(pdf, pdf.pages[-1])
+            mapping = role_map(source)
+            if mapping is not None and roles is not None:
+                for key, value in mapping.items():
+                    if key not in roles:
+                        roles[key] = pdf.copy_foreign(value) if value.is_indirect else value
+            return [pdf.copy_foreign(top) for top in tops], []
+        figures, count = [], len(source.pages)
+        for number, source_page in enumerate(source.pages, start=1):
             pdf.add_blank_page(page_size=A4)
-            pdf.pages[-1].add_overlay(pdf.copy_foreign(source_page.obj), BODY_RECT)
+            page = pdf.pages[-1]
+            page.add_overlay(pdf.copy_foreign(source_page.obj), BODY_RECT)
+            page.contents_coalesce()
+            drawn = page.obj.Contents.read_bytes()
+            page.obj.Contents = pdf.make_stream(b"/Figure <</MCID 0>> BDC\n" + drawn + b"\nEMC")
+            alt = (
+                f"{heading}, page {number} of {count}: an uploaded PDF that is not tagged for "
+                "screen readers. Its text is on the paper's web page, linked on its first page."
+            )
+            figures.append(element(pdf, "Figure", [0], page=page, Alt=pikepdf.String(alt)))
+        return figures, [len(pdf.pages) - count]
+
+
+def _can_place(page):
+    """An uploaded page can be scaled in place (keeping its marked content on the page): not
+    rotated, with a usable media box of its own."""
+    try:
+        box = [float(value) for value in page.obj.MediaBox]
+        rotate = int(page.obj.get("/Rotate", 0))
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return rotate % 360 == 0 and len(box) == 4 and box[2] > box[0] and box[3] > box[1]
+
+
+def _place_in_body(pdf, page):
+    """Scale an appended page into the body area of an A4 page, centred, as add_overlay does."""
+    box = [float(value) for value in page.obj.MediaBox]
+    width, height = box[2] - box[0], box[3] - box[1]
+    scale = min(BODY_RECT.width / width, BODY_RECT.height / height)
+    tx = BODY_RECT.llx + (BODY_RECT.width - width * scale) / 2 - box[0] * scale
+    ty = BODY_RECT.lly + (BODY_RECT.height - height * scale) / 2 - box[1] * scale
+    page.contents_coalesce()
+    drawn = page.obj.Contents.read_bytes()
+    matrix = b"q %.6f 0 0 %.6f %.4f %.4f cm\n" % (scale, scale, tx, ty)
+    page.obj.Contents = pdf.make_stream(matrix + drawn + b"\nQ")
+    page.obj.MediaBox = pikepdf.Array([0, 0, *A4])
+    for key in ("/CropBox", "/BleedBox", "/TrimBox", "/ArtBox", "/UserUnit"):
+        if key in page.obj:
+            del page.obj[key]
+    for annotation in page.obj.get("/Annots", []):
+        rect = annotation.get("/Rect") if isinstance(annotation, pikepdf.Dictionary) else None
+        if isinstance(rect, pikepdf.Array) and len(rect) == 4:
+            x1, y1, x2, y2 = (float(value) for value in rect)
+            annotation.Rect = pikepdf.Array(
+                [x1 * scale + tx, y1 * scale + ty, x2 * scale + tx, y2 * scale + ty]
+            )
+        if isinstance(annotation, pikepdf.Dictionary) and "/QuadPoints" in annotation:
+            del annotation["/QuadPoints"]
+
+
+def _link_to_web_page(pdf, page, font, url, heading):
+    """On an untagged upload's first page, between the header and the body: a tagged link to
+    the paper's web page (where its text is). Returns its structure element (a paragraph)."""
+    text = f"Text version (web page): {url}"[:120]
+    x, y = 18 * MM, A4[1] - 18 * MM
+    page.obj.Resources.Font.WkpStamp = font
+    ops = [
+        b"/Link <</MCID 1>> BDC q 0 0 0.6 rg BT /WkpStamp 8 Tf",
+        b"1 0 0 1 %.2f %.2f Tm " % (x, y) + _pdf_text(text) + b" Tj",
+        b"ET Q EMC",
+    ]
+    page.contents_add(pikepdf.Stream(pdf, b"\n".join(ops)))
+    width = _text_width(font, text, 8)
+    annotation = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Link,
+            Rect=pikepdf.Array([x, y - 2, x + width, y + 8]),
+            Border=pikepdf.Array([0, 0, 0]),
+            Contents=pikepdf.String(f"{heading}: its web page"),
+            A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(url)),
+        )
+    )
+    if "/Annots" not in page.obj:
+        page.obj.Annots = pikepdf.Array()
+    page.obj.Annots.append(annotation)
+    link = element(pdf, "Link", [1, link_reference(annotation, page.obj)], page=page)
+    return element(pdf, "P", [link], page=page)
+
+
+def _text_width(font, text, size):
+    widths, first = font.Widths, int(font.FirstChar)
+    total = 0
+    for code in winansi_text(text):
+        index = code - first
+        total += int(widths[index]) if 0 <= index < len(widths) else 500
+    return total * size / 1000
 
 
 def _uk_date(value):
@@ -435,7 +567,7 @@ def _front_matter(content, page_map, notices):
             "notices": notices,
         },
     )
-    return render(html, name=f"The pack for {content.meeting}", tagged=False)
+    return render(html, name=f"The pack for {content.meeting}", tagged=True)
 
 
 class FrontMatterUnsettled(PdfRenderError):
@@ -517,17 +649,35 @@ def build_pack(content):
 
     with pikepdf.open(io.BytesIO(front.pdf)) as pack:
         running = ["" if index == 0 else "Agenda" for index in range(len(pack.pages))]
+        elements, roles, untagged = list(take_elements(pack) or ()), pikepdf.Dictionary(), []
         for entry in content.papers:
             part = parts[entry.paper.letter]
-            _append_part(pack, part)
+            tops, first_pages = _append_part(pack, part, entry.heading, roles)
+            elements.append(_paper_section(pack, entry, tops))
+            untagged += [(entry, elements[-1], index) for index in first_pages]
             running += [entry.heading] * part.page_count
         footer, total = _running_footer(meeting), len(pack.pages)
-        for index, page in enumerate(pack.pages):
-            _stamp(pack, page, running[index], footer, f"page {index + 1} of {total}")
+        links = {entry.paper.letter: _web_page(entry.paper) for entry, _, _ in untagged}
+        font = _stamp_all(
+            pack,
+            [(running[i], footer, f"page {i + 1} of {total}") for i in range(total)],
+            [f"Text version (web page): {url}"[:120] for url in links.values()],
+        )
+        for entry, section, index in untagged:
+            paragraph = _link_to_web_page(
+                pack, pack.pages[index], font, links[entry.paper.letter], entry.heading
+            )
+            paragraph.P = section
+            section.K.insert(0, paragraph)
+        share_fonts(pack)
         _link_pages(pack, page_map)
         _outline(pack, content, agenda_page, page_map)
+        build_structure(pack, elements, roles=roles if len(roles) else None)
         states = paper_states(content)
-        _set_metadata(pack, meeting, f"Meeting pack – {meeting.display_title}")
+        title = f"Meeting pack – {meeting.display_title}"
+        _set_metadata(pack, meeting, title)
+        problems = check_structure(pack, content=False)
+        _identify_pdf_ua(pack, title, claim=not untagged and not problems)
         output = io.BytesIO()
         pack.save(output, deterministic_id=True)
         page_count = len(pack.pages)
@@ -542,6 +692,27 @@ def build_pack(content):
         fingerprint=content.fingerprint,
         notices=notices,
     )
+
+
+def _paper_section(pdf, entry, tops):
+    """A paper's section in the pack's structure tree, titled by its letter and title."""
+    return element(pdf, "Sect", list(tops), T=pikepdf.String(entry.heading))
+
+
+def _web_page(paper):
+    from django.conf import settings
+
+    return settings.SITE_URL.rstrip("/") + paper.get_absolute_url()
+
+
+def _identify_pdf_ua(pdf, title, *, claim):
+    """PDF/UA-1 identification (XMP pdfuaid:part), only when `claim`: every rule holds."""
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta.register_xml_namespace("http://www.aiim.org/pdfua/ns/id/", "pdfuaid")
+        if claim:
+            meta["pdfuaid:part"] = "1"
+        elif "pdfuaid:part" in meta:
+            del meta["pdfuaid:part"]
 
 
 def paper_states(content):
@@ -577,6 +748,7 @@ def _write_metadata(pdf, title, description, author):
         meta["dc:description"] = description
         meta["dc:language"] = ["en-GB"]
     pdf.Root.Lang = pikepdf.String("en-GB")
+    pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
     pdf.docinfo["/Title"] = title
     pdf.docinfo["/Author"] = author
     pdf.docinfo["/Subject"] = description
@@ -633,10 +805,12 @@ def _single_upload(content):
 def stamp_single(part, heading, footer, description, author):
     """In a child (see `_single_upload`): one part's pages, stamped, with the paper's metadata."""
     with pikepdf.new() as single:
-        _append_part(single, part)
+        roles = pikepdf.Dictionary()
+        tops, _untagged = _append_part(single, part, heading, roles)
         total = len(single.pages)
-        for index, page in enumerate(single.pages):
-            _stamp(single, page, heading, footer, f"page {index + 1} of {total}")
+        _stamp_all(single, [(heading, footer, f"page {i + 1} of {total}") for i in range(total)])
+        section = element(single, "Sect", list(tops), T=pikepdf.String(heading))
+        build_structure(single, [section], roles=roles if len(roles) else None)
         _write_metadata(single, heading, description, author)
         output = io.BytesIO()
         single.save(output, deterministic_id=True)
@@ -662,6 +836,7 @@ def supplement_pdf(meeting, entries, number, paper_pdfs=None):
                     first = len(supplement.pages)
                     supplement.pages.extend(single.pages)
                     outline.root.append(pikepdf.OutlineItem(entry.heading, first))
+        share_fonts(supplement)
         _set_metadata(supplement, meeting, f"Supplement {number} – {meeting.display_title}")
         output = io.BytesIO()
         supplement.save(output, deterministic_id=True)

@@ -45,7 +45,8 @@ def test_statement_has_the_standard_sections(member_client):
     assert "partially compliant with the Web Content Accessibility Guidelines version 2.2" in page
     assert "Equality and Human Rights Commission (EHRC)" in page
     assert "Equality Advisory and Support Service (EASS)" in page
-    assert "assembled meeting pack PDF is not tagged" in page
+    assert "The meeting pack PDF is tagged" in page
+    assert "papers uploaded as untagged PDF files" in page
     assert "Papers uploaded as PDF files may not be tagged" in page
 
 

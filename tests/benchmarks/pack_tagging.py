@@ -1,0 +1,190 @@
+"""What tagging the meeting pack costs, and whether big tagged packs pass the structure checker.
+
+For packs of about 50, 200 and 500 pages (typed papers, and uploaded PDFs, tagged and untagged
+in turn), builds each pack tagged (as issued) and untagged (the same build with the tagging
+steps switched off in this script: WeasyPrint without pdf_tags, no structure tree), from cold
+render caches, alternately, and prints the ratio of CPU seconds (this process and its render
+children). Then runs the structure checker (meetings.pdf_tags.check_structure, every page's
+content read) and poppler's `pdfinfo -struct-text` on each tagged pack.
+
+    .venv/bin/python tests/benchmarks/pack_tagging.py [--sizes 50,200,500] [--rounds 1]
+
+Uses a throwaway SQLite database and media folder. Not collected by pytest.
+"""
+
+import argparse
+import contextlib
+import datetime
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    WORK = Path(tempfile.mkdtemp(prefix="wkp-tagging-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+    os.environ["MEDIA_ROOT"] = str(WORK / "media")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+    import django
+    import pikepdf
+    import psutil
+
+    django.setup()
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    from meetings import pack
+    from meetings.models import AgendaItem, Meeting, Paper, letter_for
+    from meetings.pack import build_pack, gather_pack
+    from meetings.pdf_tags import check_structure
+    from subgroups.models import Body
+    from wkp.pdf import render_limits, render_pdf
+
+PARAGRAPH = (
+    "<p>The partnership has undertaken a range of projects to support older and vulnerable "
+    "residents and reduce the likelihood of them becoming victims of distraction burglars and "
+    "rogue traders.</p><ul><li>A No Cold Calling Zone</li><li>A Nominated Neighbour scheme</li>"
+    "</ul><table><thead><tr><th scope=col>Year</th><th scope=col>Cases</th></tr></thead>"
+    "<tbody><tr><td>2005</td><td>12</td></tr></tbody></table>"
+)
+
+
+def cpu_seconds():
+    """CPU seconds of this process and of every render child (see pack_benchmark.py)."""
+    total = time.process_time()
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total += own.ru_utime + own.ru_stime
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = child.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def upload(pages, *, tagged):
+    body = "".join(
+        f'<h1 style="break-before: page">Uploaded page {n + 1}</h1><p>Text {n + 1}</p>'
+        for n in range(pages)
+    )
+    html = f'<html lang="en-GB"><head><title>Upload</title></head><body>{body}</body></html>'
+    return render_pdf(html, name="upload", tagged=tagged)
+
+
+def synthetic_meeting(pages):
+    """About `pages` pages: typed papers of ~2 pages, and every fifth paper an uploaded PDF of
+    4 pages, tagged and untagged in turn."""
+    body = Body.objects.get_or_create(name="Benchmark board")[0]
+    meeting = Meeting.objects.create(
+        body=body, date=datetime.date(2006, 7, 14), start_time=datetime.time(10, 0)
+    )
+    files = {True: upload(4, tagged=True), False: upload(4, tagged=False)}
+    made, index = 0, 0
+    while made < pages:
+        item = AgendaItem.objects.create(meeting=meeting, title=f"Item {index}", position=index)
+        letter = letter_for(index)
+        if index % 5 == 4:
+            tagged = index % 10 == 4
+            paper = Paper.objects.create(
+                meeting=meeting,
+                letter=letter,
+                title=f"Upload {index}",
+                file_kind="pdf",
+                page_count=4,
+                pdf_tagged=tagged,
+            )
+            paper.file.save("paper.pdf", ContentFile(files[tagged]))
+            made += 4
+        else:
+            paper = Paper.objects.create(
+                meeting=meeting, letter=letter, title=f"Paper {index}", body_html=PARAGRAPH * 9
+            )
+            made += 2
+        item.papers.add(paper)
+        index += 1
+    return meeting
+
+
+@contextlib.contextmanager
+def untagged():
+    """The same build with the tagging steps off: what the pack cost before it was tagged."""
+    saved = {
+        name: getattr(pack, name)
+        for name in ("render", "take_elements", "split_elements", "build_structure")
+    }
+    saved["check_structure"] = pack.check_structure
+    real_render = saved["render"]
+    pack.render = lambda html, **options: real_render(html, **{**options, "tagged": False})
+    pack.take_elements = lambda pdf, cut=True: None
+    pack.split_elements = lambda pdf, starts: [[] for _ in starts]
+    pack.build_structure = lambda pdf, kids, roles=None: None
+    pack.check_structure = lambda pdf, content=True: ["untagged"]
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(pack, name, value)
+
+
+def cold_build(meeting):
+    shutil.rmtree(WORK / "media" / "renders", ignore_errors=True)
+    pack._FRONT_PAGES_SEEN.clear()
+    started = cpu_seconds()
+    built = build_pack(gather_pack(meeting))
+    return built, cpu_seconds() - started
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="50,200,500")
+    parser.add_argument("--rounds", type=int, default=1)
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",")]
+    call_command("migrate", verbosity=0)
+    print(f"# WKP pack tagging benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
+    for pages in sizes:
+        meeting = synthetic_meeting(pages)
+        tagged_times, untagged_times = [], []
+        for _ in range(options.rounds):
+            with untagged():
+                _, seconds = cold_build(meeting)
+            untagged_times.append(seconds)
+            built, seconds = cold_build(meeting)
+            tagged_times.append(seconds)
+        with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
+            started = time.perf_counter()
+            problems = check_structure(pdf)
+            checked = time.perf_counter() - started
+            with pdf.open_metadata() as meta:
+                ua = meta.get("pdfuaid:part", "none")
+        path = WORK / f"pack-{pages}.pdf"
+        path.write_bytes(built.pdf)
+        poppler = subprocess.run(
+            ["pdfinfo", "-struct-text", str(path)], capture_output=True, check=False
+        )
+        sections = sum(1 for line in poppler.stdout.splitlines() if line.startswith(b"  Sect "))
+        tagged_s, untagged_s = min(tagged_times), min(untagged_times)
+        print(
+            f"{pages}-page pack ({built.page_count} pages, {len(built.pdf):,} bytes): "
+            f"tagged build {tagged_s:.2f} s CPU, untagged {untagged_s:.2f} s, "
+            f"tagging costs {(tagged_s / untagged_s - 1) * 100:+.1f}% "
+            f"(best of {options.rounds}); checker: {len(problems)} problems "
+            f"({checked:.1f} s); pdfinfo -struct-text: exit {poppler.returncode}, "
+            f"{sections} paper sections; PDF/UA-1 claimed: {ua}"
+        )
+        for problem in problems[:10]:
+            print("   ", problem)
+
+
+if __name__ == "__main__":
+    with render_limits(timeout=900, memory_mb=3000):
+        main()

@@ -1,0 +1,169 @@
+"""The pack's one structure tree with uploads mixed in, and the structure checker itself."""
+
+import io
+import shutil
+import subprocess
+
+import pikepdf
+import pytest
+from django.core.files.base import ContentFile
+
+from meetings.models import Meeting
+from meetings.pack import build_pack, gather_pack, paper_pdf
+from meetings.pdf_tags import check_structure
+from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from wkp.pdf import render_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SITE_URL = "https://intranet.example"
+
+
+def typeset(body, *, tagged):
+    html = f'<html lang="en-GB"><head><title>Upload</title></head><body>{body}</body></html>'
+    return render_pdf(html, name="upload", tagged=tagged)
+
+
+def mixed_meeting():
+    """A typed paper, a tagged upload (with a table and a link) and an untagged upload."""
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    tagged = typeset(
+        "<h1>Tagged upload</h1><p>TAGGED TEXT <a href='https://example.org/'>a link</a></p>"
+        "<table><tr><th scope=col>Year</th></tr><tr><td>2006</td></tr></table>"
+        "<h2 style='break-before: page'>Second page</h2><p>MORE TAGGED TEXT</p>",
+        tagged=True,
+    )
+    untagged = typeset(
+        "<p>UNTAGGED 1</p><p style='break-before: page'>UNTAGGED 2</p>", tagged=False
+    )
+    papers = [
+        PaperFactory(meeting=meeting, letter="A", title="Typed", body_html="<h2>Part</h2><p>x</p>"),
+        PaperFactory(meeting=meeting, letter="B", title="Tagged file", file_kind="pdf"),
+        PaperFactory(meeting=meeting, letter="C", title="Scanned file", file_kind="pdf"),
+    ]
+    papers[1].file.save("b.pdf", ContentFile(tagged))
+    papers[2].file.save("c.pdf", ContentFile(untagged))
+    for position, paper in enumerate(papers):
+        AgendaItemFactory(meeting=meeting, title=paper.title, position=position).papers.add(paper)
+    return meeting, papers
+
+
+def walk(element):
+    yield element
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield from walk(kid)
+
+
+def test_pack_with_tagged_and_untagged_uploads_keeps_one_valid_tree(tmp_path):
+    meeting, papers = mixed_meeting()
+
+    built = build_pack(gather_pack(meeting))
+
+    with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
+        assert check_structure(pdf) == []
+        (document,) = pdf.Root.StructTreeRoot.K
+        sections = {str(kid.T): kid for kid in document.K if "/T" in kid}
+        assert list(sections) == [
+            "Paper A – Typed",
+            "Paper B – Tagged file",
+            "Paper C – Scanned file",
+        ]
+        # The tagged upload keeps its own headings and table header cells.
+        kinds_b = [str(e.S) for e in walk(sections["Paper B – Tagged file"])]
+        assert {"/H1", "/H2", "/TH", "/Link"} <= set(kinds_b)
+        # The untagged upload: a figure per page naming the paper, and a link to its web page.
+        section_c = sections["Paper C – Scanned file"]
+        figures = [e for e in walk(section_c) if e.S == "/Figure"]
+        assert [str(f.Alt).split(":")[0] for f in figures] == [
+            "Paper C – Scanned file, page 1 of 2",
+            "Paper C – Scanned file, page 2 of 2",
+        ]
+        assert all("not tagged" in str(f.Alt) for f in figures)
+        (link,) = [e for e in walk(section_c) if e.S == "/Link"]
+        annotation = [k for k in link.K if isinstance(k, pikepdf.Dictionary)][0].Obj
+        url = f"https://intranet.example/meetings/papers/{papers[2].pk}/"
+        assert str(annotation.A.URI) == url
+        first_c = built.page_map["C"][0] - 1
+        assert any(a.objgen == annotation.objgen for a in pdf.pages[first_c].Annots)
+        with pdf.open_metadata() as meta:
+            assert "pdfuaid:part" not in meta  # an untagged upload: no PDF/UA claim
+
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(built.pdf)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "TAGGED TEXT" in text and "MORE TAGGED TEXT" in text and "UNTAGGED 2" in text
+    if shutil.which("pdfinfo"):
+        tree = subprocess.run(
+            ["pdfinfo", "-struct-text", str(path)], capture_output=True, check=True
+        ).stdout.decode(errors="replace")
+        assert '"TAGGED TEXT' in tree and '"MORE TAGGED TEXT"' in tree
+
+
+def test_uploaded_papers_own_pdf_is_tagged_too():
+    meeting, papers = mixed_meeting()
+
+    for paper in papers[1:]:
+        with pikepdf.open(io.BytesIO(paper_pdf(paper))) as pdf:
+            problems = check_structure(pdf)
+        # A single paper's PDF is tagged; it has no viewer title preference problems either.
+        assert problems == [], (paper.letter, problems)
+
+
+def test_the_checker_finds_each_kind_of_problem():
+    """The checker is only worth its 0 if it can say something else."""
+    bad = typeset(
+        "<h1>One</h1><h3>Skipped a level</h3><table><tr><td>no header</td></tr></table>"
+        '<img src=\'data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg" width="9" '
+        "height=\"9\"/>'><p><a href='https://example.org/'>link</a></p>",
+        tagged=True,
+    )
+    with pikepdf.open(io.BytesIO(bad)) as pdf:
+        pdf.Root.StructTreeRoot.ParentTree.Nums[1][0] = pikepdf.Dictionary(S=pikepdf.Name.P)
+        annotation = pdf.pages[0].Annots[0]
+        del annotation["/StructParent"]
+        pdf.pages[0].contents_add(pdf.make_stream(b"BT /F1 9 Tf (x) Tj ET"))
+        problems = check_structure(pdf)
+    text = "\n".join(problems)
+    assert "heading level skips from H1 to H3" in text
+    assert "table without header cells" in text
+    assert "figure without alternative text" in text
+    assert "link annotation without a structure parent" in text
+    assert "parent-tree entry for MCID 0 does not resolve" in text
+    assert "painting operation(s) neither tagged nor artifact" in text
+    assert (
+        "viewers are not told to show the title (DisplayDocTitle)" not in text
+    )  # WeasyPrint sets it
+
+    untagged = typeset("<p>plain</p>", tagged=False)
+    with pikepdf.open(io.BytesIO(untagged)) as pdf:
+        assert "the document has no structure tree" in check_structure(pdf)
+
+
+def test_an_upload_whose_structure_tree_loops_is_merged_as_untagged():
+    tagged = typeset("<h1>Looping</h1><p>LOOP TEXT</p>", tagged=True)
+    with pikepdf.open(io.BytesIO(tagged)) as pdf:
+        (document,) = pdf.Root.StructTreeRoot.K
+        first = document.K[0]
+        first.K.append(document)  # the tree now loops back to its root
+        out = io.BytesIO()
+        pdf.save(out)
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    paper = PaperFactory(meeting=meeting, letter="A", title="Loop", file_kind="pdf")
+    paper.file.save("a.pdf", ContentFile(out.getvalue()))
+    AgendaItemFactory(meeting=meeting, title="Loop", position=0).papers.add(paper)
+
+    built = build_pack(gather_pack(meeting))
+
+    with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
+        assert check_structure(pdf) == []
+        (document,) = pdf.Root.StructTreeRoot.K
+        (section,) = [kid for kid in document.K if "/T" in kid]
+        assert [str(e.S) for e in walk(section)] == ["/Sect", "/P", "/Link", "/Figure"]
