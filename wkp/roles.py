@@ -7,9 +7,9 @@ download). Administrators are staff users and manage the partner list in the Dja
 COORDINATOR = "Co-ordinator"
 MEMBER = "Member"
 
-# Apps whose content the roles act on. The partner list (wkp) is the administrators' business:
-# members and co-ordinators may view it but not change it.
-CONTENT_APPS = ("meetings", "finance", "subgroups")
+# Apps whose content the roles act on say so with `role_content = True` on their AppConfig (the
+# core names no app). The partner list (wkp) is the administrators' business: members and
+# co-ordinators may view it but not change it.
 VIEW_ONLY_APPS = ("wkp",)
 # …except that co-ordinators add people and organisations where they choose them (wkp/people.py).
 COORDINATOR_EXTRA = {"wkp": ("add_person", "add_organisation")}
@@ -36,9 +36,16 @@ def sync_roles(sender=None, **kwargs):
     """
     from django.apps import apps as global_apps
 
-    for label in (*VIEW_ONLY_APPS, *CONTENT_APPS):
+    for label in (*VIEW_ONLY_APPS, *content_apps()):
         if global_apps.is_installed(label):
             _grant(global_apps, label)
+
+
+def content_apps():
+    """The labels of the installed apps whose AppConfig says `role_content = True`."""
+    from django.apps import apps as global_apps
+
+    return [c.label for c in global_apps.get_app_configs() if getattr(c, "role_content", False)]
 
 
 def _grant(apps, app_label):
@@ -48,7 +55,7 @@ def _grant(apps, app_label):
     member, _ = group_model.objects.get_or_create(name=MEMBER)
     perms = permission_model.objects.filter(content_type__app_label=app_label)
     member.permissions.add(*perms.filter(codename__startswith="view_"))
-    if app_label in CONTENT_APPS:
+    if app_label in content_apps():
         coordinator.permissions.add(*perms)
     else:
         coordinator.permissions.add(*perms.filter(codename__startswith="view_"))
