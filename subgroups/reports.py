@@ -3,14 +3,12 @@
 Pages, meeting pages and PDFs all include the same partials:
   subgroups/partials/update.html          context: update
   subgroups/partials/annual_report.html   context: report
-  subgroups/partials/membership.html      context: subgroup
   subgroups/partials/comparison.html      context: comparison
-The `*_for_meeting` and `get_*` functions fetch records with everything those partials touch, in a
-fixed number of queries; the `render_*_html` functions return HTML fragments (no <html>), and the
-`render_*_pdf` functions a stand-alone PDF through wkp.pdf.
+The `get_*` functions fetch records with everything those partials touch, in a fixed number of
+queries; the `render_*_html` functions return HTML fragments (no <html>), which meetings' papers
+and packs typeset (meetings/papers.py, meetings/pack.py).
 """
 
-import base64
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,9 +17,8 @@ import pygal
 from django.db import connection
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
-from pygal.style import Style
 
-from wkp.pdf import render_pdf_once
+from wkp.charts import chart_svg, new_chart, svg_data_url
 
 from .formatting import format_change, format_count_change, format_number
 from .models import (
@@ -73,21 +70,6 @@ def get_annual_report(pk):
     return annual_reports_queryset().get(pk=pk)
 
 
-def updates_for_meeting(meeting_id):
-    """The sub-group updates reporting to one board meeting, in agenda order of their groups."""
-    return list(
-        updates_queryset()
-        .filter(meeting_id=meeting_id)
-        .order_by("subgroup__position", "subgroup__name", "met_on", "pk")
-    )
-
-
-def annual_reports_for_meeting(meeting_id):
-    return list(
-        annual_reports_queryset().filter(meeting_id=meeting_id).order_by("body__district", "pk")
-    )
-
-
 # --- rendering ------------------------------------------------------------------------------
 
 
@@ -101,32 +83,8 @@ def render_annual_report_html(report):
     return render_to_string("subgroups/partials/annual_report.html", {"report": report})
 
 
-def render_membership_html(subgroup):
-    return render_to_string("subgroups/partials/membership.html", {"subgroup": subgroup})
-
-
 def render_comparison_html(comparison):
     return render_to_string("subgroups/partials/comparison.html", {"comparison": comparison})
-
-
-def render_document(title, body_html):
-    """A stand-alone print document (templates/pdf/base.html) around one fragment."""
-    return render_to_string("subgroups/pdf/document.html", {"title": title, "body_html": body_html})
-
-
-def render_update_pdf(update):
-    html = render_document(update.title, render_update_html(update))
-    return render_pdf_once(html, name=update.title)
-
-
-def render_annual_report_pdf(report):
-    html = render_document(str(report), render_annual_report_html(report))
-    return render_pdf_once(html, name=str(report))
-
-
-def render_comparison_pdf(comparison):
-    html = render_document(comparison.title, render_comparison_html(comparison))
-    return render_pdf_once(html, name=comparison.title)
 
 
 # --- comparison -----------------------------------------------------------------------------
@@ -309,39 +267,14 @@ def compare_districts(start_year, end_year, *, with_charts=True):
     )
 
 
-CHART_STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#111111",
-    foreground_strong="#111111",
-    foreground_subtle="#555555",
-    colors=("#1d5c3a", "#8a5a00", "#2c5aa0", "#7a1f4d", "#4d4d4d"),
-    font_family="DejaVu Sans, Liberation Sans, Arial, sans-serif",
-    title_font_size=16,
-    label_font_size=12,
-    major_label_font_size=12,
-    value_font_size=12,
-    legend_font_size=12,
-)
-
-
 def _chart(chart_class, title, **options):
-    settings = {
-        "js": [],
-        "style": CHART_STYLE,
-        "title": title,
-        "width": 640,
-        "height": 320,
-        "explicit_size": True,
-        "print_values": True,
-    }
+    settings = {"width": 640, "height": 320, "explicit_size": True, "print_values": True}
     settings.update(options)
-    return chart_class(**settings)
+    return new_chart(chart_class, title=title, **settings)
 
 
-def _as_data_url(chart):
-    svg = chart.render(is_unicode=True)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+def _as_data_url(chart, label):
+    return svg_data_url(chart_svg(chart, label=label, css_class="comparison-chart"))
 
 
 def _rate_chart(comparison):
@@ -356,7 +289,7 @@ def _rate_chart(comparison):
     )
     chart.x_labels = [column.body.district for column in columns]
     chart.add("Crimes per 1,000 population", [float(column.rate_per_1000) for column in columns])
-    return _as_data_url(chart)
+    return _as_data_url(chart, comparison.rate_chart_alt)
 
 
 def _change_chart(comparison):
@@ -395,7 +328,7 @@ def _change_chart(comparison):
                 for row in rows
             ],
         )
-    return _as_data_url(chart)
+    return _as_data_url(chart, comparison.change_chart_alt)
 
 
 # --- search -----------------------------------------------------------------------------------
