@@ -5,17 +5,20 @@ import datetime
 from wkp.registry import BackupCheck
 
 from . import ledger
-from .models import LedgerEntry
+from .models import FinancialYear, LedgerEntry
 from .reports import fund_statement
 
 
 def ledger_totals():
     """The ledger as finance/ledger.py adds it up (Decimal, written as text)."""
-    sums = {}
-    for label, kind, amount in LedgerEntry.objects.order_by("pk").values_list(
-        "year__start_year", "kind", "amount"
-    ):
-        sums.setdefault(f"{label} {kind}", []).append(amount)
+    amounts = LedgerEntry.objects.amounts_by_year()
+    start_years = dict(FinancialYear.objects.values_list("pk", "start_year"))
+    sums = {
+        f"{start_years[year_id]} {kind}": getattr(year_amounts, kind)
+        for year_id, year_amounts in amounts.items()
+        for kind in LedgerEntry.Kind.values
+        if getattr(year_amounts, kind)
+    }
     statement = fund_statement(datetime.date.max)
     totals = statement.totals
     return {

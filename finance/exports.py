@@ -1,7 +1,7 @@
 """The fund statement as CSV and XLSX, cell for cell what the page shows.
 
 Text cells that a spreadsheet would read as a formula (starting = + - @, or a tab or carriage
-return) are prefixed with an apostrophe."""
+return) are prefixed with an apostrophe (wkp/spreadsheet.py)."""
 
 import csv
 import io
@@ -9,21 +9,15 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from wkp.spreadsheet import escape_formula
 
 
 def statement_csv(statement):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([escape_cell(statement.title)])
+    writer.writerow([escape_formula(statement.title)])
     for row in statement.as_table():
-        writer.writerow([escape_cell(cell) for cell in row])
+        writer.writerow([escape_formula(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -31,11 +25,11 @@ def statement_xlsx(statement):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Fund statement"
-    sheet.append([escape_cell(statement.title)])
+    sheet.append([escape_formula(statement.title)])
     sheet["A1"].font = Font(bold=True)
     table = statement.as_values()
     for row in table:
-        sheet.append([escape_cell(cell) for cell in row])
+        sheet.append([escape_formula(cell) for cell in row])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     headings = {row.label for row in statement.rows if row.is_heading}

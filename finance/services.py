@@ -12,6 +12,7 @@ from wkp.templatetags.wkp_format import money
 
 from . import ledger
 from .models import FinancialYear, LedgerEntry, YearReopening
+from .reports import year_inputs
 
 
 def pounds(amount):
@@ -27,28 +28,11 @@ class Shortfall:
     available: Decimal
 
 
-def _inputs(years, entries):
-    sums = {y.pk: {"income": [], "overhead": [], "allocation": []} for y in years}
-    for year_id, kind, amount in entries:
-        sums[year_id][kind].append(amount)
-    return [
-        ledger.YearInput(
-            label=y.label,
-            projected=y.kind == FinancialYear.Kind.PROJECTED,
-            income=ledger.total(sums[y.pk]["income"]),
-            overheads=ledger.total(sums[y.pk]["overhead"]),
-            allocated=ledger.total(sums[y.pk]["allocation"]),
-        )
-        for y in years
-    ]
-
-
 def allocation_shortfall(year, amount):
     """How far allocating `amount` in `year` would go beyond the funds available (the whole
     ledger as it stands now), or None if it fits."""
     years = list(FinancialYear.objects.order_by("start_year"))
-    entries = LedgerEntry.objects.order_by().values_list("year_id", "kind", "amount")
-    inputs = _inputs(years, entries)
+    inputs = year_inputs(years, LedgerEntry.objects.amounts_by_year(), timezone.localdate())
     index = next(i for i, y in enumerate(years) if y.pk == year.pk)
     figures = ledger.fund_years(inputs)
     short = ledger.allocation_shortfall(inputs, index, amount)

@@ -34,6 +34,7 @@ from wkp.pdf import (
     run_isolated,
     stored_once,
 )
+from wkp.templatetags.wkp_format import uk_date
 
 from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
@@ -337,7 +338,7 @@ def _pdf_text(text):
 
 def _running_footer(meeting):
     """Every stamped page says whose meeting it is and when: "West Kent Partnership, Friday …"."""
-    return f"{meeting.body.name}, {_uk_date(meeting.date)}"
+    return f"{meeting.body.name}, {uk_date(meeting.date)}"
 
 
 def _stamp(pdf, page, header, footer_left, footer_right):
@@ -384,10 +385,6 @@ def _append_part(pdf, part):
         for source_page in source.pages:
             pdf.add_blank_page(page_size=A4)
             pdf.pages[-1].add_overlay(pdf.copy_foreign(source_page.obj), BODY_RECT)
-
-
-def _uk_date(value):
-    return f"{value:%A} {value.day} {value:%B %Y}"
 
 
 def _link_pages(pdf, page_map):

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wkp.pdf import PdfRenderError
+from wkp.templatetags.wkp_format import uk_date
 
 from .agenda import load_agenda, papers_in_agenda_order, walk
 from .models import (
@@ -866,7 +867,7 @@ def issue_pack(meeting, *, by=None, notify=True):
 
 
 def _when(meeting):
-    return f"{meeting.date:%A} {meeting.date.day} {meeting.date:%B %Y}"
+    return uk_date(meeting.date)
 
 
 def notify_pack_issued(version):

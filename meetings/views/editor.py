@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 
 from wkp.rich_text import editor_media, removed_message
+from wkp.templatetags.wkp_format import uk_date
 from wkp.views import NavSectionMixin, nothing_changed
 
 from .. import services
@@ -276,7 +277,7 @@ def agenda_copy(request, pk):
     messages.success(
         request,
         f"{copied} item{'s' if copied != 1 else ''} copied from the agenda of "
-        f"{source.date:%A} {source.date.day} {source.date:%B %Y}. Undo takes them out again.",
+        f"{uk_date(source.date)}. Undo takes them out again.",
     )
     return _editor(meeting)
 
