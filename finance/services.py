@@ -136,6 +136,20 @@ def reopen_year(year, *, by, reason):
     return year
 
 
+@transaction.atomic
+def update_year(year, *, kind, actual_from, by):
+    """Change whether a year is actual or projected and when its figures became final. The
+    year's row is locked before "closed" is checked, so a close that races this edit either
+    lands first (and the edit is refused) or waits for it; the edit never reopens the year."""
+    year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    if year.is_closed:
+        raise ValidationError(f"{year.label} is closed: reopen it first.", code="closed")
+    year.kind, year.actual_from = kind, actual_from
+    year._history_user = by
+    year.save(update_fields=["kind", "actual_from"])
+    return year
+
+
 def _lock_years():
     # Allocation checks read every year; lock them so two postings cannot both pass the check.
     list(FinancialYear.objects.select_for_update().order_by("pk").values_list("pk", flat=True))

@@ -204,12 +204,18 @@ class FinancialYearUpdateView(UnchangedFormMixin, YearActionMixin, UpdateView):
         return self.get_year()
 
     def form_valid(self, form):
-        if FinancialYear.objects.filter(pk=self.object.pk, is_closed=True).exists():
-            form.add_error(None, f"{self.object.label} is closed: reopen it first.")
+        try:
+            self.object = services.update_year(
+                self.get_year(),
+                kind=form.cleaned_data["kind"],
+                actual_from=form.cleaned_data["actual_from"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
             return self.form_invalid(form)
-        form.instance._history_user = self.request.user
         messages.success(self.request, f"{self.object.label} updated.")
-        return super().form_valid(form)
+        return redirect(self.get_success_url())
 
 
 class FinancialYearCloseView(YearActionMixin, TemplateView):
