@@ -344,6 +344,12 @@ class SearchHit:
     rank: float | None = None  # ts_rank on PostgreSQL; None where the caller ranks
 
 
+def update_ids_of(subgroup_id):
+    """The ids of one sub-group's updates, as a subquery other apps filter by (meetings' search
+    keeps the papers made from them)."""
+    return SubGroupUpdate.objects.filter(subgroup_id=subgroup_id).values("pk")
+
+
 def subgroup_choices():
     """(id, name) of every sub-group, for search filters."""
     return list(Body.objects.order_by("name").values_list("pk", "name"))
