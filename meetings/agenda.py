@@ -6,7 +6,9 @@ bullets or as 1.1 / 1.1.1 depending on the meeting's setting.
 
 from dataclasses import dataclass, field
 
-from .models import MAX_AGENDA_DEPTH, AgendaItem, Meeting, Paper
+from .models import AgendaItem, Meeting, Paper
+
+MOVES = (("up", "Move up"), ("down", "Move down"), ("indent", "Indent"), ("outdent", "Outdent"))
 
 
 @dataclass
@@ -17,8 +19,6 @@ class AgendaNode:
     papers: list = field(default_factory=list)
     children: list = field(default_factory=list)
     presenters: list = field(default_factory=list)
-    first: bool = True  # first of its siblings
-    last: bool = True  # last of its siblings
 
     @property
     def shown_papers(self):
@@ -34,25 +34,12 @@ class AgendaNode:
         return "; ".join(p.attachment_note for p in self.shown_papers if p.attachment_note)
 
     @property
-    def height(self):
-        """Levels this item and its sub-items take up (1 for an item with no sub-items)."""
-        return 1 + max((child.height for child in self.children), default=0)
-
-    @property
     def actions(self):
-        """The editor's move buttons (value, label) that make sense for this item: the moves
-        services.move_item would refuse (the first item up, a top-level item out, an indent
-        with no item above or past MAX_AGENDA_DEPTH levels) are not offered."""
-        moves = []
-        if not self.first:
-            moves.append(("up", "Move up"))
-        if not self.last:
-            moves.append(("down", "Move down"))
-        if not self.first and self.depth + self.height <= MAX_AGENDA_DEPTH:
-            moves.append(("indent", "Indent"))
-        if self.depth > 1:
-            moves.append(("outdent", "Outdent"))
-        return moves
+        """The editor's move buttons (value, label): the same four on every item, so that the
+        focus stays on the button pressed when the editor is swapped in place (a keyboard user
+        pressing "Indent" twice must not lose their place). services.move_item refuses, with a
+        message naming the item, a move that cannot be made."""
+        return MOVES
 
     @property
     def paper_reference(self):
@@ -102,8 +89,7 @@ def build_agenda(meeting, items, links, papers_by_id, presenters_by_item):
 
     def build(parent_id, depth, prefix):
         nodes = []
-        siblings = children.get(parent_id, [])
-        for index, item in enumerate(siblings):
+        for index, item in enumerate(children.get(parent_id, [])):
             if depth == 1:
                 number = str(meeting.number_from + index)
             elif decimal:
@@ -116,8 +102,6 @@ def build_agenda(meeting, items, links, papers_by_id, presenters_by_item):
                 number=number,
                 papers=papers_of.get(item.pk, []),
                 presenters=presenter_names(item, presenters_by_item.get(item.pk, [])),
-                first=index == 0,
-                last=index == len(siblings) - 1,
             )
             node.children = build(item.pk, depth + 1, number if decimal or depth == 1 else prefix)
             nodes.append(node)
