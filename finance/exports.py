@@ -1,7 +1,7 @@
 """The fund statement as CSV and XLSX, cell for cell what the page shows.
 
 Text cells that a spreadsheet would read as a formula (starting = + - @, or a tab or carriage
-return) are prefixed with an apostrophe."""
+return) are prefixed with an apostrophe (wkp/spreadsheet.py)."""
 
 import csv
 import io
@@ -9,15 +9,10 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from wkp.spreadsheet import escape_formula
+
 # Whole pounds with a pound sign and thousands separators, as numbers a spreadsheet can add up.
 POUNDS_FORMAT = '"£"#,##0;-"£"#,##0'
-
-
-def escape_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def statement_csv(statement):
@@ -25,9 +20,9 @@ def statement_csv(statement):
     writer = csv.writer(buffer)
     table = statement.as_table()
     # The title row is as wide as the table, so every row has the same number of fields.
-    writer.writerow([escape_cell(statement.title)] + [""] * (len(table[0]) - 1))
+    writer.writerow([escape_formula(statement.title)] + [""] * (len(table[0]) - 1))
     for row in table:
-        writer.writerow([escape_cell(cell) for cell in row])
+        writer.writerow([escape_formula(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -35,11 +30,11 @@ def statement_xlsx(statement):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Fund statement"
-    sheet.append([escape_cell(statement.title)])
+    sheet.append([escape_formula(statement.title)])
     sheet["A1"].font = Font(bold=True)
     table = statement.as_values()
     for row in table:
-        sheet.append([escape_cell(cell) for cell in row])
+        sheet.append([escape_formula(cell) for cell in row])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     headings = {row.label for row in statement.rows if row.is_heading}

@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 
+from wkp.templatetags.wkp_format import short_date
 from wkp.widgets import DateInput
 
 from . import ledger, services
@@ -119,13 +120,11 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
         # imports meetings); labelled by date so the right item can be found.
         meeting_field, item_field = self.fields["meeting"], self.fields["agenda_item"]
         meeting_field.queryset = meeting_field.queryset.order_by("-date")
-        meeting_field.label_from_instance = lambda m: f"{m.date.day} {m.date:%B %Y}"
+        meeting_field.label_from_instance = lambda m: short_date(m.date)
         item_field.queryset = item_field.queryset.select_related("meeting").order_by(
             "-meeting__date", "position", "pk"
         )
-        item_field.label_from_instance = lambda i: (
-            f"{i.meeting.date.day} {i.meeting.date:%B %Y}: {i.title}"
-        )
+        item_field.label_from_instance = lambda i: f"{short_date(i.meeting.date)}: {i.title}"
         # A correction keeps the original's year and kind.
         for name in fixed or ():
             self.fields[name].disabled = True

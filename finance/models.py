@@ -4,6 +4,8 @@ event budgets. Figures are never stored: `finance/ledger.py` computes them and
 """
 
 import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import models
@@ -118,12 +120,39 @@ class Project(models.Model):
         return self.name
 
 
+@dataclass
+class YearAmounts:
+    """One year's ledger amounts by kind (and allocations by project), to be added up in
+    Python Decimal by finance/ledger.py (never summed in SQL)."""
+
+    income: list = field(default_factory=list)
+    overhead: list = field(default_factory=list)
+    allocation: list = field(default_factory=list)
+    by_project: dict = field(default_factory=lambda: defaultdict(list))
+
+
 class LedgerEntryQuerySet(models.QuerySet):
     def posted_by(self, as_of):
         return self.filter(posted_on__lte=as_of)
 
     def in_year(self, year):
         return self.filter(year=year)
+
+    def amounts_by_year(self):
+        """{year id: YearAmounts} for these entries: the one grouping of ledger rows by year.
+
+        One query (none if this queryset has been fetched already: its rows are grouped)."""
+        if self._result_cache is not None:
+            rows = ((e.year_id, e.kind, e.project_id, e.amount) for e in self._result_cache)
+        else:
+            rows = self.order_by().values_list("year_id", "kind", "project_id", "amount")
+        by_year = defaultdict(YearAmounts)
+        for year_id, kind, project_id, amount in rows:
+            amounts = by_year[year_id]
+            getattr(amounts, kind).append(amount)
+            if kind == LedgerEntry.Kind.ALLOCATION:
+                amounts.by_project[project_id].append(amount)
+        return dict(by_year)
 
 
 class LedgerEntry(models.Model):

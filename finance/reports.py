@@ -20,7 +20,14 @@ from django.utils.safestring import mark_safe
 
 from . import ledger
 from .chart import fund_chart_svg
-from .models import EventBudget, ExternalFunding, FinancialYear, LedgerEntry, Project
+from .models import (
+    EventBudget,
+    ExternalFunding,
+    FinancialYear,
+    LedgerEntry,
+    Project,
+    YearAmounts,
+)
 
 
 @dataclass(frozen=True)
@@ -92,46 +99,34 @@ def report_title(as_of):
     return f"WKP Financial Report - {as_of:%B %Y}"
 
 
+def year_inputs(years, amounts, as_of):
+    """finance/ledger.py's inputs for `years` from `amounts` (LedgerEntry...amounts_by_year()),
+    each year actual or projected as it stood on `as_of`."""
+    empty = YearAmounts()
+    return [
+        ledger.YearInput(
+            label=y.label,
+            projected=y.kind_on(as_of) == FinancialYear.Kind.PROJECTED,
+            income=ledger.total(amounts.get(y.pk, empty).income),
+            overheads=ledger.total(amounts.get(y.pk, empty).overhead),
+            allocated=ledger.total(amounts.get(y.pk, empty).allocation),
+        )
+        for y in years
+    ]
+
+
 def fund_statement(as_of):
     """The fund as the ledger stood on `as_of` (entries posted on or before it), in four
     queries whatever the size of the ledger. Sums are taken in Python Decimal, never in SQL."""
     years = list(FinancialYear.objects.order_by("start_year"))
-    rows = list(
-        LedgerEntry.objects.posted_by(as_of)
-        .order_by()
-        .values_list("year_id", "kind", "project_id", "amount")
-    )
-    used_years = {year_id for year_id, *_ in rows}
-    starts = [y.start_year for y in years if y.pk in used_years]
+    amounts = LedgerEntry.objects.posted_by(as_of).amounts_by_year()
+    starts = [y.start_year for y in years if y.pk in amounts]
     years = [y for y in years if min(starts) <= y.start_year <= max(starts)] if starts else []
-    index = {y.pk: i for i, y in enumerate(years)}
-
-    income = [[] for _ in years]
-    overheads = [[] for _ in years]
-    allocated = [[] for _ in years]
+    inputs = year_inputs(years, amounts, as_of)
     by_project = defaultdict(lambda: [[] for _ in years])
-    for year_id, kind, project_id, amount in rows:
-        i = index.get(year_id)
-        if i is None:
-            continue
-        if kind == LedgerEntry.Kind.INCOME:
-            income[i].append(amount)
-        elif kind == LedgerEntry.Kind.OVERHEAD:
-            overheads[i].append(amount)
-        else:
-            allocated[i].append(amount)
-            by_project[project_id][i].append(amount)
-
-    inputs = [
-        ledger.YearInput(
-            label=y.label,
-            projected=y.kind_on(as_of) == FinancialYear.Kind.PROJECTED,
-            income=ledger.total(income[i]),
-            overheads=ledger.total(overheads[i]),
-            allocated=ledger.total(allocated[i]),
-        )
-        for i, y in enumerate(years)
-    ]
+    for i, y in enumerate(years):
+        for project_id, project_amounts in amounts.get(y.pk, YearAmounts()).by_project.items():
+            by_project[project_id][i] = project_amounts
     figures = ledger.fund_years(inputs)
     totals = ledger.fund_totals(figures) if figures else None
     columns = tuple(

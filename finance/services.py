@@ -12,6 +12,7 @@ from wkp.templatetags.wkp_format import money
 
 from . import ledger
 from .models import FinancialYear, LedgerEntry, YearReopening
+from .reports import year_inputs
 
 
 def pounds(amount):
@@ -27,28 +28,11 @@ class Shortfall:
     available: Decimal
 
 
-def _inputs(years, entries):
-    sums = {y.pk: {"income": [], "overhead": [], "allocation": []} for y in years}
-    for year_id, kind, amount in entries:
-        sums[year_id][kind].append(amount)
-    return [
-        ledger.YearInput(
-            label=y.label,
-            projected=y.kind == FinancialYear.Kind.PROJECTED,
-            income=ledger.total(sums[y.pk]["income"]),
-            overheads=ledger.total(sums[y.pk]["overhead"]),
-            allocated=ledger.total(sums[y.pk]["allocation"]),
-        )
-        for y in years
-    ]
-
-
 def allocation_shortfall(year, amount):
     """How far allocating `amount` in `year` would go beyond the funds available (the whole
     ledger as it stands now), or None if it fits."""
     years = list(FinancialYear.objects.order_by("start_year"))
-    entries = LedgerEntry.objects.order_by().values_list("year_id", "kind", "amount")
-    inputs = _inputs(years, entries)
+    inputs = year_inputs(years, LedgerEntry.objects.amounts_by_year(), timezone.localdate())
     index = next(i for i, y in enumerate(years) if y.pk == year.pk)
     figures = ledger.fund_years(inputs)
     short = ledger.allocation_shortfall(inputs, index, amount)
@@ -149,6 +133,20 @@ def reopen_year(year, *, by, reason):
     year._history_user = by
     year.save()
     YearReopening.objects.create(year=year, reopened_by=by, reason=reason.strip())
+    return year
+
+
+@transaction.atomic
+def update_year(year, *, kind, actual_from, by):
+    """Change whether a year is actual or projected and when its figures became final. The
+    year's row is locked before "closed" is checked, so a close that races this edit either
+    lands first (and the edit is refused) or waits for it; the edit never reopens the year."""
+    year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    if year.is_closed:
+        raise ValidationError(f"{year.label} is closed: reopen it first.", code="closed")
+    year.kind, year.actual_from = kind, actual_from
+    year._history_user = by
+    year.save(update_fields=["kind", "actual_from"])
     return year
 
 

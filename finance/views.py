@@ -41,6 +41,7 @@ from .models import (
     FinancialYear,
     LedgerEntry,
     Project,
+    YearAmounts,
 )
 from .reports import event_budget_report, fund_statement, render_fund_chart_svg
 
@@ -150,22 +151,21 @@ class FinancialYearDetailView(FinanceView, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = self.object
-        entries = list(
+        queryset = (
             LedgerEntry.objects.in_year(year)
             .select_related("project", "source", "recorded_by", "meeting__minutes", "agenda_item")
             .order_by("posted_on", "pk")
         )
+        entries = list(queryset)
         reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
         for entry in entries:
             entry.is_reversed = entry.pk in reversed_ids
-        by_kind = {kind: [] for kind in LedgerEntry.Kind.values}
-        for entry in entries:
-            by_kind[entry.kind].append(entry.amount)
+        amounts = queryset.amounts_by_year().get(year.pk, YearAmounts())
         context.update(
             entries=entries,
-            net_income=ledger.total(by_kind[LedgerEntry.Kind.INCOME]),
-            net_overheads=ledger.total(by_kind[LedgerEntry.Kind.OVERHEAD]),
-            net_allocated=ledger.total(by_kind[LedgerEntry.Kind.ALLOCATION]),
+            net_income=ledger.total(amounts.income),
+            net_overheads=ledger.total(amounts.overhead),
+            net_allocated=ledger.total(amounts.allocation),
             reopenings=year.reopenings.select_related("reopened_by"),
             can_edit=self.request.user.has_perm("finance.add_ledgerentry"),
             can_manage=self.request.user.has_perm("finance.change_financialyear"),
@@ -204,12 +204,18 @@ class FinancialYearUpdateView(UnchangedFormMixin, YearActionMixin, UpdateView):
         return self.get_year()
 
     def form_valid(self, form):
-        if FinancialYear.objects.filter(pk=self.object.pk, is_closed=True).exists():
-            form.add_error(None, f"{self.object.label} is closed: reopen it first.")
+        try:
+            self.object = services.update_year(
+                self.get_year(),
+                kind=form.cleaned_data["kind"],
+                actual_from=form.cleaned_data["actual_from"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
             return self.form_invalid(form)
-        form.instance._history_user = self.request.user
         messages.success(self.request, f"{self.object.label} updated.")
-        return super().form_valid(form)
+        return redirect(self.get_success_url())
 
 
 class FinancialYearCloseView(YearActionMixin, TemplateView):

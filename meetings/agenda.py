@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from .models import AgendaItem, Meeting, Paper
 
+MOVES = (("up", "Move up"), ("down", "Move down"), ("indent", "Indent"), ("outdent", "Outdent"))
+
 
 @dataclass
 class AgendaNode:
@@ -33,13 +35,11 @@ class AgendaNode:
 
     @property
     def actions(self):
-        """The editor's move buttons (value, label) that make sense for this item."""
-        return [
-            ("up", "Move up"),
-            ("down", "Move down"),
-            ("indent", "Indent"),
-            ("outdent", "Outdent"),
-        ]
+        """The editor's move buttons (value, label): the same four on every item, so that the
+        focus stays on the button pressed when the editor is swapped in place (a keyboard user
+        pressing "Indent" twice must not lose their place). services.move_item refuses, with a
+        message naming the item, a move that cannot be made."""
+        return MOVES
 
     @property
     def paper_reference(self):

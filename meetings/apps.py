@@ -3,8 +3,21 @@ from django.apps import AppConfig
 
 class MeetingsConfig(AppConfig):
     name = "meetings"
+    role_content = True  # co-ordinators manage it, members view it (wkp/roles.py)
 
     def ready(self):
+        from wkp import registry
+
+        from .backup import PACKS_CHECK
+        from .dashboard import dashboard_for
+        from .demo import issue_demo_packs
+
+        registry.add_home_section(
+            registry.HomeSection("meetings/home_sections.html", dashboard_for)
+        )
+        registry.add_backup_check(PACKS_CHECK)
+        registry.add_demo_step(issue_demo_packs)
+
         # Audit metadata only: each agenda item's history row names the agenda change it
         # belongs to, which is what "Undo the last change" reverses (services.undo_last_change).
         from simple_history.signals import pre_create_historical_record

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from wkp.models import Person
+from wkp.templatetags.wkp_format import uk_date
 
 from .forms import PaperForm
 from .models import AgendaItem, Meeting, Paper
@@ -207,7 +208,7 @@ class CopyAgendaForm(forms.Form):
             .order_by("-date")
         )
         self.fields["source"].label_from_instance = lambda m: (
-            f"{m.date:%A} {m.date.day} {m.date:%B %Y} – {m.display_title}"
+            f"{uk_date(m.date)} – {m.display_title}"
         )
         self.fields["source"].widget.attrs["class"] = "form-select"
         self.fields["what"].widget.attrs["class"] = "form-check-input"

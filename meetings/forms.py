@@ -8,6 +8,7 @@ from wkp.forms import AddPersonMixin
 from wkp.models import Organisation, Person
 from wkp.rich_text import RichTextField, RichTextWidget
 from wkp.sanitise import clean_html
+from wkp.templatetags.wkp_format import uk_date
 from wkp.widgets import DateInput, TimeInput
 
 from .agenda import build_agenda, walk
@@ -214,7 +215,7 @@ class PaperForm(forms.ModelForm):
         removed = []
         if old.fund_report_as_of and not data.get("fund_report_as_of"):
             when = old.fund_report_as_of
-            removed.append(f"the WKP financial report as of {when:%A} {when.day} {when:%B %Y}")
+            removed.append(f"the WKP financial report as of {uk_date(when)}")
         for name, what in (
             ("event_budget", "the event budget"),
             ("subgroup_update", "the sub-group update"),

@@ -35,6 +35,7 @@ from wkp.pdf import (
     stored_once,
 )
 from wkp.storage import is_unavailable
+from wkp.templatetags.wkp_format import uk_date
 
 from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
@@ -360,7 +361,7 @@ def _pdf_text(text):
 
 def _running_footer(meeting):
     """Every stamped page says whose meeting it is and when: "West Kent Partnership, Friday …"."""
-    return f"{meeting.body.name}, {_uk_date(meeting.date)}"
+    return f"{meeting.body.name}, {uk_date(meeting.date)}"
 
 
 def _stamp_texts(header, footer_left, footer_right):
@@ -519,10 +520,6 @@ def _text_width(font, text, size):
         index = code - first
         total += int(widths[index]) if 0 <= index < len(widths) else 500
     return total * size / 1000
-
-
-def _uk_date(value):
-    return f"{value:%A} {value.day} {value:%B %Y}"
 
 
 def _link_pages(pdf, page_map):

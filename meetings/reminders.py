@@ -6,6 +6,8 @@ import logging
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from wkp.templatetags.wkp_format import uk_date
+
 from .deadlines import is_working_day
 from .models import ForwardPlanEntry
 
@@ -45,13 +47,13 @@ def send_reminders(*, working_days=3, today=None):
         to = addresses(entry)
         if not to:
             continue
-        when = f"{due:%A} {due.day} {due:%B %Y}"
+        when = uk_date(due)
         meeting = entry.meeting
         try:
             send_mail(
                 f"Paper due {when}: {entry.title}",
                 f"A reminder that “{entry.title}” is due on {when} for the meeting of "
-                f"{meeting.date:%A} {meeting.date.day} {meeting.date:%B %Y} "
+                f"{uk_date(meeting.date)} "
                 f"({meeting.display_title}). Please send it to the co-ordinator.",
                 None,
                 to,

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
+from wkp.templatetags.wkp_format import short_date
+
 from .models import Body, Meeting
 
 NEXT_MEETINGS_LIMIT = 8
@@ -61,9 +63,7 @@ def meeting_event(meeting, url):
     if meeting.note:
         description.append(meeting.note)
     if meeting.replaces_date:
-        description.append(
-            f"This replaces {meeting.replaces_date.day} {meeting.replaces_date:%B %Y}."
-        )
+        description.append(f"This replaces {short_date(meeting.replaces_date)}.")
     description.append(url)
     event.add("description", "\n".join(description))
     event.add("url", url)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
-from subgroups.reports import search_records
+from subgroups.reports import search_records, update_ids_of
 
 from .access import papers_visible_to
 from .models import AgendaItem, Meeting, MinuteEntry, Minutes
@@ -150,7 +150,7 @@ def _search(user, words, terms, year, kind, meeting, subgroup, organisation):
         if meeting:
             queryset = queryset.filter(**{path + "pk": meeting})
         if subgroup:
-            queryset = queryset.filter(subgroup_update__subgroup_id=subgroup)
+            queryset = queryset.filter(subgroup_update__in=update_ids_of(subgroup))
         if organisation:
             queryset = queryset.filter(author_organisation_id=organisation)
         if postgres:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wkp.pdf import PdfRenderError
+from wkp.templatetags.wkp_format import uk_date
 
 from .agenda import load_agenda, papers_in_agenda_order, walk
 from .models import (
@@ -491,6 +492,26 @@ def new_meeting_defaults(body):
     return defaults
 
 
+@transaction.atomic
+def create_meeting(meeting, *, copy_standing):
+    """Save a new meeting and, if asked, start its agenda from the standing items of the body's
+    previous meeting."""
+    meeting.save()
+    previous = last_meeting_of(meeting.body, before=meeting)
+    if previous and copy_standing:
+        copy_standing_items(previous, meeting)
+    return meeting
+
+
+@transaction.atomic
+def update_meeting(meeting, *, version):
+    """Save a meeting's changed details, claiming the next version of its agenda (ConcurrentEdit
+    if someone saved in between)."""
+    claim_version(meeting, version)
+    meeting.save()
+    return meeting
+
+
 def copy_standing_items(source, target):
     """Start a new agenda from the previous meeting's standing items (top level only)."""
     items = AgendaItem.objects.live().filter(
@@ -866,7 +887,7 @@ def issue_pack(meeting, *, by=None, notify=True):
 
 
 def _when(meeting):
-    return f"{meeting.date:%A} {meeting.date.day} {meeting.date:%B %Y}"
+    return uk_date(meeting.date)
 
 
 def notify_pack_issued(version):
@@ -918,6 +939,23 @@ def save_minutes(minutes, *, version, entries):
         MinuteEntry.objects.update_or_create(
             minutes=minutes, item=item, defaults={"note": note, "decisions": decisions}
         )
+
+
+@transaction.atomic
+def record_minutes(meeting, *, version, entries, attendance, declarations):
+    """Save a meeting's minutes, attendance and declarations of interest together: all or
+    nothing. `attendance` and `declarations` are bound, valid model formsets of the meeting's
+    rows; claiming the minutes' version (a conditional update of its row) makes a second editor
+    working from the same version fail before anything is written."""
+    minutes = minutes_for(meeting)
+    save_minutes(minutes, version=version, entries=entries)
+    for formset in (attendance, declarations):
+        for row in formset.save(commit=False):
+            row.meeting = meeting
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+    return minutes
 
 
 @transaction.atomic
@@ -982,6 +1020,13 @@ def amend_minute(entry, *, note, decisions, reason, by):
         reason=reason.strip(),
         made_by=by if getattr(by, "pk", None) else None,
     )
+
+
+@transaction.atomic
+def update_action(*, form):
+    """Save an edited action (a bound, valid ActionUpdateForm) with its owners: the action's
+    row and its owner links together, all or nothing."""
+    return form.save()
 
 
 def add_action(

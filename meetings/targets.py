@@ -5,6 +5,8 @@ import calendar
 import datetime
 import re
 
+from wkp.templatetags.wkp_format import short_date
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -73,7 +75,7 @@ def format_target(date, is_month):
         return ""
     if is_month:
         return f"{date:%B %Y}"
-    return f"{date.day} {date:%B %Y}"
+    return short_date(date)
 
 
 def _month(name):

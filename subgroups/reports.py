@@ -3,14 +3,12 @@
 Pages, meeting pages and PDFs all include the same partials:
   subgroups/partials/update.html          context: update
   subgroups/partials/annual_report.html   context: report
-  subgroups/partials/membership.html      context: subgroup
   subgroups/partials/comparison.html      context: comparison
-The `*_for_meeting` and `get_*` functions fetch records with everything those partials touch, in a
-fixed number of queries; the `render_*_html` functions return HTML fragments (no <html>), and the
-`render_*_pdf` functions a stand-alone PDF through wkp.pdf.
+The `get_*` functions fetch records with everything those partials touch, in a fixed number of
+queries; the `render_*_html` functions return HTML fragments (no <html>), which meetings' papers
+and packs typeset (meetings/papers.py, meetings/pack.py).
 """
 
-import base64
 import datetime
 import functools
 from dataclasses import dataclass
@@ -20,9 +18,8 @@ import pygal
 from django.db import connection
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
-from pygal.style import Style
 
-from wkp.pdf import render_pdf_once
+from wkp.charts import chart_svg, new_chart, svg_data_url
 
 from .formatting import format_change, format_count_change, format_number
 from .models import (
@@ -74,21 +71,6 @@ def get_annual_report(pk):
     return annual_reports_queryset().get(pk=pk)
 
 
-def updates_for_meeting(meeting_id):
-    """The sub-group updates reporting to one board meeting, in agenda order of their groups."""
-    return list(
-        updates_queryset()
-        .filter(meeting_id=meeting_id)
-        .order_by("subgroup__position", "subgroup__name", "met_on", "pk")
-    )
-
-
-def annual_reports_for_meeting(meeting_id):
-    return list(
-        annual_reports_queryset().filter(meeting_id=meeting_id).order_by("body__district", "pk")
-    )
-
-
 # --- rendering ------------------------------------------------------------------------------
 
 
@@ -102,32 +84,8 @@ def render_annual_report_html(report):
     return render_to_string("subgroups/partials/annual_report.html", {"report": report})
 
 
-def render_membership_html(subgroup):
-    return render_to_string("subgroups/partials/membership.html", {"subgroup": subgroup})
-
-
 def render_comparison_html(comparison):
     return render_to_string("subgroups/partials/comparison.html", {"comparison": comparison})
-
-
-def render_document(title, body_html):
-    """A stand-alone print document (templates/pdf/base.html) around one fragment."""
-    return render_to_string("subgroups/pdf/document.html", {"title": title, "body_html": body_html})
-
-
-def render_update_pdf(update):
-    html = render_document(update.title, render_update_html(update))
-    return render_pdf_once(html, name=update.title)
-
-
-def render_annual_report_pdf(report):
-    html = render_document(str(report), render_annual_report_html(report))
-    return render_pdf_once(html, name=str(report))
-
-
-def render_comparison_pdf(comparison):
-    html = render_document(comparison.title, render_comparison_html(comparison))
-    return render_pdf_once(html, name=comparison.title)
 
 
 # --- comparison -----------------------------------------------------------------------------
@@ -310,39 +268,14 @@ def compare_districts(start_year, end_year, *, with_charts=True):
     )
 
 
-CHART_STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#111111",
-    foreground_strong="#111111",
-    foreground_subtle="#555555",
-    colors=("#1d5c3a", "#8a5a00", "#2c5aa0", "#7a1f4d", "#4d4d4d"),
-    font_family="DejaVu Sans, Liberation Sans, Arial, sans-serif",
-    title_font_size=16,
-    label_font_size=12,
-    major_label_font_size=12,
-    value_font_size=12,
-    legend_font_size=12,
-)
-
-
 def _chart(chart_class, title, **options):
-    settings = {
-        "js": [],
-        "style": CHART_STYLE,
-        "title": title,
-        "width": 640,
-        "height": 320,
-        "explicit_size": True,
-        "print_values": True,
-    }
+    settings = {"width": 640, "height": 320, "explicit_size": True, "print_values": True}
     settings.update(options)
-    return chart_class(**settings)
+    return new_chart(chart_class, title=title, **settings)
 
 
-def _as_data_url(chart):
-    svg = chart.render(is_unicode=True)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+def _as_data_url(chart, label):
+    return svg_data_url(chart_svg(chart, label=label, css_class="comparison-chart"))
 
 
 def _rate_chart(comparison):
@@ -353,6 +286,7 @@ def _rate_chart(comparison):
         comparison.label,
         tuple(column.body.district for column in columns),
         tuple(column.rate_per_1000 for column in columns),
+        comparison.rate_chart_alt,
     )
 
 
@@ -360,7 +294,7 @@ def _rate_chart(comparison):
 # the page's queries: each is kept per process under exactly those figures (its cache key), so a
 # changed figure draws a new chart and a stale one is never shown.
 @functools.lru_cache(maxsize=64)
-def _rate_chart_svg(label, districts, rates):
+def _rate_chart_svg(label, districts, rates, alt):
     chart = _chart(
         pygal.Bar,
         f"Crimes per 1,000 population, {label}",
@@ -369,7 +303,7 @@ def _rate_chart_svg(label, districts, rates):
     )
     chart.x_labels = list(districts)
     chart.add("Crimes per 1,000 population", [float(rate) for rate in rates])
-    return _as_data_url(chart)
+    return _as_data_url(chart, alt)
 
 
 def _change_chart(comparison):
@@ -386,11 +320,12 @@ def _change_chart(comparison):
         tuple(row.label for row in rows),
         tuple(comparison.columns[index].body.district for index in indexes),
         tuple(tuple(row.cells[index].change_percent for index in indexes) for row in rows),
+        comparison.change_chart_alt,
     )
 
 
 @functools.lru_cache(maxsize=64)
-def _change_chart_svg(label, row_labels, districts, changes):
+def _change_chart_svg(label, row_labels, districts, changes, alt):
     """`changes[row][district]`: a Decimal per cent, or None (see _rate_chart_svg on caching)."""
     values = [float(change) for row in changes for change in row if change is not None]
     # Room either side of zero so that value labels of short bars are not cut off.
@@ -409,7 +344,7 @@ def _change_chart_svg(label, row_labels, districts, changes):
             district,
             [float(row[column]) if row[column] is not None else None for row in changes],
         )
-    return _as_data_url(chart)
+    return _as_data_url(chart, alt)
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -423,6 +358,12 @@ class SearchHit:
     date: object
     text: str
     rank: float | None = None  # ts_rank on PostgreSQL; None where the caller ranks
+
+
+def update_ids_of(subgroup_id):
+    """The ids of one sub-group's updates, as a subquery other apps filter by (meetings' search
+    keeps the papers made from them)."""
+    return SubGroupUpdate.objects.filter(subgroup_id=subgroup_id).values("pk")
 
 
 def subgroup_choices():

@@ -8,7 +8,6 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -18,7 +17,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, TemplateVie
 
 from wkp.views import NavSectionMixin, UnchangedFormMixin
 
-from . import forms, reports
+from . import forms, reports, services
 from .models import (
     AnnualReport,
     Body,
@@ -196,11 +195,9 @@ class FormsetMixin:
         return self.form_invalid(form)
 
     def form_valid(self, form):
-        with transaction.atomic():
-            self.object = form.save()
-            for formset in self.get_formsets(self.object).values():
-                formset.instance = self.object
-                formset.save()
+        self.object = services.save_with_parts(
+            form=form, formsets=list(self.get_formsets(form.instance).values())
+        )
         messages.success(self.request, f"Saved “{self.object}”.")
         return HttpResponseRedirect(self.get_success_url())
 

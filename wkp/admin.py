@@ -5,20 +5,16 @@ from django.http import HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Organisation, Person
+from .spreadsheet import escape_formula
 
 admin.site.site_header = "West Kent Partnership administration"
 admin.site.site_title = "WKP admin"
 admin.site.index_title = "Partner list and settings"
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 def csv_cell(value):
     """Spreadsheet programs run cells that start like a formula; neutralise them."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return escape_formula("" if value is None else str(value))
 
 
 def csv_response(filename, header, rows):

@@ -2,8 +2,9 @@
 
 The archive holds `database.dump` (`pg_dump --format=custom`), `media/…` (every file under
 MEDIA_ROOT) and `manifest.json`: each table's row count and a fingerprint of its rows, the
-SHA-256 of every media file and of the dump, the ledger totals, the issued packs, the applied
-migrations and the app version. The dump and the manifest's database figures come from one
+SHA-256 of every media file and of the dump, the figures each app's registered check records
+(wkp/registry.py: the ledger totals, the issued packs), the applied migrations and the app
+version. The dump and the manifest's database figures come from one
 snapshot (a REPEATABLE READ transaction whose snapshot pg_dump shares), so they always agree.
 
 `restore` needs an empty database and an empty media folder. It checks the archive against its
@@ -36,6 +37,8 @@ from django.db import connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from .registry import backup_checks
+
 FORMAT = "wkp-backup"
 FORMAT_VERSION = 1
 DUMP_NAME = "database.dump"
@@ -43,7 +46,7 @@ MANIFEST_NAME = "manifest.json"
 MEDIA_PREFIX = "media/"
 CHUNK = 1024 * 1024
 SHOWN_DIFFERENCES = 20
-MANIFEST_KEYS = {"database", "migrations", "tables", "ledger", "packs", "known_problems", "media"}
+MANIFEST_KEYS = {"database", "migrations", "tables", "known_problems", "media"}
 
 # Connection options that libpq also reads from the environment.
 LIBPQ_OPTIONS = {
@@ -203,51 +206,9 @@ def table_stats():
     return stats
 
 
-def ledger_totals():
-    """The ledger as finance/ledger.py adds it up (Decimal, written as text)."""
-    from finance import ledger
-    from finance.models import LedgerEntry
-    from finance.reports import fund_statement
-
-    sums = {}
-    for label, kind, amount in LedgerEntry.objects.order_by("pk").values_list(
-        "year__start_year", "kind", "amount"
-    ):
-        sums.setdefault(f"{label} {kind}", []).append(amount)
-    statement = fund_statement(datetime.date.max)
-    totals = statement.totals
-    return {
-        "entries": LedgerEntry.objects.count(),
-        "by_year_and_kind": {
-            key: str(ledger.total(values)) for key, values in sorted(sums.items())
-        },
-        "fund": {
-            name: str(getattr(totals, name)) if totals else None
-            for name in ("income", "overheads", "projects", "total_spend", "allocated")
-        },
-        "carried_forward": {f.label: str(f.carried_forward) for f in statement.figures},
-    }
-
-
-def issued_packs():
-    from meetings.models import PackVersion
-
-    return [
-        {
-            "meeting": v.meeting_id,
-            "number": v.number,
-            "file": v.file.name,
-            "sha256": v.sha256,
-            "supplement": v.supplement.name,
-            "supplement_sha256": v.supplement_sha256,
-        }
-        for v in PackVersion.objects.order_by("meeting_id", "number")
-    ]
-
-
 def stored_file_problems(media_root):
-    """Files the database names that are missing from the media folder, and issued packs whose
-    bytes differ from their recorded SHA-256."""
+    """Files the database names that are missing from the media folder, and what the apps'
+    checks find wrong with stored files (issued packs whose bytes differ from their SHA-256)."""
     root = Path(media_root)
     problems = set()
     for model in apps.get_models():
@@ -263,15 +224,9 @@ def stored_file_problems(media_root):
             for name in names:
                 if not stored_file_exists(root, name):
                     problems.add(f"missing file {name} ({model._meta.label}.{model_field.name})")
-    for pack in issued_packs():
-        for key, digest in (("file", "sha256"), ("supplement", "supplement_sha256")):
-            name = pack[key]
-            if (
-                name
-                and stored_file_exists(root, name)
-                and stored_sha256(root, name) != pack[digest]
-            ):
-                problems.add(f"issued pack file {pack[key]} differs from its recorded SHA-256")
+    for check in backup_checks():
+        if check.file_problems:
+            problems.update(check.file_problems(root))
     return sorted(problems)
 
 
@@ -314,7 +269,7 @@ class Summary:
     rows: int = 0
     files: int = 0
     file_bytes: int = 0
-    packs: int = 0
+    counts: dict = field(default_factory=dict)  # "issued pack": 3, from the apps' checks
     seconds: float = 0.0
     warnings: list = field(default_factory=list)
 
@@ -364,8 +319,8 @@ def backup(output=None):
             }
             manifest["migrations"] = applied_migrations()
             manifest["tables"] = table_stats()
-            manifest["ledger"] = ledger_totals()
-            manifest["packs"] = issued_packs()
+            for check in backup_checks():
+                manifest[check.key] = check.figures()
             problems = stored_file_problems(media_root)
         manifest["known_problems"] = problems
         summary.warnings.extend(problems)
@@ -392,9 +347,18 @@ def backup(output=None):
     summary.rows = sum(t["rows"] for t in manifest["tables"].values())
     summary.files = len(manifest["media"])
     summary.file_bytes = sum(f["size"] for f in manifest["media"].values())
-    summary.packs = len(manifest["packs"])
+    summary.counts = app_counts(manifest)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def app_counts(figures):
+    """{"issued pack": 3, …}: how many entries each counted check's figures hold."""
+    return {c.counted: len(figures[c.key]) for c in backup_checks() if c.counted}
+
+
+def counts_text(summary):
+    return "".join(f", {plural(n, label)}" for label, n in summary.counts.items())
 
 
 def _private(info):
@@ -475,7 +439,7 @@ def read_manifest(archive):
             f"Not a WKP backup of format {FORMAT_VERSION}: "
             f"{manifest.get('format')!r} version {manifest.get('format_version')!r}."
         )
-    missing = sorted(MANIFEST_KEYS - set(manifest))
+    missing = sorted(MANIFEST_KEYS.union(c.key for c in backup_checks()) - set(manifest))
     if missing:
         raise BackupError(f"The backup's manifest is incomplete: no {', '.join(missing)}.")
     return manifest
@@ -759,8 +723,7 @@ def verify(manifest, media_root):
         with connection.cursor() as cursor:
             set_stable_text_output(cursor)
         tables = table_stats()
-        ledger = ledger_totals()
-        packs = issued_packs()
+        figures = {check.key: check.figures() for check in backup_checks()}
         problems = stored_file_problems(media_root)
     for name in sorted(set(manifest["tables"]) | set(tables)):
         expected, found = manifest["tables"].get(name), tables.get(name)
@@ -783,12 +746,9 @@ def verify(manifest, media_root):
             differences.append(f"media/{name}: in the backup but not restored")
         elif expected["sha256"] != found["sha256"]:
             differences.append(f"media/{name}: SHA-256 differs from the backup's")
-    if ledger != manifest["ledger"]:
-        differences.append(
-            f"ledger totals differ: backed up {manifest['ledger']}, restored {ledger}"
-        )
-    if packs != manifest["packs"]:
-        differences.append("the issued packs listed in the database differ from the backup's")
+    for check in backup_checks():
+        if figures[check.key] != manifest[check.key]:
+            differences.append(check.mismatch(manifest[check.key], figures[check.key]))
     differences.extend(
         f"{problem} (it was not so at backup time)"
         for problem in problems
@@ -803,7 +763,7 @@ def verify(manifest, media_root):
     summary.rows = sum(t["rows"] for t in tables.values())
     summary.files = len(files)
     summary.file_bytes = sum(f["size"] for f in files.values())
-    summary.packs = len(packs)
+    summary.counts = app_counts(figures)
     summary.warnings = [f"{problem} (already so at backup time)" for problem in problems]
     summary.warnings.extend(migration_notes(manifest["migrations"]))
     return summary

@@ -96,3 +96,23 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RoleGrant(models.Model):
+    """A permission the role sync (wkp/roles.py) has given a role group.
+
+    The sync gives each role the permissions it has not given before, so a permission an
+    administrator has since taken away stays away."""
+
+    group = models.ForeignKey("auth.Group", on_delete=models.CASCADE, related_name="+")
+    permission = models.ForeignKey("auth.Permission", on_delete=models.CASCADE, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()  # bookkeeping only: nobody edits it
+        constraints = [
+            models.UniqueConstraint(fields=["group", "permission"], name="wkp_rolegrant_once")
+        ]
+
+    def __str__(self):
+        return f"{self.group} ← {self.permission}"

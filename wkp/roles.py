@@ -4,12 +4,14 @@ Co-ordinators may add, change, delete and view partnership content; members may 
 download). Administrators are staff users and manage the partner list in the Django admin.
 """
 
+from django.db.models import Q
+
 COORDINATOR = "Co-ordinator"
 MEMBER = "Member"
 
-# Apps whose content the roles act on. The partner list (wkp) is the administrators' business:
-# members and co-ordinators may view it but not change it.
-CONTENT_APPS = ("meetings", "finance", "subgroups")
+# Apps whose content the roles act on say so with `role_content = True` on their AppConfig (the
+# core names no app). The partner list (wkp) is the administrators' business: members and
+# co-ordinators may view it but not change it.
 VIEW_ONLY_APPS = ("wkp",)
 # …except that co-ordinators add people and organisations where they choose them (wkp/people.py).
 COORDINATOR_EXTRA = {"wkp": ("add_person", "add_organisation")}
@@ -29,16 +31,29 @@ def grant_role_permissions(apps, app_label):
 
 
 def sync_roles(sender=None, **kwargs):
-    """Make sure the role groups hold their permissions after every migrate or flush.
+    """Give the role groups the permissions they have never had, after every migrate or flush.
 
     The data migrations create the groups; a test database flush empties them again, and a new
-    model's permissions appear only after migrate, so this post_migrate hook keeps them whole.
+    model's permissions appear only after migrate, so this post_migrate hook adds them. What it
+    gives is recorded (wkp.RoleGrant), and a permission given once is never given again: one an
+    administrator removed from a role stays removed.
     """
     from django.apps import apps as global_apps
+    from django.db import connections
 
-    for label in (*VIEW_ONLY_APPS, *CONTENT_APPS):
+    using = kwargs.get("using") or "default"
+    if "wkp_rolegrant" not in connections[using].introspection.table_names():
+        return  # migrated back before the record existed: the next migrate syncs
+    for label in (*VIEW_ONLY_APPS, *content_apps()):
         if global_apps.is_installed(label):
             _grant(global_apps, label)
+
+
+def content_apps():
+    """The labels of the installed apps whose AppConfig says `role_content = True`."""
+    from django.apps import apps as global_apps
+
+    return [c.label for c in global_apps.get_app_configs() if getattr(c, "role_content", False)]
 
 
 def _grant(apps, app_label):
@@ -47,11 +62,26 @@ def _grant(apps, app_label):
     coordinator, _ = group_model.objects.get_or_create(name=COORDINATOR)
     member, _ = group_model.objects.get_or_create(name=MEMBER)
     perms = permission_model.objects.filter(content_type__app_label=app_label)
-    member.permissions.add(*perms.filter(codename__startswith="view_"))
-    if app_label in CONTENT_APPS:
-        coordinator.permissions.add(*perms)
+    views = perms.filter(codename__startswith="view_")
+    if app_label in content_apps():
+        coordinator_perms = perms
     else:
-        coordinator.permissions.add(*perms.filter(codename__startswith="view_"))
-        coordinator.permissions.add(
-            *perms.filter(codename__in=COORDINATOR_EXTRA.get(app_label, ()))
-        )
+        extra = COORDINATOR_EXTRA.get(app_label, ())
+        coordinator_perms = perms.filter(Q(codename__startswith="view_") | Q(codename__in=extra))
+    _give(apps, member, views)
+    _give(apps, coordinator, coordinator_perms)
+
+
+def _give(apps, group, perms):
+    """Add to `group` those of `perms` not given before, and record them as given."""
+    try:
+        grant_model = apps.get_model("wkp", "RoleGrant")
+    except LookupError:  # a data migration that runs before wkp's record exists
+        group.permissions.add(*perms)
+        return
+    given = grant_model.objects.filter(group=group).values_list("permission_id", flat=True)
+    new = list(perms.exclude(pk__in=given))
+    group.permissions.add(*new)
+    grant_model.objects.bulk_create(
+        [grant_model(group=group, permission=p) for p in new], ignore_conflicts=True
+    )

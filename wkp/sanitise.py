@@ -152,27 +152,6 @@ def clean_html(value):
     )
 
 
-def nesting_depth(value):
-    """The deepest element nesting in `value` (for form validation messages)."""
-
-    class Counter(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.depth = self.max_depth = 0
-
-        def handle_starttag(self, tag, attrs):
-            if tag not in VOID_TAGS:
-                self.depth += 1
-                self.max_depth = max(self.max_depth, self.depth)
-
-        def handle_endtag(self, tag):
-            self.depth = max(0, self.depth - 1)
-
-    counter = Counter()
-    counter.feed(value or "")
-    return counter.max_depth
-
-
 # What a co-ordinator is told was removed, by kind (tag or attribute → a phrase they know).
 _REMOVED_TAGS = {
     "script": "scripts",

@@ -16,11 +16,25 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name, default):
+    """An on/off setting; a value that is neither (a typo such as DEBUG=ture) stops the app
+    rather than being read as off."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is neither on nor off: use one of "
+        f"{', '.join(sorted(TRUE_WORDS))} (on) or {', '.join(sorted(FALSE_WORDS))} (off)."
+    )
 
 
 def env_list(name, default):

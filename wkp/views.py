@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Organisation, Person, Sector
+from .registry import home_sections
 from .roles import COORDINATOR
 
 
@@ -60,10 +61,12 @@ class HomeView(NavSectionMixin, TemplateView):
     nav_section = "home"
 
     def get_context_data(self, **kwargs):
-        from meetings.dashboard import dashboard_for
-
+        # The sections come from the apps (wkp/registry.py): the core imports none of them.
         context = super().get_context_data(**kwargs)
-        context.update(dashboard_for(self.request.user))
+        sections = home_sections()
+        for section in sections:
+            context.update(section.context(self.request.user))
+        context["home_templates"] = [section.template for section in sections]
         return context
 
 

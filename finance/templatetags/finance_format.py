@@ -8,5 +8,6 @@ register = template.Library()
 
 
 @register.filter
-def seed_pounds(value):
+def whole_pounds_plain(value):
+    """55000, −500 or "" for None: whole pounds with no separators (finance.reports.pounds_text)."""
     return pounds_text(value)

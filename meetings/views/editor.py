@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 
 from wkp.rich_text import editor_media, removed_message
+from wkp.templatetags.wkp_format import uk_date
 from wkp.views import NavSectionMixin, nothing_changed
 
 from .. import services
@@ -66,12 +66,10 @@ class MeetingCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
         context["previous"] = services.last_meeting_of(self.body) if self.body else None
         return context
 
-    @transaction.atomic
     def form_valid(self, form):
-        meeting = form.save()
-        previous = services.last_meeting_of(meeting.body, before=meeting)
-        if previous and self.request.POST.get("copy_standing") == "1":
-            services.copy_standing_items(previous, meeting)
+        meeting = services.create_meeting(
+            form.save(commit=False), copy_standing=self.request.POST.get("copy_standing") == "1"
+        )
         messages.success(self.request, "Meeting created. Now build its agenda.")
         return redirect("meetings:agenda_edit", meeting.pk)
 
@@ -83,16 +81,14 @@ class MeetingUpdateView(PermissionRequiredMixin, NavSectionMixin, UpdateView):
     template_name = "meetings/meeting_form.html"
     nav_section = "meetings"
 
-    @transaction.atomic
     def form_valid(self, form):
         if nothing_changed(self.request, form):
             return redirect("meetings:agenda_edit", form.instance.pk)
         try:
-            services.claim_version(form.instance, form.cleaned_data["version"])
+            services.update_meeting(form.instance, version=form.cleaned_data["version"])
         except services.ConcurrentEdit as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        form.save()
         messages.success(self.request, "Meeting details saved.")
         return redirect("meetings:agenda_edit", form.instance.pk)
 
@@ -276,7 +272,7 @@ def agenda_copy(request, pk):
     messages.success(
         request,
         f"{copied} item{'s' if copied != 1 else ''} copied from the agenda of "
-        f"{source.date:%A} {source.date.day} {source.date:%B %Y}. Undo takes them out again.",
+        f"{uk_date(source.date)}. Undo takes them out again.",
     )
     return _editor(meeting)
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from subgroups.reports import subgroup_choices
 from wkp.models import Organisation
+from wkp.templatetags.wkp_format import uk_date
 from wkp.views import nothing_changed
 
 from .. import search
@@ -117,9 +118,7 @@ def _forward_plan_form(request, entry):
             return redirect("meetings:forward_plan")
         form.save()
         due = form.instance.due
-        messages.success(
-            request, f"“{form.instance.title}” is due on {due:%A} {due.day} {due:%B %Y}."
-        )
+        messages.success(request, f"“{form.instance.title}” is due on {uk_date(due)}.")
         return redirect("meetings:forward_plan")
     return render(
         request,

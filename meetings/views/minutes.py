@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -98,21 +97,13 @@ def minutes_edit(request, pk):
         if nothing_changed(request, form, attendance, declarations):
             return redirect("meetings:minutes_detail", meeting.pk)
         try:
-            with transaction.atomic():
-                minutes = services.minutes_for(meeting)
-                services.save_minutes(
-                    minutes, version=form.cleaned_data["version"], entries=form.entries()
-                )
-                for row in attendance.save(commit=False):
-                    row.meeting = meeting
-                    row.save()
-                for row in attendance.deleted_objects:
-                    row.delete()
-                for row in declarations.save(commit=False):
-                    row.meeting = meeting
-                    row.save()
-                for row in declarations.deleted_objects:
-                    row.delete()
+            services.record_minutes(
+                meeting,
+                version=form.cleaned_data["version"],
+                entries=form.entries(),
+                attendance=attendance,
+                declarations=declarations,
+            )
         except (services.ConcurrentEdit, ValidationError) as error:
             form.add_error(None, error.messages[0] if hasattr(error, "messages") else str(error))
         else:
@@ -227,7 +218,7 @@ def action_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         if nothing_changed(request, form):
             return redirect("meetings:action_list")
-        form.save()
+        services.update_action(form=form)
         messages.success(request, f"Action {action.number} saved.")
         return redirect("meetings:action_list")
     return render(

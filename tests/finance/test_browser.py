@@ -17,7 +17,9 @@ def make_user(transactional_db, make_user):
     made (permissions come back with post_migrate; groups do not): make them again."""
     from django.contrib.auth.models import Group, Permission
 
-    from wkp.roles import CONTENT_APPS, COORDINATOR, MEMBER, VIEW_ONLY_APPS
+    from wkp.roles import COORDINATOR, MEMBER, VIEW_ONLY_APPS, content_apps
+
+    CONTENT_APPS = tuple(content_apps())  # noqa: N806
 
     coordinator, _ = Group.objects.get_or_create(name=COORDINATOR)
     member, _ = Group.objects.get_or_create(name=MEMBER)

@@ -4,11 +4,13 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from pypdf import PdfReader
 
 from subgroups import reports
 from subgroups.models import CrimeFigure
+from wkp.pdf import render_pdf_once
 
 
 def rate_row(html):
@@ -69,7 +71,12 @@ def test_a_changed_figure_draws_new_charts_never_a_kept_one(seed):
 
 
 def test_comparison_renders_in_pdf_with_the_same_figures(seed):
-    pdf = reports.render_comparison_pdf(reports.compare_districts(2005, 2006))
+    # The comparison partial (chart as a data URL included) typeset in the house print style.
+    comparison = reports.compare_districts(2005, 2006)
+    document = Template(
+        '{% extends "pdf/base.html" %}{% block pdf_body %}{{ body }}{% endblock %}'
+    ).render(Context({"body": reports.render_comparison_html(comparison)}))
+    pdf = render_pdf_once(document, name=comparison.title)
 
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "72 per 1,000 70 per 1,000" in text

@@ -174,3 +174,33 @@ def test_make_run_serves_and_links_e_mails_on_the_given_host(tmp_path):
         f"{site}|{hosts}|manage.py runserver 192.0.2.7:8123",
     ]
     assert "e-mails link to http://192.0.2.7:8123" in result.stdout
+
+
+def test_env_bool_reads_the_known_words_and_refuses_a_typo(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wkp.settings import env_bool
+
+    read = {}
+    for value in ["1", "TRUE", " yes ", "on", "0", "False", "no", "OFF", ""]:
+        monkeypatch.setenv("WKP_TEST_FLAG", value)
+        read[value] = env_bool("WKP_TEST_FLAG", None)
+    monkeypatch.setenv("WKP_TEST_FLAG", "ture")
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env_bool("WKP_TEST_FLAG", False)
+
+    assert read == {
+        "1": True, "TRUE": True, " yes ": True, "on": True,
+        "0": False, "False": False, "no": False, "OFF": False, "": None,
+    }  # fmt: skip
+    assert str(refused.value) == (
+        "WKP_TEST_FLAG='ture' is neither on nor off: use one of 1, on, true, yes (on) "
+        "or 0, false, no, off (off)."
+    )
+
+
+def test_production_refuses_to_start_with_a_debug_typo():
+    result = run_manage("check", env_overrides={**PRODUCTION, "DEBUG": "flase"})
+
+    assert result.returncode != 0
+    assert "DEBUG='flase' is neither on nor off" in result.stderr

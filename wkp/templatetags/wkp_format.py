@@ -58,6 +58,13 @@ def short_date(value):
 
 
 @register.filter
+def overdue_on(record, day):
+    """`record.is_overdue(day)` (an action), so that templates keep no copy of the rule; not
+    overdue when there is no day to judge by."""
+    return bool(day) and record.is_overdue(day)
+
+
+@register.filter
 def uk_time(value):
     """10am, 9.30am, 12 noon, 2.15pm."""
     if not isinstance(value, datetime.time):

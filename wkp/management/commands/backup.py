@@ -2,7 +2,7 @@
 
 from django.core.management import BaseCommand, CommandError
 
-from wkp.backup import BackupError, backup, plural
+from wkp.backup import BackupError, backup, counts_text
 
 
 class Command(BaseCommand):
@@ -25,6 +25,6 @@ class Command(BaseCommand):
             self.stderr.write(f"Warning: {warning}")
         self.stdout.write(
             f"{summary.path}: {summary.size:,} bytes; {summary.tables} tables, "
-            f"{summary.rows:,} rows, {summary.files} media files ({summary.file_bytes:,} bytes), "
-            f"{plural(summary.packs, 'issued pack')}; {summary.seconds:.1f} s"
+            f"{summary.rows:,} rows, {summary.files} media files ({summary.file_bytes:,} bytes)"
+            f"{counts_text(summary)}; {summary.seconds:.1f} s"
         )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from wkp.registry import demo_steps
 from wkp.roles import COORDINATOR, MEMBER
 from wkp.two_factor import APP_DEVICE_NAME, needs_two_factor
 
@@ -35,7 +36,9 @@ class Command(BaseCommand):
             # One call, so references between files are checked once all rows are in.
             fixtures = sorted((settings.BASE_DIR / "fixtures").glob("*.json"))
             call_command("loaddata", *fixtures, verbosity=0)
-            self.issue_packs()
+            # What each app adds to its demo data (wkp/registry.py), e.g. the issued packs.
+            for step in demo_steps():
+                step()
             if no_users:
                 return
             logins = [self.make_user(*spec) for spec in DEMO_USERS]
@@ -50,14 +53,6 @@ class Command(BaseCommand):
         for username, _password, key in logins:
             if key:
                 self.stdout.write(f"  {username:<12} {key}    oathtool --totp -b {key}")
-
-    def issue_packs(self):
-        """Published demo meetings come with their pack, as they would after publishing."""
-        from meetings.models import Meeting
-        from meetings.services import issue_pack
-
-        for meeting in Meeting.objects.filter(published_at__isnull=False, pack_versions=None):
-            issue_pack(meeting, notify=False)
 
     def make_user(self, username, names, group_name, is_admin):
         user_model = get_user_model()

@@ -3,7 +3,7 @@ check every table, file, ledger total and issued pack against the backup's manif
 
 from django.core.management import BaseCommand, CommandError
 
-from wkp.backup import BackupError, plural, restore
+from wkp.backup import BackupError, counts_text, restore
 
 
 class Command(BaseCommand):
@@ -33,6 +33,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Restored {summary.path} and verified it against its manifest: {summary.tables} "
             f"tables, {summary.rows:,} rows, {summary.files} media files "
-            f"({summary.file_bytes:,} bytes), {plural(summary.packs, 'issued pack')}, "
-            f"ledger totals equal; {summary.seconds:.1f} s"
+            f"({summary.file_bytes:,} bytes){counts_text(summary)}, every app's figures equal; "
+            f"{summary.seconds:.1f} s"
         )
