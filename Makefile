@@ -30,8 +30,11 @@ run: venv
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST)
 
+# One pytest-xdist worker per core, each with its own test database, media folder and Chromium;
+# `make test WORKERS=0` runs in one process.
+WORKERS ?= auto
 test: venv
-	tests/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+	tests/with_postgres.sh $(PY) -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 backup: venv
 	$(PY) manage.py backup $(if $(BACKUP),-o $(BACKUP))
