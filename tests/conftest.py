@@ -166,3 +166,64 @@ def sign_in(live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return sign_in
+
+
+# ---- Typesetting the same document once per worker
+#
+# Many tests build the same documents: every `load_demo` issues the July 2006 pack again, and
+# tests that only read a rendered PDF ask for the same one. WeasyPrint is deterministic, so a
+# worker keeps each successful typesetting (wkp.pdf.typeset, run in its child process) under a key
+# of everything that shapes it: the HTML, the document's name, the media it may fetch and those
+# files' bytes, tagging, the render limits and the static-file settings. Anything else (a changed
+# upload, a new limit, a failure) typesets for real. Everything around the child runs as before:
+# the render cache in storage, the "PDF rendered" log line, the pack's checks. Tests of the child
+# process itself (limits, crashes, the fetcher) are marked `typeset_every_time` and never use it;
+# WKP_TEST_TYPESET_ONCE=0 turns it off for a whole run.
+_TYPESET = {}
+
+
+def _typeset_key(args, limits):
+    import hashlib
+
+    from django.conf import settings as django_settings
+    from django.core.files.storage import default_storage
+
+    from wkp import pdf
+
+    html, name, allowed_media, tagged = args
+    media = []
+    for path in sorted(allowed_media):
+        try:
+            with default_storage.open(path, "rb") as handle:
+                media.append((path, hashlib.sha256(handle.read()).hexdigest()))
+        except (OSError, ValueError):
+            media.append((path, None))
+    static = tuple(
+        repr(getattr(django_settings, key, None))
+        for key in pdf.CARRIED_SETTINGS
+        if key != "MEDIA_ROOT"
+    )
+    return (html, name, tuple(media), tagged, limits or pdf.current_limits(), static)
+
+
+@pytest.fixture(autouse=True)
+def typeset_once_per_worker(request, monkeypatch):
+    if os.environ.get("WKP_TEST_TYPESET_ONCE") == "0" or request.node.get_closest_marker(
+        "typeset_every_time"
+    ):
+        yield
+        return
+    from wkp import pdf
+
+    run_isolated = pdf.run_isolated
+
+    def typeset_once(function, *args, name, limits=None):
+        if function is not pdf.typeset:
+            return run_isolated(function, *args, name=name, limits=limits)
+        key = _typeset_key(args, limits)
+        if key not in _TYPESET:
+            _TYPESET[key] = run_isolated(function, *args, name=name, limits=limits)
+        return _TYPESET[key]
+
+    monkeypatch.setattr(pdf, "run_isolated", typeset_once)
+    yield

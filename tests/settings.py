@@ -21,3 +21,9 @@ if "MEDIA_ROOT" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 
 from wkp.settings import *  # noqa: E402, F403
+
+# Production's Argon2 at its least cost (tests/hashers.py); PBKDF2 stays for older hashes.
+PASSWORD_HASHERS = [
+    "tests.hashers.CheapArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
