@@ -227,3 +227,66 @@ def typeset_once_per_worker(request, monkeypatch):
 
     monkeypatch.setattr(pdf, "run_isolated", typeset_once)
     yield
+
+
+# ---- A migrated SQLite database, made once per run
+#
+# Tests of the SQLite demo (`make run`) start from a freshly migrated SQLite file. Migrating
+# takes about 25 s of processor time, so one `manage.py migrate` per run makes a template (under
+# a lock, shared by the pytest-xdist workers) and each test gets a copy of it.
+
+
+def _copy_sqlite(source, target):
+    """Copy a SQLite database through SQLite itself (a WAL file left beside it included)."""
+    import sqlite3
+
+    reader, writer = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        reader.backup(writer)
+    finally:
+        reader.close()
+        writer.close()
+    return target
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory):
+    import fcntl
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # this run's folder, shared by its workers
+    template = root / "migrated-template.sqlite3"
+    with open(root / "migrated-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            work = root / "migrating" / "db.sqlite3"
+            work.parent.mkdir(exist_ok=True)
+            dropped = {
+                "DJANGO_ALLOW_ASYNC_UNSAFE",
+                "WKP_REQUIRE_POSTGRES",
+                "DJANGO_SETTINGS_MODULE",
+            }
+            env = {key: value for key, value in os.environ.items() if key not in dropped}
+            env |= {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{work}"}
+            result = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput"],
+                cwd=django_settings.BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            _copy_sqlite(work, root / "migrated-template.partial").rename(template)
+    return template
+
+
+@pytest.fixture
+def migrated_sqlite(migrated_sqlite_template):
+    """A freshly migrated SQLite database at a path: migrated_sqlite(tmp_path / "demo.sqlite3")."""
+    return lambda path: _copy_sqlite(migrated_sqlite_template, path)
