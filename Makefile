@@ -30,8 +30,11 @@ run: venv
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST)
 
+# One pytest-xdist worker per core, each with its own test database, media folder and Chromium;
+# `make test WORKERS=0` runs in one process.
+WORKERS ?= auto
 test: venv vnu
-	tests/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+	tests/with_postgres.sh $(PY) -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The W3C Nu HTML checker (vnu.jar, run on Java) for tests/standards/test_nu_html.py, from npm.
 VNU_VERSION := 26.9.27

@@ -177,3 +177,127 @@ def sign_in(live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return sign_in
+
+
+# ---- Typesetting the same document once per worker
+#
+# Many tests build the same documents: every `load_demo` issues the July 2006 pack again, and
+# tests that only read a rendered PDF ask for the same one. WeasyPrint is deterministic, so a
+# worker keeps each successful typesetting (wkp.pdf.typeset, run in its child process) under a key
+# of everything that shapes it: the HTML, the document's name, the media it may fetch and those
+# files' bytes, tagging, the render limits and the static-file settings. Anything else (a changed
+# upload, a new limit, a failure) typesets for real. Everything around the child runs as before:
+# the render cache in storage, the "PDF rendered" log line, the pack's checks. Tests of the child
+# process itself (limits, crashes, the fetcher) are marked `typeset_every_time` and never use it;
+# WKP_TEST_TYPESET_ONCE=0 turns it off for a whole run.
+_TYPESET = {}
+
+
+def _typeset_key(args, limits):
+    import hashlib
+
+    from django.conf import settings as django_settings
+    from django.core.files.storage import default_storage
+
+    from wkp import pdf
+
+    html, name, allowed_media, tagged = args
+    media = []
+    for path in sorted(allowed_media):
+        try:
+            with default_storage.open(path, "rb") as handle:
+                media.append((path, hashlib.sha256(handle.read()).hexdigest()))
+        except (OSError, ValueError):
+            media.append((path, None))
+    static = tuple(
+        repr(getattr(django_settings, key, None))
+        for key in pdf.CARRIED_SETTINGS
+        if key != "MEDIA_ROOT"
+    )
+    return (html, name, tuple(media), tagged, limits or pdf.current_limits(), static)
+
+
+@pytest.fixture(autouse=True)
+def typeset_once_per_worker(request, monkeypatch):
+    if os.environ.get("WKP_TEST_TYPESET_ONCE") == "0" or request.node.get_closest_marker(
+        "typeset_every_time"
+    ):
+        yield
+        return
+    from wkp import pdf
+
+    run_isolated = pdf.run_isolated
+
+    def typeset_once(function, *args, name, limits=None):
+        if function is not pdf.typeset:
+            return run_isolated(function, *args, name=name, limits=limits)
+        key = _typeset_key(args, limits)
+        if key not in _TYPESET:
+            _TYPESET[key] = run_isolated(function, *args, name=name, limits=limits)
+        return _TYPESET[key]
+
+    monkeypatch.setattr(pdf, "run_isolated", typeset_once)
+    yield
+
+
+# ---- A migrated SQLite database, made once per run
+#
+# Tests of the SQLite demo (`make run`) start from a freshly migrated SQLite file. Migrating
+# takes about 25 s of processor time, so one `manage.py migrate` per run makes a template (under
+# a lock, shared by the pytest-xdist workers) and each test gets a copy of it.
+
+
+def _copy_sqlite(source, target):
+    """Copy a SQLite database through SQLite itself (a WAL file left beside it included)."""
+    import sqlite3
+
+    reader, writer = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        reader.backup(writer)
+    finally:
+        reader.close()
+        writer.close()
+    return target
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory):
+    import fcntl
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # this run's folder, shared by its workers
+    template = root / "migrated-template.sqlite3"
+    with open(root / "migrated-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            work = root / "migrating" / "db.sqlite3"
+            work.parent.mkdir(exist_ok=True)
+            dropped = {
+                "DJANGO_ALLOW_ASYNC_UNSAFE",
+                "WKP_REQUIRE_POSTGRES",
+                "DJANGO_SETTINGS_MODULE",
+            }
+            env = {key: value for key, value in os.environ.items() if key not in dropped}
+            env |= {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{work}"}
+            result = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput"],
+                cwd=django_settings.BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            _copy_sqlite(work, root / "migrated-template.partial").rename(template)
+    return template
+
+
+@pytest.fixture
+def migrated_sqlite(migrated_sqlite_template):
+    """A freshly migrated SQLite database at a path: migrated_sqlite(tmp_path / "demo.sqlite3")."""
+    return lambda path: _copy_sqlite(migrated_sqlite_template, path)

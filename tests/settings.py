@@ -3,10 +3,27 @@
 DEBUG is off unless set (fail closed), so the suite sets DEBUG=1 here, as `make run` does, before
 the settings are read; subprocesses the tests start (manage.py backup, restore, the worker)
 inherit it. Tests of production settings drop it from their subprocess's environment.
+
+Stored files go to a folder of this run's own (one per pytest-xdist worker), not the clone's
+media/: workers never share files, and the clone stays clean. Subprocesses inherit it through
+MEDIA_ROOT, as they inherit DEBUG; a MEDIA_ROOT set by the caller is kept.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("DEBUG", "1")
+if "MEDIA_ROOT" not in os.environ:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix=f"wkp-test-media-{worker}-")
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 
 from wkp.settings import *  # noqa: E402, F403
+
+# Production's Argon2 at its least cost (tests/hashers.py); PBKDF2 stays for older hashes.
+PASSWORD_HASHERS = [
+    "tests.hashers.CheapArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]

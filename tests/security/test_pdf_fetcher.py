@@ -13,6 +13,9 @@ from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from wkp.pdf import LockedFetcher, PdfRenderError, render_pdf
 from wkp.sanitise import clean_html
 
+# These tests are about the render child and its fetcher: every render typesets.
+pytestmark = pytest.mark.typeset_every_time
+
 
 @pytest.fixture
 def trap_server():

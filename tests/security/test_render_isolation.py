@@ -28,6 +28,9 @@ from wkp.pdf import (
     run_isolated,
 )
 
+# These tests are about the render child and its fetcher: every render typesets.
+pytestmark = pytest.mark.typeset_every_time
+
 SMALL = '<html lang="en-GB"><body><p>A small paper.</p></body></html>'
 PARAGRAPH = "<p>" + "The partnership reviewed the community safety plan. " * 30 + "</p>"
 

@@ -23,10 +23,10 @@ def waiting_tasks(database):
         ).fetchone()[0]
 
 
-def test_the_worker_keeps_taking_tasks_after_ten(tmp_path):
+def test_the_worker_keeps_taking_tasks_after_ten(tmp_path, migrated_sqlite):
     database = tmp_path / "worker.sqlite3"
     env = {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{database}", "MEDIA_ROOT": str(tmp_path)}
-    assert run_manage("migrate", "--noinput", env_overrides=env).returncode == 0
+    migrated_sqlite(database)  # `manage.py migrate`, asserted in migrated_sqlite_template
     # Notices that do not exist: each task fails at once, and a failed task is a task done.
     enqueue = (
         "from meetings.notices import send_notice\n"
