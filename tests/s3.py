@@ -68,17 +68,22 @@ def moto_server(log=None):
             output.close()
 
 
-def make_bucket(endpoint, name=None):
+def s3_client(endpoint):
+    """A boto3 client of the test server, to look at the bucket from outside the app."""
     import boto3
 
-    name = name or f"wkp-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=endpoint,
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
         region_name=REGION,
     )
+
+
+def make_bucket(endpoint, name=None):
+    name = name or f"wkp-{uuid.uuid4().hex[:12]}"
+    client = s3_client(endpoint)
     client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
     return name
 

@@ -384,12 +384,18 @@ def item_create(request, pk):
             return _editor(meeting)
         messages.success(request, f"Item “{data['title']}” added.")
         return _editor(meeting)
+    return _item_form_page(request, form, meeting)
+
+
+def _item_form_page(request, form, meeting, item=None):
+    """The page of one agenda item's form (added or edited without JavaScript)."""
     return render(
         request,
         "meetings/item_form.html",
         {
             "form": form,
             "meeting": meeting,
+            "item": item,
             "nav_section": "meetings",
             "editor_media": editor_media(form, request),
         },
@@ -420,17 +426,7 @@ def item_edit(request, pk):
         else:
             messages.success(request, f"Item “{item.title}” saved.")
             return _editor(meeting)
-    return render(
-        request,
-        "meetings/item_form.html",
-        {
-            "form": form,
-            "meeting": meeting,
-            "item": item,
-            "nav_section": "meetings",
-            "editor_media": editor_media(form, request),
-        },
-    )
+    return _item_form_page(request, form, meeting, item)
 
 
 ITEM_ACTIONS = {"up", "down", "indent", "outdent", "delete", "restore"}

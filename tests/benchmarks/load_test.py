@@ -176,6 +176,35 @@ def wait_until_serving(url, server, timeout=60):
     raise SystemExit(f"gunicorn did not answer {url} within {timeout} s")
 
 
+def start_gunicorn(processes, env, work, workers):
+    """gunicorn on a free loopback port, serving once its sign-in page answers: (process, port)."""
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
+    server = processes.start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wkp.wsgi:application",
+            "--bind",
+            f"fd://{sock.fileno()}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+        ],
+        work / "gunicorn.log",
+        cwd=ROOT,
+        env=env,
+        pass_fds=(sock.fileno(),),
+    )
+    sock.close()
+    wait_until_serving(f"http://127.0.0.1:{port}/accounts/login/", server)
+    return server, port
+
+
 def cpu_seconds(belongs):
     """User + system CPU seconds of the live processes for which `belongs(pgrp, cmdline)` holds.
 
@@ -245,30 +274,8 @@ def run(database_url, *, users, duration, spawn_rate, workers, accounts=5, work=
         packs = prepare(env, work)
         setup_seconds = time.monotonic() - started
 
-        sock = loopback_socket()
-        host = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        server = processes.start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "wkp.wsgi:application",
-                "--bind",
-                f"fd://{sock.fileno()}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "5",
-            ],
-            work / "gunicorn.log",
-            cwd=ROOT,
-            env=env,
-            pass_fds=(sock.fileno(),),
-        )
-        sock.close()
-        wait_until_serving(f"{host}/accounts/login/", server)
+        server, port = start_gunicorn(processes, env, work, workers)
+        host = f"http://127.0.0.1:{port}"
 
         summary_path = work / "summary.json"
         children = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -31,12 +31,10 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_test import (  # noqa: E402 - the script's folder is not a package
-    ROOT,
     Processes,
-    loopback_socket,
     prepare,
     scratch_database,
-    wait_until_serving,
+    start_gunicorn,
 )
 
 PLAIN = ("accessibility statement", "/accessibility/")
@@ -160,28 +158,7 @@ def run(database_url, *, workers, connections, seconds, rounds, work=None):
         }
         packs = prepare(env, work)
         meeting = packs[0]["meeting"]
-        sock = loopback_socket()
-        port = sock.getsockname()[1]
-        server = processes.start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "wkp.wsgi:application",
-                "--bind",
-                f"fd://{sock.fileno()}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-            ],
-            work / "gunicorn.log",
-            cwd=ROOT,
-            env=env,
-            pass_fds=(sock.fileno(),),
-        )
-        sock.close()
-        wait_until_serving(f"http://127.0.0.1:{port}/accounts/login/", server)
+        server, port = start_gunicorn(processes, env, work, workers)
         cookies = sign_in(port, username, password)
 
         pages = [PLAIN] + [(name, path.format(meeting=meeting)) for name, path in PAGES]

@@ -30,38 +30,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-WORDS = [
-    "transport",
-    "housing",
-    "health",
-    "skills",
-    "business",
-    "community",
-    "safety",
-    "partnership",
-    "budget",
-    "bid",
-    "appraisal",
-    "project",
-    "conference",
-    "rural",
-    "broadband",
-    "burglary",
-    "wardens",
-    "youth",
-    "enterprise",
-    "tourism",
-    "planning",
-    "strategy",
-    "funding",
-    "volunteers",
-    "employment",
-    "schools",
-    "police",
-    "council",
-    "district",
-    "county",
-]
+from tests.search_words import VOCABULARY  # noqa: E402
+
+WORDS = VOCABULARY
 
 
 def main():

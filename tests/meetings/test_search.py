@@ -8,6 +8,7 @@ from meetings import search, services
 from meetings.models import Meeting, Paper
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from tests.meetings.test_pack import upload_pdf
+from tests.search_words import VOCABULARY
 
 pytestmark = pytest.mark.django_db
 
@@ -174,39 +175,6 @@ def test_filters_by_meeting_sub_group_and_organisation(member):
 
 
 # --- bounded cost and validated filters (issue 16) ---------------------------------------------
-
-VOCABULARY = [
-    "transport",
-    "housing",
-    "health",
-    "skills",
-    "business",
-    "community",
-    "safety",
-    "partnership",
-    "budget",
-    "bid",
-    "appraisal",
-    "project",
-    "conference",
-    "rural",
-    "broadband",
-    "burglary",
-    "wardens",
-    "youth",
-    "enterprise",
-    "tourism",
-    "planning",
-    "strategy",
-    "funding",
-    "volunteers",
-    "employment",
-    "schools",
-    "police",
-    "council",
-    "district",
-    "county",
-]
 
 
 def sixty_four_words():

@@ -8,7 +8,6 @@ import json
 import tarfile
 import uuid
 
-import boto3
 import psycopg2
 import pytest
 from django.core.files.base import ContentFile
@@ -19,7 +18,7 @@ from meetings import services
 from meetings.models import Meeting
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from tests.reliability.test_backup_restore import database_url, on_postgres, the_test_database
-from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, environment, make_bucket
+from tests.s3 import environment, make_bucket, s3_client
 from tests.security.world import tiny_pdf
 from tests.wkp.test_object_storage import manage as run_manage
 
@@ -31,13 +30,7 @@ def manage(*args, database, endpoint, bucket):
 
 def objects(endpoint, bucket):
     """{key: SHA-256} of every object in the bucket."""
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name=REGION,
-    )
+    client = s3_client(endpoint)
     found = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):

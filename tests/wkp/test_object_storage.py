@@ -68,17 +68,9 @@ def test_storage_backend_s3_puts_files_in_the_bucket_and_needs_a_bucket_name(s3_
     done = manage("shell", "-c", script, env={"DEBUG": "1", **environment(s3_endpoint, bucket)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1].split() == ["hello.txt", "PrivateS3Storage"]
-    import boto3
+    from tests.s3 import s3_client
 
-    from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name=REGION,
-    )
+    client = s3_client(s3_endpoint)
     assert client.get_object(Bucket=bucket, Key="hello.txt")["Body"].read() == b"hi"
     # Private: the object grants nobody but its owner anything.
     grants = client.get_object_acl(Bucket=bucket, Key="hello.txt")["Grants"]
