@@ -21,6 +21,7 @@ from ..access import (
 )
 from ..agenda import load_agenda
 from ..changes import changes_for
+from ..fragments import render_fragment
 from ..minutes import minutes_visible_to, outstanding_actions
 from ..models import Body, Meeting, Minutes
 from ..papers import paper_html
@@ -91,6 +92,24 @@ def meeting_detail(request, pk):
     context = agenda_context(meeting, request.user)
     context["changes"] = changes_for(request.user, meeting)
     context["allocations"] = allocations_approved_at(meeting.pk) if context["agenda"] else {}
+    if context["agenda_visible"]:
+        # The agenda and the papers table, cached under a key of everything they show.
+        role = "co-ordinator" if context["can_edit"] else "member"
+        context["agenda_html"] = render_fragment(
+            "meetings/partials/agenda.html",
+            {
+                "agenda": context["agenda"],
+                "mode": "screen",
+                "next_meetings": context["next_meetings"],
+                "outstanding_actions": context["outstanding_actions"],
+                "today": context["today"],
+                "allocations": context["allocations"],
+            },
+            role=role,
+        )
+        context["paper_table_html"] = render_fragment(
+            "meetings/partials/paper_table.html", {"papers": context["papers"]}, role=role
+        )
     return render(request, "meetings/meeting_detail.html", context)
 
 
