@@ -45,14 +45,19 @@ def take_elements(pdf, *, cut=True):
     """The top-level structure elements of a tagged `pdf` (the children of its Document
     element), with every parent link and the parent tree removed so that copying them copies
     only them. None when the file is not tagged; StructureError when its tree is unusable.
-    `cut=False` trusts that no element has a parent link (the pack's cached parts, cut when
-    they were split from their batch) and skips the walk."""
+    `cut=False` trusts the tree (WeasyPrint's own, or a cached part: no loops, every element's
+    parent inside its top-level element) and cuts only the top-level elements' parent links,
+    without walking the tree."""
     root = pdf.Root.get("/StructTreeRoot")
     if not isinstance(root, pikepdf.Dictionary) or "/K" not in root:
         return None
     tops = [kid for kid in _kids(root) if _is_element(kid)]
     if len(tops) == 1 and tops[0].get("/S") == "/Document":
         tops = [kid for kid in _kids(tops[0]) if _is_element(kid)]
+    if not cut:
+        for top in tops:
+            if "/P" in top:
+                del top["/P"]
     seen, stack = set(), list(tops) if cut else []
     while stack:
         element = stack.pop()
@@ -163,6 +168,18 @@ def build_structure(pdf, kids, *, roles=None, problems=None):
                 if page is not None:
                     marked.setdefault(page.objgen, {})[int(kid)] = elem
             elif isinstance(kid, pikepdf.Dictionary):
+                # (pikepdf: .get is cheaper than `in`, attribute setting than item setting)
+                if kid.get("/S") is not None and kid.get("/Type") != "/MCR":
+                    objgen = kid.objgen
+                    if objgen == (0, 0):
+                        kid = items[position] = pdf.make_indirect(kid)
+                        objgen, changed = kid.objgen, True
+                    if objgen in seen:
+                        raise StructureError("the structure tree loops")
+                    seen.add(objgen)
+                    kid.P = elem
+                    children.append((kid, page, table))
+                    continue
                 kind = kid.get("/Type")
                 if kind == "/MCR":
                     owner = kid.get("/Stm") or kid.get("/Pg", page)
@@ -174,15 +191,6 @@ def build_structure(pdf, kids, *, roles=None, problems=None):
                     target = kid.get("/Obj")
                     if isinstance(target, pikepdf.Dictionary):
                         annotations.append((target, elem))
-                elif "/S" in kid:
-                    if not kid.is_indirect:
-                        kid = items[position] = pdf.make_indirect(kid)
-                        changed = True
-                    if kid.objgen in seen:
-                        raise StructureError("the structure tree loops")
-                    seen.add(kid.objgen)
-                    kid.P = elem
-                    children.append((kid, page, table))
         if changed:
             elem.K = items[0] if single else pikepdf.Array(items)
         stack.extend(reversed(children))  # last in, first out: children in reading order
@@ -419,7 +427,7 @@ def split_elements(pdf, starts):
     pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
     groups = [[] for _ in starts]
     current = 0
-    for top in take_elements(pdf) or ():
+    for top in take_elements(pdf, cut=False) or ():  # WeasyPrint's own tree
         index = _first_page(top, pages)
         if index is not None:
             while current + 1 < len(starts) and index >= starts[current + 1]:
