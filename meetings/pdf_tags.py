@@ -20,6 +20,7 @@ every link annotation has a structure parent.
 import pikepdf
 
 MAX_ELEMENTS = 2_000_000
+HEADINGS = {f"/H{n}": n for n in range(1, 7)}
 Name = pikepdf.Name
 
 
@@ -44,14 +45,19 @@ def take_elements(pdf, *, cut=True):
     """The top-level structure elements of a tagged `pdf` (the children of its Document
     element), with every parent link and the parent tree removed so that copying them copies
     only them. None when the file is not tagged; StructureError when its tree is unusable.
-    `cut=False` trusts that no element has a parent link (the pack's cached parts, cut when
-    they were split from their batch) and skips the walk."""
+    `cut=False` trusts the tree (WeasyPrint's own, or a cached part: no loops, every element's
+    parent inside its top-level element) and cuts only the top-level elements' parent links,
+    without walking the tree."""
     root = pdf.Root.get("/StructTreeRoot")
     if not isinstance(root, pikepdf.Dictionary) or "/K" not in root:
         return None
     tops = [kid for kid in _kids(root) if _is_element(kid)]
     if len(tops) == 1 and tops[0].get("/S") == "/Document":
         tops = [kid for kid in _kids(tops[0]) if _is_element(kid)]
+    if not cut:
+        for top in tops:
+            if "/P" in top:
+                del top["/P"]
     seen, stack = set(), list(tops) if cut else []
     while stack:
         element = stack.pop()
@@ -95,40 +101,85 @@ def link_reference(annotation, page):
     return pikepdf.Dictionary(Type=Name.OBJR, Obj=annotation, Pg=page)
 
 
-def build_structure(pdf, kids, *, roles=None):
+def build_structure(pdf, kids, *, roles=None, problems=None):
     """Make `kids` (elements already in `pdf`) the children of one Document element, the
     document's only structure root, and number the parent tree anew: every page gets a
     StructParents key and tab order by structure, every annotation an element refers to a
-    StructParent key, every element a parent link."""
+    StructParent key, every element a parent link.
+
+    One walk over the tree does it all, in reading order; given a list as `problems`, the same
+    walk adds the checker's rules on the elements themselves (headings do not skip levels,
+    tables have header cells, figures alternative text) and every link annotation left without
+    a structure parent, so a build can decide its PDF/UA claim without walking the tree again.
+    The parent tree, parent links and tab order it writes hold by construction."""
     document = element(pdf, "Document", kids)
     tree = pikepdf.Dictionary(Type=Name.StructTreeRoot, K=pikepdf.Array([document]))
     if roles:
         tree.RoleMap = roles
     pdf.Root.StructTreeRoot = tree = pdf.make_indirect(tree)
     document.P = tree
+    standard = {str(key): str(value) for key, value in roles.items()} if roles else {}
+    checking = problems is not None
 
-    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    page_list = [page.obj for page in pdf.pages]
+    page_keys = [page.objgen for page in page_list]
+    pages = {objgen: index for index, objgen in enumerate(page_keys)}
     marked = {}  # page or stream objgen → {mcid: element}
     streams = {}  # stream objgen → stream, for MCRs inside form XObjects
     annotations = []  # (annotation, element)
-    seen, stack, count = set(), [(document, None)], 0
+    tables, with_headers, last_heading = [], set(), 0
+    seen, stack, count = set(), [(document, None, None)], 0
     while stack:
-        elem, page = stack.pop()
+        elem, page, table = stack.pop()
         count += 1
         if count > MAX_ELEMENTS:
             raise StructureError("the structure tree is too large")
         page = elem.get("/Pg", page)
+        if checking:
+            role = str(elem.get("/S"))
+            role = standard.get(role, role)
+            if role in HEADINGS:
+                level = HEADINGS[role]
+                if level > last_heading + 1:
+                    problems.append(
+                        f"{_where(role, page, pages)}: heading level skips from "
+                        f"H{last_heading} to H{level}"
+                    )
+                last_heading = level
+            elif role == "/Table":
+                table = elem.objgen
+                tables.append((table, _where(role, page, pages)))
+            elif role == "/TH" and table is not None:
+                with_headers.add(table)
+            elif (
+                role == "/Figure"
+                and not str(elem.get("/Alt", ""))
+                and not str(elem.get("/ActualText", ""))
+            ):
+                problems.append(f"{_where(role, page, pages)}: figure without alternative text")
         kids = elem.get("/K")
         if kids is None:
             continue
         single = not isinstance(kids, pikepdf.Array)
         items = [kids] if single else list(kids)
-        fixed, children = [], []
-        for kid in items:
+        changed, children = False, []
+        for position, kid in enumerate(items):
             if isinstance(kid, int):
                 if page is not None:
                     marked.setdefault(page.objgen, {})[int(kid)] = elem
             elif isinstance(kid, pikepdf.Dictionary):
+                # (pikepdf: .get is cheaper than `in`, attribute setting than item setting)
+                if kid.get("/S") is not None and kid.get("/Type") != "/MCR":
+                    objgen = kid.objgen
+                    if objgen == (0, 0):
+                        kid = items[position] = pdf.make_indirect(kid)
+                        objgen, changed = kid.objgen, True
+                    if objgen in seen:
+                        raise StructureError("the structure tree loops")
+                    seen.add(objgen)
+                    kid.P = elem
+                    children.append((kid, page, table))
+                    continue
                 kind = kid.get("/Type")
                 if kind == "/MCR":
                     owner = kid.get("/Stm") or kid.get("/Pg", page)
@@ -140,39 +191,51 @@ def build_structure(pdf, kids, *, roles=None):
                     target = kid.get("/Obj")
                     if isinstance(target, pikepdf.Dictionary):
                         annotations.append((target, elem))
-                elif "/S" in kid:
-                    if not kid.is_indirect:
-                        kid = pdf.make_indirect(kid)
-                    if kid.objgen in seen:
-                        raise StructureError("the structure tree loops")
-                    seen.add(kid.objgen)
-                    kid.P = elem
-                    children.append((kid, page))
-            fixed.append(kid)
-        elem.K = fixed[0] if single else pikepdf.Array(fixed)
+        if changed:
+            elem.K = items[0] if single else pikepdf.Array(items)
         stack.extend(reversed(children))  # last in, first out: children in reading order
 
-    nums, key = [], 0
-    for index, page in enumerate(pdf.pages):
-        page.obj.StructParents = index
-        page.obj.Tabs = Name.S
-        by_mcid = marked.get(page.objgen, {})
-        nums += [index, _mcid_array(by_mcid)]
-    key = len(pdf.pages)
+    nums = []
+    for index, page in enumerate(page_list):
+        page.StructParents = index
+        page.Tabs = Name.S
+        nums += [index, _mcid_array(marked.get(page_keys[index], {}))]
+    key = len(page_list)
     for objgen, stream in streams.items():
         if objgen in pages:
             continue
         stream.StructParents = key
         nums += [key, _mcid_array(marked[objgen])]
         key += 1
+    linked = set()
     for annotation, elem in annotations:
         annotation.StructParent = key
+        linked.add(annotation.objgen)
         nums += [key, elem]
         key += 1
     tree.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
     tree.ParentTreeNextKey = key
     pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+    if checking:
+        problems += [
+            f"{where}: table without header cells"
+            for table, where in tables
+            if table not in with_headers
+        ]
+        for index, page in enumerate(page_list):
+            for annotation in page.get("/Annots", ()):
+                if (
+                    isinstance(annotation, pikepdf.Dictionary)
+                    and annotation.get("/Subtype") == Name.Link
+                    and annotation.objgen not in linked
+                ):
+                    problems.append(f"page {index + 1}: link annotation without a structure parent")
     return document
+
+
+def _where(role, page, pages):
+    index = pages.get(page.objgen) if page is not None else None
+    return f"{role[1:]} element" + (f" on page {index + 1}" if index is not None else "")
 
 
 def _mcid_array(by_mcid):
@@ -185,7 +248,6 @@ def _mcid_array(by_mcid):
 
 PAINTING = {"Tj", "TJ", "'", '"', "Do", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh"}
 PAINTING.add("INLINE IMAGE")
-HEADINGS = {f"/H{n}": n for n in range(1, 7)}
 
 
 def check_structure(pdf, *, content=True):
@@ -365,7 +427,7 @@ def split_elements(pdf, starts):
     pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
     groups = [[] for _ in starts]
     current = 0
-    for top in take_elements(pdf) or ():
+    for top in take_elements(pdf, cut=False) or ():  # WeasyPrint's own tree
         index = _first_page(top, pages)
         if index is not None:
             while current + 1 < len(starts) and index >= starts[current + 1]:

@@ -121,13 +121,13 @@ def untagged():
         name: getattr(pack, name)
         for name in ("render", "take_elements", "split_elements", "build_structure")
     }
-    saved["check_structure"] = pack.check_structure
     real_render = saved["render"]
     pack.render = lambda html, **options: real_render(html, **{**options, "tagged": False})
     pack.take_elements = lambda pdf, cut=True: None
     pack.split_elements = lambda pdf, starts: [[] for _ in starts]
-    pack.build_structure = lambda pdf, kids, roles=None: None
-    pack.check_structure = lambda pdf, content=True: ["untagged"]
+    pack.build_structure = lambda pdf, kids, roles=None, problems=None: (
+        problems.append("untagged") if problems is not None else None
+    )
     try:
         yield
     finally:

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 
 from meetings.models import Meeting
 from meetings.pack import build_pack, gather_pack, paper_pdf
-from meetings.pdf_tags import check_structure
+from meetings.pdf_tags import build_structure, check_structure, take_elements
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from wkp.pdf import render_pdf
 
@@ -145,6 +145,47 @@ def test_the_checker_finds_each_kind_of_problem():
     untagged = typeset("<p>plain</p>", tagged=False)
     with pikepdf.open(io.BytesIO(untagged)) as pdf:
         assert "the document has no structure tree" in check_structure(pdf)
+
+
+def test_the_builds_own_walk_finds_the_rules_the_pdf_ua_claim_rests_on():
+    """The pack claims PDF/UA-1 on the problems build_structure finds while it numbers the tree
+    (not on a second walk): they are the checker's, and a well-formed part has none."""
+    bad = typeset(
+        "<h1>One</h1><h3>Skipped a level</h3><table><tr><td>no header</td></tr></table>"
+        '<img src=\'data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg" width="9" '
+        "height=\"9\"/>'><p><a href='https://example.org/'>link</a></p>",
+        tagged=True,
+    )
+    good = typeset(
+        "<h1>One</h1><h2>Two</h2><table><tr><th scope=col>Year</th></tr>"
+        "<tr><td>2006</td></tr></table><p><a href='https://example.org/'>link</a></p>",
+        tagged=True,
+    )
+    with pikepdf.open(io.BytesIO(good)) as pdf:
+        problems = []
+        build_structure(pdf, take_elements(pdf), problems=problems)
+        assert problems == []
+        assert check_structure(pdf) == []
+    with pikepdf.open(io.BytesIO(bad)) as pdf:
+        stray = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Link,
+                Rect=pikepdf.Array([0, 0, 9, 9]),
+            )
+        )
+        pdf.pages[0].Annots.append(stray)  # a link no element refers to
+        problems = []
+        build_structure(pdf, take_elements(pdf), problems=problems)
+        found = "\n".join(problems)
+        for rule in (
+            "heading level skips from H1 to H3",
+            "table without header cells",
+            "figure without alternative text",
+            "link annotation without a structure parent",
+        ):
+            assert rule in found
+            assert rule in "\n".join(check_structure(pdf, content=False))
 
 
 def test_an_upload_whose_structure_tree_loops_is_merged_as_untagged():
