@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.views.generic import (
 )
 
 from wkp.pdf import render_pdf_once
-from wkp.views import NavSectionMixin, UnchangedFormMixin
+from wkp.views import NavSectionMixin, UnchangedFormMixin, nothing_changed
 
 from . import exports, ledger, services
 from .forms import (
@@ -204,6 +204,9 @@ class FinancialYearUpdateView(UnchangedFormMixin, YearActionMixin, UpdateView):
         return self.get_year()
 
     def form_valid(self, form):
+        # Not super().form_valid: the service saves, under the year's lock. Unchanged: no save.
+        if nothing_changed(self.request, form):
+            return HttpResponseRedirect(self.unchanged_url())
         try:
             self.object = services.update_year(
                 self.get_year(),
