@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tarfile
 import time
-import uuid
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -32,14 +31,6 @@ from tests.security.world import tiny_pdf
 
 # pg_dump must see the test's data, so it is committed (and flushed after each test).
 on_postgres = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
-            pytest.fail("WKP_REQUIRE_POSTGRES=1 but the tests run on SQLite")
-        pytest.skip("backup and restore need PostgreSQL (run under tests/with_postgres.sh)")
 
 
 def database_url(name):
@@ -90,17 +81,6 @@ def source_media(postgres, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def fresh_database(postgres):
-    """A new, empty database on the test cluster, dropped afterwards."""
-    name = f"wkp_restore_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def the_test_database():

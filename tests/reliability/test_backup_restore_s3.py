@@ -6,10 +6,8 @@ subprocesses with the store chosen by environment, as in production."""
 import hashlib
 import json
 import tarfile
-import uuid
 
 import psycopg2
-import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
@@ -37,22 +35,6 @@ def objects(endpoint, bucket):
             body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             found[item["Key"]] = hashlib.sha256(body).hexdigest()
     return found
-
-
-@pytest.fixture
-def fresh_database(postgres):
-    name = f"wkp_restore_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("backup and restore need PostgreSQL (run under tests/with_postgres.sh)")
 
 
 @on_postgres
