@@ -8,6 +8,7 @@ Public API (for meetings/pack.py and paper pages):
     event_budget_report(event_budget) -> EventBudgetReport
     render_event_budget_html(event_budget) -> str
     allocations_approved_at(meeting_id) -> {agenda item id or None: [ApprovedAllocation]}
+    allocation_row_versions_sql(meeting_id_sql) -> SQL: the versions of the rows that reads
 """
 
 import datetime
@@ -281,3 +282,22 @@ def allocations_approved_at(meeting_id):
             )
         )
     return approved
+
+
+def allocation_row_versions_sql(meeting_id_sql):
+    """A scalar SQL expression (PostgreSQL) listing the row versions (xmin, ctid) of every row
+    `allocations_approved_at` reads for the meeting whose id is the SQL `meeting_id_sql` (an
+    outer query's column): its ledger entries, the entries reversing them and their projects.
+    Any write to those rows changes it, so the meeting page can key its cached HTML on it."""
+    entries = LedgerEntry._meta.db_table
+    projects = Project._meta.db_table
+    mine = f"SELECT s.id FROM {entries} AS s WHERE s.meeting_id = {meeting_id_sql}"  # noqa: S608
+    used = f"SELECT s.project_id FROM {entries} AS s WHERE s.meeting_id = {meeting_id_sql}"  # noqa: S608
+    return (
+        "(SELECT string_agg(v, ',' ORDER BY v) FROM ("  # noqa: S608 - table names only
+        f"SELECT t.xmin::text || '/' || t.ctid::text AS v FROM {entries} AS t "
+        f"WHERE t.meeting_id = {meeting_id_sql} OR t.reverses_id IN ({mine}) "
+        "UNION ALL "
+        f"SELECT 'p' || t.xmin::text || '/' || t.ctid::text FROM {projects} AS t "
+        f"WHERE t.id IN ({used})) AS r)"
+    )

@@ -10,12 +10,11 @@ def can_edit_meetings(user):
     return user.has_perm("meetings.change_meeting")
 
 
-def get_meeting_for_user_or_404(user, pk):
+def get_meeting_for_user_or_404(user, pk, **annotations):
     if not user.has_perm("meetings.view_meeting"):
         raise Http404
-    return get_object_or_404(
-        Meeting.objects.visible_to(user).select_related("body", "venue", "contact_officer"), pk=pk
-    )
+    meetings = Meeting.objects.visible_to(user).select_related("body", "venue", "contact_officer")
+    return get_object_or_404(meetings.annotate(**annotations), pk=pk)
 
 
 def papers_visible_to(user):

@@ -3,7 +3,9 @@ stored files."""
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import FileResponse, Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import ListView
@@ -21,7 +23,7 @@ from ..access import (
 )
 from ..agenda import load_agenda
 from ..changes import changes_for
-from ..fragments import render_fragment
+from ..fragments import fill_slots, shared_page_html, with_page_versions
 from ..minutes import minutes_visible_to, outstanding_actions
 from ..models import Body, Meeting, Minutes
 from ..papers import paper_html
@@ -88,29 +90,30 @@ class MeetingListView(PermissionRequiredMixin, NavSectionMixin, ListView):
 
 
 def meeting_detail(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
-    context = agenda_context(meeting, request.user)
-    context["changes"] = changes_for(request.user, meeting)
-    context["allocations"] = allocations_approved_at(meeting.pk) if context["agenda"] else {}
-    if context["agenda_visible"]:
-        # The agenda and the papers table, cached under a key of everything they show.
-        role = "co-ordinator" if context["can_edit"] else "member"
-        context["agenda_html"] = render_fragment(
-            "meetings/partials/agenda.html",
-            {
-                "agenda": context["agenda"],
-                "mode": "screen",
-                "next_meetings": context["next_meetings"],
-                "outstanding_actions": context["outstanding_actions"],
-                "today": context["today"],
-                "allocations": context["allocations"],
-            },
-            role=role,
-        )
-        context["paper_table_html"] = render_fragment(
-            "meetings/partials/paper_table.html", {"papers": context["papers"]}, role=role
-        )
-    return render(request, "meetings/meeting_detail.html", context)
+    """The meeting page: its shared part from the cache while none of the rows it shows has
+    changed (meetings/fragments.py), with this viewer's changes panel and CSRF token put in."""
+    meeting = get_meeting_for_user_or_404(request.user, pk, **with_page_versions())
+    user = request.user
+    today = timezone.localdate()
+
+    def build_context():
+        context = agenda_context(meeting, user)
+        context["today"] = today
+        context["allocations"] = allocations_approved_at(meeting.pk) if context["agenda"] else {}
+        return context
+
+    html = shared_page_html(meeting, user, today, build_context)
+    changes = changes_for(user, meeting) if meeting.agenda_visible_to(user) else None
+    page_html = fill_slots(
+        html,
+        changes_html=render_to_string("meetings/partials/changes.html", {"changes": changes}),
+        csrf_token=lambda: get_token(request),
+    )
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {"meeting": meeting, "page_html": page_html, "nav_section": "meetings"},
+    )
 
 
 class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
