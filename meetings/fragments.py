@@ -4,21 +4,21 @@
 The version of a row is PostgreSQL's own: every INSERT or UPDATE writes a new tuple, with the
 writing transaction's id (`xmin`) at a new place (`ctid`), and a DELETE removes it. So
 `with_page_versions()`, read in the query that loads the meeting, lists (xmin, ctid) of every
-row the page can show, and
-changes whenever any of those rows changes, whoever writes it: a service, the browser editor,
+row the page can show, and changes whenever any of them changes, whoever writes it: a service,
+the browser editor,
 the upload worker, the pack worker, Django admin, `queryset.update()`, `bulk_create`, raw SQL, a
 process on another machine. No write path has to remember to raise a version, and nothing is
-ever stale. The price is that the list must cover everything the page's shared part reads: the
-cache-miss query tests (tests/meetings/test_page_queries.py) pin which queries that is, and
-tests/meetings/test_meeting_page_cache.py changes each kind of row and checks the next request.
+ever stale. The price is that the list must cover every table the page's shared part reads:
+tests/meetings/test_meeting_page_cache.py checks that against the queries of a cache miss, and
+changes each kind of row and checks the next request.
 
-The versions are read before anything is rendered, so the HTML stored under a key is never
-older than the rows the key names. The key also holds the viewer's permissions (so a member
-never gets a co-ordinator's HTML, nor the reverse), today's date ("overdue", "Record the
-meeting") and a digest of the templates' sources (a deployment with a changed template never
-serves the old HTML from a shared cache). The cache is Django's default cache: local memory per
-process unless settings say otherwise, which is correct on any number of machines because the
-key comes from the database.
+The versions are read in the meeting's own statement, before anything is rendered, so the HTML
+stored under a key is never older than the rows the key names. The key also holds the viewer's
+permissions (so a member never gets a co-ordinator's HTML, nor the reverse), today's date
+("overdue", "Record the meeting") and a digest of the templates' sources (a deployment with a
+changed template never serves the old HTML from a shared cache). The cache is Django's default
+cache: local memory per process unless settings say otherwise, which is correct on any number of
+machines because the key comes from the database.
 
 What belongs to one viewer stays out of the cached HTML: the "changed since you last looked"
 panel and the CSRF token are put in per request at slots the shared HTML marks, and base.html
@@ -26,7 +26,7 @@ panel and the CSRF token are put in per request at slots the shared HTML marks, 
 demo) there are no row versions and the page is rendered afresh every time.
 """
 
-# SQL here is built from model table names only; the ids are query parameters.
+# SQL here is built from model table names only; the meeting's ids come from the outer row.
 # ruff: noqa: S608, S611
 
 import hashlib
