@@ -33,10 +33,13 @@ from tests.s3 import environment, make_bucket
 
 ROOT = settings.BASE_DIR
 PASSWORD = "correct-horse-battery-staple-42"
+APPS = 3  # the co-ordinator signs in three times in this module
 PACK_BUILT = re.compile(r"Pack built: meeting (\d+), version (\d+)")
 
 # Run in `manage.py shell` on the scratch database: the users, a published meeting with two
-# typed papers (a few seconds of typesetting), and the co-ordinator's authenticator key.
+# typed papers (a few seconds of typesetting), and the co-ordinator's authenticator keys: one
+# app per sign-in, as a device accepts each 30-second code once (a second sign-in on the same
+# app within one step would wait for the next).
 SETUP = f"""
 import json
 from django.contrib.auth import get_user_model
@@ -51,13 +54,16 @@ coordinator = users.create_user("cora", "cora@example.org", "{PASSWORD}")
 coordinator.groups.add(Group.objects.get(name=COORDINATOR))
 member = users.create_user("mary", "mary@example.org", "{PASSWORD}")
 member.groups.add(Group.objects.get(name=MEMBER))
-device = TOTPDevice.objects.create(user=coordinator, name="app", confirmed=True)
+devices = [
+    TOTPDevice.objects.create(user=coordinator, name=f"app {{n}}", confirmed=True)
+    for n in range({APPS})
+]
 meeting = MeetingFactory(status=Meeting.Status.PUBLISHED, published_at=timezone.now())
 for n, letter in enumerate("AB"):
     item = AgendaItemFactory(meeting=meeting, title=f"Item {{letter}}", position=n)
     body = "".join(f"<p>Paragraph {{k}} of paper {{letter}}.</p>" for k in range(150))
     item.papers.add(PaperFactory(meeting=meeting, letter=letter, body_html=body))
-print(json.dumps({{"meeting": meeting.pk, "key": device.key}}))
+print(json.dumps({{"meeting": meeting.pk, "keys": [device.key for device in devices]}}))
 """
 
 RACE = """
@@ -126,13 +132,18 @@ USED_CODES = set()
 
 def fresh_code(key):
     """The authenticator app's code now; a device accepts each code once, so wait for the next
-    30-second step when this one was used already."""
+    30-second step when this one was used already (never, with one app per sign-in)."""
     while True:
         code = f"{TOTP(bytes.fromhex(key), 30, 0, 6, 0).token():06d}"
-        if code not in USED_CODES:
-            USED_CODES.add(code)
+        if (key, code) not in USED_CODES:
+            USED_CODES.add((key, code))
             return code
         time.sleep(1)
+
+
+def app_key(cluster):
+    """The key of an authenticator app of the co-ordinator's not used before."""
+    return cluster["keys"].pop()
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +257,7 @@ def jobs(cluster):
 def test_issued_through_one_server_downloaded_through_the_other_and_built_once(cluster):
     a, b = cluster["sites"]
     meeting = cluster["meeting"]
-    a.sign_in("cora", cluster["key"])
+    a.sign_in("cora", app_key(cluster))
     issue(cluster, a)
     # A second co-ordinator's request through server B at the same instant (both saw no queued
     # job, so there are two), and the first job's task delivered twice: three tasks for one
@@ -309,7 +320,7 @@ def test_issued_through_one_server_downloaded_through_the_other_and_built_once(c
             cluster["env"], "shell", "-c", CHANGE.format(meeting=meeting, text="Changed"),
             log=cluster["work"] / "setup.log",
         )  # fmt: skip
-        b.sign_in("cora", cluster["key"])
+        b.sign_in("cora", app_key(cluster))
         issue(cluster, b)
         wait_for(lambda: [row[1] for row in jobs(cluster)] == ["done"] * 3, what="v2")
         assert builds(cluster, "1", "2") == {(meeting, 1): 1, (meeting, 2): 1}
@@ -341,7 +352,7 @@ def locked(cluster, job):
 def test_a_worker_killed_mid_build_leaves_the_build_to_another_that_finishes_it_once(cluster):
     a = cluster["sites"][0]
     meeting = cluster["meeting"]
-    a.sign_in("cora", cluster["key"])
+    a.sign_in("cora", app_key(cluster))
     before = len(jobs(cluster))
     manage(
         cluster["env"], "shell", "-c", CHANGE.format(meeting=meeting, text="Killed"),

@@ -25,7 +25,9 @@ def vnu_command():
     jar = next((c for c in candidates if c and Path(c).is_file()), None)
     java = shutil.which("java")
     if jar and java:
-        return [java, "-Xss4m", "-jar", jar]
+        # One short run: the quick compiler only and one garbage-collector thread halve its
+        # processor time (21 s → 10 s for 190 pages, measured) beside the other test worker.
+        return [java, "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar]
     missing = "Java" if jar else "vnu.jar (make test installs it with npm, or set WKP_VNU_JAR)"
     if os.environ.get("WKP_REQUIRE_VALIDATORS") == "1":
         pytest.fail(f"the Nu HTML checker cannot run: no {missing}")
