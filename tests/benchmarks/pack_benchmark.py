@@ -15,42 +15,13 @@ Uses a throwaway SQLite database and media folder. Not collected by pytest.
 """
 
 import argparse
-import datetime
 import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-# Each render child imports this script again (multiprocessing does, as `__mp_main__`): only the
-# run itself sets up Django and a work folder, so a child's start costs what it costs a server.
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    WORK = Path(tempfile.mkdtemp(prefix="wkp-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-    os.environ["MEDIA_ROOT"] = str(WORK / "media")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-
-    import django
-    import psutil
-
-    django.setup()
-
-    from django.core.files.base import ContentFile
-    from django.core.management import call_command
-    from django.template.loader import render_to_string
-    from django.test import Client
-    from django.utils import timezone
-
-    from meetings import services
-    from meetings.models import AgendaItem, Meeting, Paper, letter_for
-    from meetings.pack import build_pack, gather_pack
-    from subgroups.models import Body
-    from wkp.pdf import render_limits, render_pdf, run_isolated, typeset
+from synthetic_pack import start, synthetic_meeting, timed, upload_pdf
 
 PARAGRAPH = (
     "<p>The partnership has undertaken a range of projects to support older and vulnerable "
@@ -62,30 +33,6 @@ PARAGRAPH = (
 
 def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cpu_seconds():
-    """CPU seconds of this process and of every render child. The children are forked by the
-    fork server, which reaps them, so they count in its children's times (RUSAGE_CHILDREN of
-    this process would miss them)."""
-    total = time.process_time()
-    own_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    total += own_children.ru_utime + own_children.ru_stime
-    for child in psutil.Process().children(recursive=True):
-        try:
-            times = child.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
-
-
-def timed(function):
-    """CPU seconds (see cpu_seconds): far less disturbed than wall time by whatever else the
-    machine is doing."""
-    started = cpu_seconds()
-    result = function()
-    return result, cpu_seconds() - started
 
 
 def isolation_overhead(rounds=20):
@@ -114,42 +61,10 @@ def isolation_overhead(rounds=20):
     )
 
 
-def upload_bytes(pages):
-    body = "".join(f'<p style="break-before: page">Uploaded page {n + 1}</p>' for n in range(pages))
-    return render_pdf(f"<html><body>{body}</body></html>", name="upload", tagged=False)
-
-
-def synthetic_meeting(pages):
+def benchmark_meeting(pages):
     """About `pages` pages: 80% typed papers of ~2 pages, 20% uploaded PDFs of 4 pages."""
-    body = Body.objects.get_or_create(name="Benchmark board")[0]
-    meeting = Meeting.objects.create(
-        body=body, date=datetime.date(2006, 7, 14), start_time=datetime.time(10, 0)
-    )
-    upload = upload_bytes(4)
-    made, index = 0, 0
-    while made < pages:
-        item = AgendaItem.objects.create(meeting=meeting, title=f"Item {index}", position=index)
-        letter = letter_for(index)
-        if index % 5 == 4:
-            paper = Paper.objects.create(
-                meeting=meeting,
-                letter=letter,
-                title=f"Upload {index}",
-                file_kind="pdf",
-                page_count=4,
-                # As an upload is stored: checked (and its pages counted) once, at upload.
-                file_checked_at=timezone.now(),
-            )
-            paper.file.save("paper.pdf", ContentFile(upload))
-            made += 4
-        else:
-            paper = Paper.objects.create(
-                meeting=meeting, letter=letter, title=f"Paper {index}", body_html=PARAGRAPH * 14
-            )
-            made += 2
-        item.papers.add(paper)
-        index += 1
-    return meeting
+    upload = upload_pdf(4, tagged=False)
+    return synthetic_meeting(pages, paragraphs=PARAGRAPH * 14, uploads=lambda index: (upload, None))
 
 
 def bare_html(content):
@@ -181,7 +96,6 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     sizes, runs = [int(s) for s in args.sizes.split(",")], args.runs
-    call_command("migrate", verbosity=0)
     call_command("load_demo", "--no-users", verbosity=0)
 
     print(f"# WKP pack benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
@@ -197,8 +111,6 @@ def main():
 
     version = services.issue_pack(demo)
     client = Client()
-    from django.contrib.auth.models import Group, User
-
     user = User.objects.create(username="bench")
     user.groups.add(Group.objects.get(name="Member"))
     client.force_login(user)
@@ -218,7 +130,7 @@ def main():
 
     missed = []
     for pages in sizes:
-        meeting = synthetic_meeting(pages)
+        meeting = benchmark_meeting(pages)
         fulls, bares, agains, page_count = [], [], [], 0
         for _ in range(runs):
             content = gather_pack(meeting)
@@ -257,6 +169,21 @@ def main():
 
 
 if __name__ == "__main__":
+    # Each render child imports this script again (multiprocessing does, as `__mp_main__`): only
+    # the run itself sets up Django and a work folder, so a child's start costs what it costs a
+    # server.
+    WORK = start("wkp-bench-")
+
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.template.loader import render_to_string
+    from django.test import Client
+
+    from meetings import services
+    from meetings.models import Meeting, Paper
+    from meetings.pack import build_pack, gather_pack
+    from wkp.pdf import render_limits, render_pdf, run_isolated, typeset
+
     with render_limits(timeout=600):  # this measures cost; the limits are tested elsewhere
         status = main()
     sys.exit(status)
