@@ -15,6 +15,7 @@ So a change to one paper re-typesets only that paper and the front matter.
 
 import hashlib
 import io
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -25,7 +26,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from wkp.pdf import (
+    CREATED_META,
     PdfRenderError,
+    RenderedPdf,
     RenderLimitExceeded,
     print_style_bytes,
     print_template_hash,
@@ -250,6 +253,9 @@ class Part:
     data: bytes
     is_upload: bool
     page_count: int
+    # A cached part, opened once to count its pages and kept open for assembly to append (it
+    # closes it): each part is read and parsed once per build. Never crosses to a child.
+    opened: object = field(default=None, repr=False, compare=False)
 
 
 def _read_upload(entry, notices):
@@ -288,7 +294,8 @@ def typeset_parts(content, notices):
         elif default_storage.exists(_part_path(entry)):
             with default_storage.open(_part_path(entry), "rb") as handle:
                 data = handle.read()
-            parts[entry.paper.letter] = Part(data, False, _page_count(data))
+            opened = pikepdf.open(io.BytesIO(data))
+            parts[entry.paper.letter] = Part(data, False, len(opened.pages), opened)
         else:
             to_typeset.append((entry, ""))
     if to_typeset:
@@ -339,11 +346,6 @@ def _typeset_together(meeting, entries, notices):
                 default_storage.save(_part_path(entry), ContentFile(part.data))
             parts[entry.paper.letter] = part
     return parts
-
-
-def _page_count(data):
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        return len(pdf.pages)
 
 
 # ---- Header, footer and links, stamped with pikepdf
@@ -410,7 +412,8 @@ def _append_part(pdf, part, heading="", roles=None):
     upload's own when it is tagged (its pages scaled into the body area in place, so their
     marked content stays on the page), else one figure per page whose alternative text says
     what it is. An upload's role map is merged into `roles`."""
-    with pikepdf.open(io.BytesIO(part.data)) as source:
+    opened, part.opened = part.opened, None
+    with opened or pikepdf.open(io.BytesIO(part.data)) as source:
         try:
             tops = take_elements(source, cut=part.is_upload)
         except StructureError as error:
@@ -563,7 +566,27 @@ def _front_matter(content, page_map, notices):
             "notices": notices,
         },
     )
-    return render(html, name=f"The pack for {content.meeting}", tagged=True)
+    return typeset_once(html, name=f"The pack for {content.meeting}")
+
+
+def typeset_once(html, *, name):
+    """The layout (PDF, page count, anchors) of exactly this HTML: typeset once, then read back
+    from storage. Keyed as `wkp.pdf.render_pdf_once` keys a document: the HTML less its creation
+    time, and the print styles; the front matter reads no stored file. So a rebuild in which no
+    paper's page moved, and nothing the front matter says changed, does not typeset it again."""
+    digest = hashlib.sha256(f"{CREATED_META.sub('', html)}\x00".encode())
+    digest.update(print_style_bytes())
+    path = f"renders/fronts/{digest.hexdigest()}.pdf"
+    if default_storage.exists(path):
+        with default_storage.open(path, "rb") as handle:
+            header, _, data = handle.read().partition(b"\n")
+        layout = json.loads(header)
+        return RenderedPdf(pdf=data, page_count=layout["page_count"], anchors=layout["anchors"])
+    rendered = render(html, name=name, tagged=True)
+    # One file, its layout on the first line: a pruned cache loses both or neither.
+    header = json.dumps({"page_count": rendered.page_count, "anchors": rendered.anchors})
+    default_storage.save(path, ContentFile(header.encode() + b"\n" + rendered.pdf))
+    return rendered
 
 
 class FrontMatterUnsettled(PdfRenderError):

@@ -14,41 +14,13 @@ Uses a throwaway SQLite database and media folder. Not collected by pytest.
 
 import argparse
 import contextlib
-import datetime
 import io
 import os
-import resource
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    WORK = Path(tempfile.mkdtemp(prefix="wkp-tagging-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-    os.environ["MEDIA_ROOT"] = str(WORK / "media")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-
-    import django
-    import pikepdf
-    import psutil
-
-    django.setup()
-
-    from django.core.files.base import ContentFile
-    from django.core.management import call_command
-
-    from meetings import pack
-    from meetings.models import AgendaItem, Meeting, Paper, letter_for
-    from meetings.pack import build_pack, gather_pack
-    from meetings.pdf_tags import check_structure
-    from subgroups.models import Body
-    from wkp.pdf import render_limits, render_pdf
+from synthetic_pack import cpu_seconds, start, synthetic_meeting, upload_pdf
 
 PARAGRAPH = (
     "<p>The partnership has undertaken a range of projects to support older and vulnerable "
@@ -59,59 +31,19 @@ PARAGRAPH = (
 )
 
 
-def cpu_seconds():
-    """CPU seconds of this process and of every render child (see pack_benchmark.py)."""
-    total = time.process_time()
-    own = resource.getrusage(resource.RUSAGE_CHILDREN)
-    total += own.ru_utime + own.ru_stime
-    for child in psutil.Process().children(recursive=True):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = child.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
-
-
-def upload(pages, *, tagged):
-    body = "".join(
-        f'<h1 style="break-before: page">Uploaded page {n + 1}</h1><p>Text {n + 1}</p>'
-        for n in range(pages)
-    )
-    html = f'<html lang="en-GB"><head><title>Upload</title></head><body>{body}</body></html>'
-    return render_pdf(html, name="upload", tagged=tagged)
-
-
-def synthetic_meeting(pages):
+def tagging_meeting(pages):
     """About `pages` pages: typed papers of ~2 pages, and every fifth paper an uploaded PDF of
-    4 pages, tagged and untagged in turn."""
-    body = Body.objects.get_or_create(name="Benchmark board")[0]
-    meeting = Meeting.objects.create(
-        body=body, date=datetime.date(2006, 7, 14), start_time=datetime.time(10, 0)
-    )
-    files = {True: upload(4, tagged=True), False: upload(4, tagged=False)}
-    made, index = 0, 0
-    while made < pages:
-        item = AgendaItem.objects.create(meeting=meeting, title=f"Item {index}", position=index)
-        letter = letter_for(index)
-        if index % 5 == 4:
-            tagged = index % 10 == 4
-            paper = Paper.objects.create(
-                meeting=meeting,
-                letter=letter,
-                title=f"Upload {index}",
-                file_kind="pdf",
-                page_count=4,
-                pdf_tagged=tagged,
-            )
-            paper.file.save("paper.pdf", ContentFile(files[tagged]))
-            made += 4
-        else:
-            paper = Paper.objects.create(
-                meeting=meeting, letter=letter, title=f"Paper {index}", body_html=PARAGRAPH * 9
-            )
-            made += 2
-        item.papers.add(paper)
-        index += 1
-    return meeting
+    4 pages, tagged and untagged in turn (stored unchecked: every build checks them again)."""
+    files = {
+        True: upload_pdf(4, tagged=True, headings=True),
+        False: upload_pdf(4, tagged=False, headings=True),
+    }
+
+    def uploads(index):
+        tagged = index % 10 == 4
+        return files[tagged], tagged
+
+    return synthetic_meeting(pages, paragraphs=PARAGRAPH * 9, uploads=uploads, checked=False)
 
 
 @contextlib.contextmanager
@@ -149,10 +81,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
-    call_command("migrate", verbosity=0)
     print(f"# WKP pack tagging benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
     for pages in sizes:
-        meeting = synthetic_meeting(pages)
+        meeting = tagging_meeting(pages)
         tagged_times, untagged_times = [], []
         for _ in range(options.rounds):
             with untagged():
@@ -186,5 +117,15 @@ def main():
 
 
 if __name__ == "__main__":
+    # Only the run itself sets up Django (each render child imports this script again).
+    WORK = start("wkp-tagging-")
+
+    import pikepdf
+
+    from meetings import pack
+    from meetings.pack import build_pack, gather_pack
+    from meetings.pdf_tags import check_structure
+    from wkp.pdf import render_limits
+
     with render_limits(timeout=900, memory_mb=3000):
         main()

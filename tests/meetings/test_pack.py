@@ -1,6 +1,9 @@
+import contextlib
 import hashlib
 import io
+import logging
 import re
+import shutil
 
 import pikepdf
 import pytest
@@ -326,35 +329,111 @@ def test_issuing_typesets_every_papers_own_pdf_so_downloads_render_nothing(demo,
 
 
 def test_a_rebuild_in_a_new_worker_process_takes_the_front_matters_length_from_the_last_pack(
-    demo,
+    demo, settings
 ):
     """The worker restarts every few jobs; the last issued pack still tells the front matter's
     length, so a rebuild lays the front matter out once."""
-    import logging
-
     from meetings import pack
 
     issued = PackVersion.objects.get(meeting=demo)
     assert pack._last_front_pages(demo) == min(p[0] for p in issued.page_map.values()) - 1 == 3
     pack._FRONT_PAGES_SEEN.clear()
-    fronts = []
+    # Without its cached layout, as when a paper's change moved no page but the cover changed.
+    shutil.rmtree(settings.MEDIA_ROOT / "renders" / "fronts")
+    with renders_logged() as rendered:
+        built = build_pack(gather_pack(demo))
+    assert [name for name in rendered if name.startswith("The pack for")] == [
+        "The pack for West Kent Partnership Meeting – 14 July 2006"
+    ]
+    assert built.page_map == issued.page_map
 
-    class Count(logging.Handler):
+
+@contextlib.contextmanager
+def renders_logged():
+    """The names of the documents WeasyPrint lays out in the block (wkp.pdf logs each)."""
+    rendered = []
+
+    class Record(logging.Handler):
         def emit(self, record):
-            if record.getMessage().startswith("PDF rendered: The pack for"):
-                fronts.append(record)
+            message = record.getMessage()
+            if message.startswith("PDF rendered: "):
+                rendered.append(message.removeprefix("PDF rendered: "))
 
-    logger, handler = logging.getLogger("wkp.pdf"), Count()
+    logger, handler = logging.getLogger("wkp.pdf"), Record()
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        built = build_pack(gather_pack(demo))
+        yield rendered
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-    assert len(fronts) == 1
-    assert built.page_map == issued.page_map
+
+
+def agenda_references(built):
+    """Each paper the agenda refers to, with the page it says, checked against the pack."""
+    pages = texts(built.pdf)
+    front = " ".join(pages[: min(first for first, _ in built.page_map.values()) - 1])
+    references = dict(re.findall(r"Paper ([A-Z]), page (\d+)", front))
+    for letter, page in references.items():
+        assert built.page_map[letter][0] == int(page), letter
+        assert pages[int(page) - 1].startswith(f"Paper {letter} – "), letter
+    return references
+
+
+def three_typed_papers():
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    for index, letter in enumerate("ABC"):
+        item = AgendaItemFactory(meeting=meeting, title=f"Item {letter}", position=index)
+        item.papers.add(
+            PaperFactory(
+                meeting=meeting,
+                letter=letter,
+                title=f"Report {letter}",
+                body_html=f"<p>Paper {letter} says this.</p>" * 20,
+            )
+        )
+    return meeting
+
+
+def test_a_rebuild_after_a_change_that_moves_no_page_typesets_only_the_changed_paper():
+    """The front matter's layout is reused when its HTML is the same (no page moved)."""
+    meeting = three_typed_papers()
+    first = build_pack(gather_pack(meeting))
+    paper = Paper.objects.get(meeting=meeting, letter="B")
+    paper.body_html = paper.body_html.replace("says this", "now says that", 1)
+    paper.save()
+
+    with renders_logged() as rendered:
+        again = build_pack(gather_pack(meeting))
+
+    assert rendered == [f"The papers of {meeting}"]
+    assert again.page_map == first.page_map
+    assert (
+        agenda_references(again)
+        == agenda_references(first)
+        == {letter: str(pages[0]) for letter, pages in first.page_map.items()}
+    )
+    pages = texts(again.pdf)
+    assert "Paper B now says that." in pages[again.page_map["B"][0] - 1]
+    assert "now says that" not in " ".join(texts(first.pdf))
+
+
+def test_a_rebuild_after_a_paper_grows_lays_out_the_front_matter_with_the_new_page_numbers():
+    meeting = three_typed_papers()
+    first = build_pack(gather_pack(meeting))
+    paper = Paper.objects.get(meeting=meeting, letter="A")
+    paper.body_html += "<p>A paragraph more.</p>" * 60
+    paper.save()
+
+    with renders_logged() as rendered:
+        again = build_pack(gather_pack(meeting))
+
+    assert rendered == [f"The papers of {meeting}", f"The pack for {meeting}"]
+    assert again.page_map["B"][0] > first.page_map["B"][0]
+    assert agenda_references(again) == {
+        letter: str(pages[0]) for letter, pages in again.page_map.items()
+    }
 
 
 def test_front_matter_whose_length_never_settles_fails_loudly():
