@@ -34,6 +34,48 @@ def remove_search_vectors(apps, schema_editor):
         schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")
 
 
+# Django renames no index or constraint when it renames a table or column, so the originals left
+# names derived from earlier ones (Meeting.new_body became body). A new database gets the same names, so that it is
+# the same database and can step back through the original migrations (a test does).
+HISTORIC_NAMES = {
+    "meetings_meeting": [
+        ("meetings_meeting_body_id_aa0b8f7f", "meetings_meeting_new_body_id_19a49032"),
+    ],
+    "meetings_historicalmeeting": [
+        (
+            "meetings_historicalmeeting_body_id_db5b82c8",
+            "meetings_historicalmeeting_new_body_id_cd548254",
+        ),
+    ],
+}
+
+
+def keep_historic_names(apps, schema_editor):
+    """Give the indexes and constraints below the names the original migrations gave them."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    # They are made at the end of this migration (Django defers them): rename after that.
+    schema_editor.deferred_sql.extend(_renames(HISTORIC_NAMES))
+
+
+def forget_historic_names(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for sql in _renames(
+        {table: [(o, n) for n, o in names] for table, names in HISTORIC_NAMES.items()}
+    ):
+        schema_editor.execute(sql)
+
+
+def _renames(names):
+    for table, pairs in names.items():
+        for new, old in pairs:
+            if "_fk_" in new:
+                yield f'ALTER TABLE "{table}" RENAME CONSTRAINT "{new}" TO "{old}"'
+            else:
+                yield f'ALTER INDEX "{new}" RENAME TO "{old}"'
+
+
 class Migration(migrations.Migration):
     """Everything else of meetings: 0004–0021 squashed (issue 20), the second of two (the first's
     docstring says why two). The data migrations (0014 the body merge, 0020 the outbox for unsent
@@ -1595,4 +1637,5 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(add_search_vectors, remove_search_vectors),
+        migrations.RunPython(keep_historic_names, forget_historic_names),
     ]

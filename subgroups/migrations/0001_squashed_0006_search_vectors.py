@@ -92,6 +92,79 @@ def remove_search_vectors(apps, schema_editor):
     schema_editor.execute("DROP FUNCTION IF EXISTS subgroups_outline_text(jsonb);")
 
 
+# Django renames no index or constraint when it renames a table or column, so the originals left
+# names derived from earlier ones (subgroups.SubGroup became Body). A new database gets the same names, so that it is
+# the same database and can step back through the original migrations (a test does).
+HISTORIC_NAMES = {
+    "subgroups_body": [
+        (
+            "subgroups_body_lead_organisation_id_1e820321",
+            "subgroups_subgroup_lead_organisation_id_e527ccbe",
+        ),
+        ("subgroups_body_name_3c9e8457_like", "subgroups_subgroup_name_3d970d99_like"),
+        ("subgroups_body_parent_id_47548577", "subgroups_subgroup_parent_id_9e0f0414"),
+        (
+            "subgroups_body_lead_organisation_id_1e820321_fk_wkp_organ",
+            "subgroups_subgroup_lead_organisation_id_e527ccbe_fk_wkp_organ",
+        ),
+    ],
+    "subgroups_historicalbody": [
+        (
+            "subgroups_historicalbody_history_date_56546db7",
+            "subgroups_historicalsubgroup_history_date_ee71cebe",
+        ),
+        (
+            "subgroups_historicalbody_history_user_id_6d23803a",
+            "subgroups_historicalsubgroup_history_user_id_b780b2c6",
+        ),
+        ("subgroups_historicalbody_id_fe62ea1e", "subgroups_historicalsubgroup_id_44b471a4"),
+        (
+            "subgroups_historicalbody_lead_organisation_id_a9c1353e",
+            "subgroups_historicalsubgroup_lead_organisation_id_6e5deca0",
+        ),
+        ("subgroups_historicalbody_name_c50599d5", "subgroups_historicalsubgroup_name_d7e5d265"),
+        (
+            "subgroups_historicalbody_name_c50599d5_like",
+            "subgroups_historicalsubgroup_name_d7e5d265_like",
+        ),
+        (
+            "subgroups_historicalbody_parent_id_b14f7d3a",
+            "subgroups_historicalsubgroup_parent_id_1e61d66f",
+        ),
+        (
+            "subgroups_historical_history_user_id_6d23803a_fk_auth_user",
+            "subgroups_historical_history_user_id_b780b2c6_fk_auth_user",
+        ),
+    ],
+}
+
+
+def keep_historic_names(apps, schema_editor):
+    """Give the indexes and constraints below the names the original migrations gave them."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    # They are made at the end of this migration (Django defers them): rename after that.
+    schema_editor.deferred_sql.extend(_renames(HISTORIC_NAMES))
+
+
+def forget_historic_names(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for sql in _renames(
+        {table: [(o, n) for n, o in names] for table, names in HISTORIC_NAMES.items()}
+    ):
+        schema_editor.execute(sql)
+
+
+def _renames(names):
+    for table, pairs in names.items():
+        for new, old in pairs:
+            if "_fk_" in new:
+                yield f'ALTER TABLE "{table}" RENAME CONSTRAINT "{new}" TO "{old}"'
+            else:
+                yield f'ALTER INDEX "{new}" RENAME TO "{old}"'
+
+
 class Migration(migrations.Migration):
     """Bodies, sub-groups and reporting bodies' reports: subgroups 0001–0006 squashed (issue 20).
     The roles data migration (0002) is left out (elidable; the post_migrate role sync gives the
@@ -1945,4 +2018,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(add_search_vectors, remove_search_vectors),
+        migrations.RunPython(keep_historic_names, forget_historic_names),
     ]
