@@ -13,4 +13,4 @@ class Migration(migrations.Migration):
         ("wkp", "0002_roles"),
     ]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(grant, migrations.RunPython.noop, elidable=True)]

@@ -62,4 +62,4 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
-    operations = [migrations.RunPython(merge_bodies, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(merge_bodies, migrations.RunPython.noop, elidable=True)]

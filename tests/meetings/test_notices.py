@@ -309,13 +309,15 @@ def test_a_refused_digest_is_retried_for_that_reader_only(
 @pytest.mark.django_db(transaction=True)
 def test_notices_unsent_before_the_outbox_get_a_row_for_each_every_notice_reader(make_user):
     from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+
+    # The original migrations (meetings' are squashed), to stop before the data migration.
+    from tests.original_migrations import original_migrations_executor
 
     before, after = (
         [("meetings", "0019_pack_version_agenda")],
         [("meetings", "0020_outbox_for_unsent_notices")],
     )
-    executor = MigrationExecutor(connection)
+    executor = original_migrations_executor(connection)
     executor.migrate(before)
     reader = make_user("reader", "Member")
     choose(make_user("digester", "Member"), "digest")
@@ -324,13 +326,13 @@ def test_notices_unsent_before_the_outbox_get_a_row_for_each_every_notice_reader
     Notice.objects.create(
         meeting=meeting, subject="Sent", body="x", url="/", sent_at="2006-07-07T09:00Z"
     )
-    executor = MigrationExecutor(connection)
+    executor = original_migrations_executor(connection)
     executor.loader.build_graph()
     try:
         executor.migrate(after)
         rows = list(NoticeDelivery.objects.values_list("notice_id", "user_id", "mode"))
     finally:
         # Every later migration too, so the tests after this one (on this worker) see the schema.
-        executor = MigrationExecutor(connection)
+        executor = original_migrations_executor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
     assert rows == [(unsent.pk, reader.pk, "every")]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.original_migrations import original_migrations_executor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,14 +48,14 @@ def load_frozen_fixture(apps, path):
 
 
 def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
+    # The original migrations (our apps' are squashed), as the sites of the time applied them.
+    executor = original_migrations_executor(connection)
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 
 
 def test_every_demo_record_survives_the_body_merge():
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = original_migrations_executor(connection).loader.graph.leaf_nodes()
     old = migrate(BEFORE_MERGE)
     with transaction.atomic():
         models = set()

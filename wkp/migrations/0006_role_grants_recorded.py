@@ -19,4 +19,4 @@ def record_given(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("wkp", "0005_role_grant")]
 
-    operations = [migrations.RunPython(record_given, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(record_given, migrations.RunPython.noop, elidable=True)]
