@@ -13,7 +13,8 @@ The digest is read before the rows the content is built from (READ COMMITTED, se
 statements): a write committed in between makes the content newer than its key, never older,
 and that key is never current again. Cache keys also hold the templates' sources, so a changed
 template never serves HTML rendered by the old one. The cache is Django's default (local memory
-per process unless the settings say otherwise).
+per process unless the settings say otherwise); Python code that shapes the HTML is not in the
+key, so a cache shared between servers must be cleared when a new version is deployed.
 
 On other databases (SQLite, for the demo) there is no digest and the content is built every time.
 """
