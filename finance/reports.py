@@ -3,6 +3,7 @@ HTML partial and chart, and event budgets.
 
 Public API (for meetings/pack.py and paper pages):
     fund_statement(as_of) -> FundStatement
+    fund_statement_page(as_of) -> {"title", "report_html", "chart_html"} (cached, never stale)
     render_fund_report_html(as_of, *, chart=False) -> str
     render_fund_chart_svg(statement) -> str (inline <svg>, no scripts)
     event_budget_report(event_budget) -> EventBudgetReport
@@ -18,6 +19,9 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+
+from wkp import row_digest
+from wkp.models import Organisation
 
 from . import ledger
 from .chart import fund_chart_svg
@@ -211,6 +215,49 @@ def render_fund_report_html(as_of, *, chart=False):
             {"statement": statement, "chart_svg": render_fund_chart_svg(statement)},
         )
     return html
+
+
+STATEMENT_TEMPLATES = ("finance/partials/fund_report.html", "finance/partials/fund_chart.html")
+
+
+def fund_statement_page(as_of):
+    """The statement page's parts as of `as_of`: {"title", "report_html", "chart_html"}.
+
+    Kept under a digest of every row they are made from (wkp.row_digest): the financial years,
+    the ledger entries posted by `as_of`, the projects, the external funding and its funders.
+    One query when none of them has changed since; a posted entry, a year made actual, a project
+    renamed... changes the digest, so the next request renders afresh."""
+    rows = row_digest.digest(
+        row_digest.Rows(FinancialYear),
+        row_digest.Rows(LedgerEntry, where="t.posted_on <= %s", params=(as_of,)),
+        row_digest.Rows(Project),
+        row_digest.Rows(ExternalFunding),
+        row_digest.Rows(
+            Organisation,
+            where=f"t.id IN (SELECT funder_id FROM {ExternalFunding._meta.db_table})",  # noqa: S608
+        ),
+    )
+    return row_digest.cached(
+        "fund-statement",
+        rows,
+        as_of.isoformat(),
+        lambda: _statement_parts(fund_statement(as_of)),
+        templates=STATEMENT_TEMPLATES,
+    )
+
+
+def _statement_parts(statement):
+    chart = ""
+    if statement.columns:
+        chart = render_to_string(
+            STATEMENT_TEMPLATES[1],
+            {"statement": statement, "chart_svg": render_fund_chart_svg(statement)},
+        )
+    return {
+        "title": statement.title,
+        "report_html": render_to_string(STATEMENT_TEMPLATES[0], {"statement": statement}),
+        "chart_html": chart,
+    }
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.generic import (
     CreateView,
@@ -43,7 +44,12 @@ from .models import (
     Project,
     YearAmounts,
 )
-from .reports import event_budget_report, fund_statement, render_fund_chart_svg
+from .reports import (
+    event_budget_report,
+    fund_statement,
+    fund_statement_page,
+    render_fund_chart_svg,
+)
 
 VIEW_PERMISSION = "finance.view_ledgerentry"
 
@@ -86,11 +92,12 @@ class StatementView(FinanceView, TemplateView):
         as_of, problem = parse_as_of(self.request)
         if problem:
             messages.warning(self.request, problem)
-        statement = fund_statement(as_of)
+        page = fund_statement_page(as_of)
         context.update(
-            statement=statement,
+            title=page["title"],
+            report_html=mark_safe(page["report_html"]),  # noqa: S308 - our templates' output
+            chart_html=mark_safe(page["chart_html"]),  # noqa: S308
             as_of=as_of,
-            chart_svg=render_fund_chart_svg(statement) if statement.columns else "",
             query=f"?as_of={as_of.isoformat()}",
         )
         return context

@@ -196,21 +196,44 @@ def _meeting_path(kind):
     return {"paper": "meeting__", "item": "meeting__", "minutes": "minutes__meeting__"}[kind]
 
 
+# What a result shows of its meeting (display_title, date, address): a paper's or a minute's
+# long text stays in the database (ts_headline reads it there).
+MEETING_FIELDS = ("id", "title", "date", "body__id", "body__name")
+
+
+def _only(prefix, *fields):
+    return [f"{prefix}{field}" for field in MEETING_FIELDS] + list(fields)
+
+
 def _papers(user):
-    return papers_visible_to(user).live().select_related("meeting__body")
+    return (
+        papers_visible_to(user)
+        .live()
+        .select_related("meeting__body")
+        .only(*_only("meeting__", "id", "letter", "title"))
+    )
 
 
 def _items(user):
     meetings = Meeting.objects.with_agenda_visible_to(user)
-    return AgendaItem.objects.live().filter(meeting__in=meetings).select_related("meeting__body")
+    return (
+        AgendaItem.objects.live()
+        .filter(meeting__in=meetings)
+        .select_related("meeting__body")
+        .only(*_only("meeting__", "id", "title"))
+    )
 
 
 def _minutes(user):
     if not user.has_perm("meetings.view_minutes"):
         return MinuteEntry.objects.none()
-    entries = MinuteEntry.objects.filter(
-        minutes__meeting__in=Meeting.objects.with_agenda_visible_to(user)
-    ).select_related("minutes__meeting__body", "item")
+    entries = (
+        MinuteEntry.objects.filter(
+            minutes__meeting__in=Meeting.objects.with_agenda_visible_to(user)
+        )
+        .select_related("minutes__meeting__body", "item")
+        .only(*_only("minutes__meeting__", "id", "minutes__id", "item__id", "item__title"))
+    )
     if not user.has_perm("meetings.change_minutes"):
         entries = entries.exclude(minutes__status=Minutes.Status.DRAFT)
     return entries

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 
+from wkp import row_digest
 from wkp.charts import chart_svg, new_chart, svg_data_url
 
 from .formatting import format_change, format_count_change, format_number
@@ -82,6 +83,39 @@ def render_update_html(update):
 def render_annual_report_html(report):
     """Paper-ready HTML fragment for one annual report (Papers C, D, F)."""
     return render_to_string("subgroups/partials/annual_report.html", {"report": report})
+
+
+COMPARISON_TEMPLATES = ("subgroups/partials/comparison.html",)
+
+
+def comparison_page(period):
+    """The comparison page's parts for `period` ((start, end), or None for the newest):
+    {"periods": [(start, end), ...] newest first, "period": the one shown or None,
+    "comparison_html": "" when there is nothing to compare}.
+
+    Kept under a digest of every row they are made from (wkp.row_digest): the annual reports
+    (not their long text), their crime figures and the reporting bodies. One query when none of
+    them has changed since; any change to them makes the next request render afresh."""
+    rows = row_digest.digest(
+        row_digest.Rows(AnnualReport, exclude=("intro",)),
+        row_digest.Rows(CrimeFigure),
+        row_digest.Rows(ReportingBody),
+    )
+    return row_digest.cached(
+        "district-comparison",
+        rows,
+        period,
+        lambda: _comparison_parts(period),
+        templates=COMPARISON_TEMPLATES,
+    )
+
+
+def _comparison_parts(period):
+    periods = available_periods()
+    if period is None and periods:
+        period = periods[0]
+    html = render_comparison_html(compare_districts(*period)) if period else ""
+    return {"periods": periods, "period": period, "comparison_html": html}
 
 
 def render_comparison_html(comparison):

@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
 from wkp.views import NavSectionMixin, UnchangedFormMixin
@@ -137,21 +138,21 @@ class ComparisonView(SubGroupsPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        periods = reports.available_periods()
         requested = self.request.GET.get("period")
         period = reports.parse_period(requested) if requested else None
         if requested and period is None:
             context["period_error"] = "Choose a period such as 2005-2006."
-        if period is None and periods:
-            period = periods[0]
+        page = reports.comparison_page(period)
         context["periods"] = [
-            {"key": f"{start}-{end}", "label": f"{start}–{end}", "current": (start, end) == period}
-            for start, end in periods
+            {
+                "key": f"{start}-{end}",
+                "label": f"{start}–{end}",
+                "current": (start, end) == page["period"],
+            }
+            for start, end in page["periods"]
         ]
-        if period:
-            comparison = reports.compare_districts(*period)
-            context["comparison"] = comparison
-            context["comparison_html"] = reports.render_comparison_html(comparison)
+        # Our own template's output (subgroups/partials/comparison.html), escaped when rendered.
+        context["comparison_html"] = mark_safe(page["comparison_html"])  # noqa: S308
         return context
 
 

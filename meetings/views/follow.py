@@ -4,10 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from subgroups.reports import subgroup_choices
+from wkp import row_digest
 from wkp.models import Organisation
 from wkp.templatetags.wkp_format import uk_date
 from wkp.views import nothing_changed
@@ -15,7 +18,7 @@ from wkp.views import nothing_changed
 from .. import search
 from ..access import get_meeting_for_user_or_404
 from ..forms import ForwardPlanEntryForm, SearchForm
-from ..models import ForwardPlanEntry, Meeting, MeetingVisit, NoticePreference
+from ..models import Body, ForwardPlanEntry, Meeting, MeetingVisit, NoticePreference
 
 
 @permission_required("meetings.view_meeting", raise_exception=True)
@@ -40,7 +43,6 @@ def search_view(request):
         query, kind = request.GET.get("q", "")[: search.MAX_QUERY], None
         filters = {}
         problem = f"The search was not run. {form.problems()}"
-    years = sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True)
     return render(
         request,
         "meetings/search.html",
@@ -48,18 +50,39 @@ def search_view(request):
             "query": query,
             "results": results,
             "problem": problem,
+            "filters_html": _search_filters(request.user, kind, filters),
+            "nav_section": "search",
+        },
+    )
+
+
+SEARCH_FILTERS = "meetings/partials/search_filters.html"
+
+
+def _search_filters(user, kind, filters):
+    """The filters' choices (years, meetings, sub-groups, organisations), kept under a digest of
+    the rows they list (wkp.row_digest) and the choices made: one query while none changes."""
+    rows = row_digest.digest(
+        row_digest.Rows(Meeting), row_digest.Rows(Body), row_digest.Rows(Organisation)
+    )
+    chosen = (kind, tuple(sorted(filters.items())), user.has_perm("meetings.view_meeting"))
+
+    def build():
+        context = {
             "kind": kind,
             "kinds": search.KINDS.items(),
             "filters": filters,
-            "years": years,
-            "meetings": Meeting.objects.visible_to(request.user)
+            "years": sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True),
+            "meetings": Meeting.objects.visible_to(user)
             .select_related("body")
             .order_by("-date")[:60],
             "subgroups": subgroup_choices(),
             "organisations": Organisation.objects.order_by("name").values_list("pk", "name"),
-            "nav_section": "search",
-        },
-    )
+        }
+        return render_to_string(SEARCH_FILTERS, context)
+
+    html = row_digest.cached("search-filters", rows, chosen, build, templates=(SEARCH_FILTERS,))
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
 
 
 @permission_required("meetings.view_meeting", raise_exception=True)

@@ -8,9 +8,11 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
 from finance.reports import allocations_approved_at
+from wkp import row_digest
 from wkp.views import NavSectionMixin
 
 from .. import pack
@@ -25,7 +27,7 @@ from ..agenda import load_agenda
 from ..changes import changes_for
 from ..fragments import fill_slots, shared_page_html, with_page_versions
 from ..minutes import minutes_visible_to, outstanding_actions
-from ..models import Body, Meeting, Minutes
+from ..models import Body, Meeting, Minutes, Paper
 from ..papers import paper_html
 from ..schedule import next_meetings
 
@@ -116,6 +118,12 @@ def meeting_detail(request, pk):
     )
 
 
+# What the papers list shows; the large text of a paper is not among it.
+PAPER_LIST_FIELDS = ("pk", "letter", "title", "status", "meeting__id", "meeting__date")
+PAPER_TEXT_FIELDS = ("body_html", "file_text", "file_html", "frozen_html")
+PAPER_LIST_TEMPLATES = ("meetings/partials/paper_list_table.html", "includes/pagination.html")
+
+
 class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
     permission_required = "meetings.view_paper"
     template_name = "meetings/paper_list.html"
@@ -126,9 +134,27 @@ class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
         return (
             papers_visible_to(self.request.user)
             .live()
-            .select_related("meeting__body", "author_organisation")
+            .select_related("meeting")
+            .only(*PAPER_LIST_FIELDS)
             .order_by("-meeting__date", "letter", "pk")
         )
+
+    def get(self, request, *args, **kwargs):
+        # The table is kept under a digest of every paper and meeting row (wkp.row_digest): one
+        # query when nothing has changed since it was rendered.
+        rows = row_digest.digest(
+            row_digest.Rows(Paper, exclude=PAPER_TEXT_FIELDS), row_digest.Rows(Meeting)
+        )
+        key = (request.GET.get("page", ""), can_edit_meetings(request.user))
+        html = row_digest.cached(
+            "paper-list", rows, key, self.render_table, templates=PAPER_LIST_TEMPLATES
+        )
+        context = {"papers_html": mark_safe(html), "nav_section": self.nav_section}  # noqa: S308
+        return render(request, self.template_name, context)
+
+    def render_table(self):
+        self.object_list = self.get_queryset()
+        return render_to_string(PAPER_LIST_TEMPLATES[0], self.get_context_data())
 
 
 def paper_detail(request, pk):

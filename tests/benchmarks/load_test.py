@@ -119,6 +119,26 @@ class Processes:
                 child.wait()
 
 
+def server_env(database_url, work, logins, *, log_level):
+    """The environment of the benchmarks' manage.py commands and gunicorn: the production
+    settings (DEBUG off, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1) on `database_url`, media
+    and static files under `work`, mail kept in memory, and `logins` ({name: password}) for
+    LOAD_DATA to create as members."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "wkp.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "MEDIA_ROOT": str(work / "media"),
+        "STATIC_ROOT": str(work / "static"),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "LOG_LEVEL": log_level,
+        "WKP_LOAD_ACCOUNTS": ",".join(f"{name}:{pw}" for name, pw in logins.items()),
+    }
+
+
 def manage(env, log, *args, stdout=None):
     """Run a manage.py command; its log records (stderr) go to `log`."""
     with open(log, "ab") as output:
@@ -257,19 +277,7 @@ def run(database_url, *, users, duration, spawn_rate, workers, accounts=5, work=
     work.mkdir(parents=True, exist_ok=True)
     logins = {f"load-member-{n}": secrets.token_urlsafe(12) for n in range(1, accounts + 1)}
     with scratch_database(database_url) as (url, pg_version), Processes() as processes:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "wkp.settings",
-            "DATABASE_URL": url,
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "MEDIA_ROOT": str(work / "media"),
-            "STATIC_ROOT": str(work / "static"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": "INFO",
-            "WKP_LOAD_ACCOUNTS": ",".join(f"{name}:{pw}" for name, pw in logins.items()),
-        }
+        env = server_env(url, work, logins, log_level="INFO")
         started = time.monotonic()
         packs = prepare(env, work)
         setup_seconds = time.monotonic() - started

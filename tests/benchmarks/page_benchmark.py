@@ -34,6 +34,7 @@ from load_test import (  # noqa: E402 - the script's folder is not a package
     Processes,
     prepare,
     scratch_database,
+    server_env,
     start_gunicorn,
 )
 
@@ -143,19 +144,7 @@ def run(database_url, *, workers, connections, seconds, rounds, work=None):
     work.mkdir(parents=True, exist_ok=True)
     username, password = "bench-member", secrets.token_urlsafe(12)
     with scratch_database(database_url) as (url, pg_version), Processes() as processes:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "wkp.settings",
-            "DATABASE_URL": url,
-            "DEBUG": "",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "MEDIA_ROOT": str(work / "media"),
-            "STATIC_ROOT": str(work / "static"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": "WARNING",
-            "WKP_LOAD_ACCOUNTS": f"{username}:{password}",
-        }
+        env = server_env(url, work, {username: password}, log_level="WARNING")
         packs = prepare(env, work)
         meeting = packs[0]["meeting"]
         server, port = start_gunicorn(processes, env, work, workers)
