@@ -47,9 +47,11 @@ from .pdf_tags import (
     build_structure,
     element,
     link_reference,
+    mark_margin_artifacts,
     role_map,
     split_elements,
     take_elements,
+    with_margin_artifacts,
 )
 from .schedule import next_meetings
 from .uploads import inspect
@@ -777,9 +779,10 @@ def paper_pdf(paper, entry=None):
 
     def make():
         html = render_to_string("meetings/pdf/paper.html", {"entry": entry, "meeting": meeting})
-        return render_pdf(html, name=entry.heading, tagged=True)
+        # Its running header and footer (margin boxes) become artifacts: see pdf_tags.
+        return with_margin_artifacts(render_pdf(html, name=entry.heading, tagged=True))
 
-    return stored_once(f"renders/papers/{entry.fingerprint}.pdf", make)
+    return stored_once(f"renders/papers/{entry.fingerprint}-tagged.pdf", make)
 
 
 def _single_upload(content):
@@ -816,7 +819,8 @@ def stamp_single(part, heading, footer, description, author):
 
 
 def supplement_pdf(meeting, entries, number, paper_pdfs=None):
-    """Only the new or changed papers (pack entries), after a cover saying what it holds.
+    """Only the new or changed papers (pack entries), after a cover saying what it holds;
+    tagged as the pack is (one structure tree: the cover, then each paper a section).
     `paper_pdfs` maps a render key to the paper's own PDF where it is typeset already."""
     paper_pdfs = paper_pdfs or {}
     cover = render_pdf(
@@ -827,18 +831,49 @@ def supplement_pdf(meeting, entries, number, paper_pdfs=None):
         name=f"Supplement {number}",
     )
     with pikepdf.open(io.BytesIO(cover)) as supplement:
+        mark_margin_artifacts(supplement)
+        elements, roles = list(take_elements(supplement) or ()), pikepdf.Dictionary()
         with supplement.open_outline() as outline:
             for entry in entries:
                 data = paper_pdfs.get(entry.fingerprint) or paper_pdf(entry.paper, entry=entry)
-                with pikepdf.open(io.BytesIO(data)) as single:
-                    first = len(supplement.pages)
-                    supplement.pages.extend(single.pages)
-                    outline.root.append(pikepdf.OutlineItem(entry.heading, first))
+                first = len(supplement.pages)
+                tops = _append_own_pdf(supplement, data, entry.heading, roles)
+                elements.append(_own_section(supplement, entry, tops))
+                outline.root.append(pikepdf.OutlineItem(entry.heading, first))
         share_fonts(supplement)
+        build_structure(supplement, elements, roles=roles if len(roles) else None)
         _set_metadata(supplement, meeting, f"Supplement {number} – {meeting.display_title}")
         output = io.BytesIO()
         supplement.save(output, deterministic_id=True)
         return output.getvalue()
+
+
+def _append_own_pdf(pdf, data, heading, roles):
+    """Append a paper's own PDF (`paper_pdf`: tagged, its header and footer artifacts) and
+    return its top-level structure elements, copied; its role map is merged into `roles`."""
+    with pikepdf.open(io.BytesIO(data)) as single:
+        try:
+            tops = take_elements(single) or ()
+        except StructureError as error:
+            logger.warning("Supplement: the tags of %s are not used: %s", heading, error)
+            tops = ()
+        pdf.pages.extend(single.pages)
+        mapping = role_map(single)
+        for key, value in (mapping or {}).items():
+            if key not in roles:
+                roles[key] = pdf.copy_foreign(value) if value.is_indirect else value
+        return [pdf.copy_foreign(top) for top in tops]
+
+
+def _own_section(pdf, entry, tops):
+    """The paper's section: an uploaded paper's own PDF holds one already, titled the same."""
+    if (
+        len(tops) == 1
+        and tops[0].get("/S") == "/Sect"
+        and str(tops[0].get("/T", "")) == entry.heading
+    ):
+        return tops[0]
+    return _paper_section(pdf, entry, tops)
 
 
 # ---- Issued papers
