@@ -100,6 +100,10 @@ def test_pack_with_tagged_and_untagged_uploads_keeps_one_valid_tree(tmp_path):
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "TAGGED TEXT" in text and "MORE TAGGED TEXT" in text and "UNTAGGED 2" in text
+    # The contents page names exactly the upload the pack marks as untagged.
+    words = " ".join(text.split())
+    assert "Paper C is an uploaded PDF that is not tagged" in words
+    assert "Paper B is an uploaded PDF that is not tagged" not in words
     if shutil.which("pdfinfo"):
         tree = subprocess.run(
             ["pdfinfo", "-struct-text", str(path)], capture_output=True, check=True
@@ -126,6 +130,10 @@ def test_each_papers_own_pdf_passes_the_checker(tmp_path):
             ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "page 1 of" in text, paper.letter
+    # The untagged upload's own PDF links to its web page, as its figures' alternative text says.
+    with pikepdf.open(io.BytesIO(paper_pdf(papers[2]))) as pdf:
+        uris = [str(a.A.URI) for a in pdf.pages[0].Annots if "/A" in a]
+    assert uris == [f"https://intranet.example/meetings/papers/{papers[2].pk}/"]
 
 
 def _artifact_text_operations(page):
@@ -264,3 +272,10 @@ def test_an_upload_whose_structure_tree_loops_is_merged_as_untagged():
         (document,) = pdf.Root.StructTreeRoot.K
         (section,) = [kid for kid in document.K if "/T" in kid]
         assert [str(e.S) for e in walk(section)] == ["/Sect", "/P", "/Link", "/Figure"]
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=built.pdf, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    # A file that says it is tagged, but whose tags cannot be used: the contents page says so.
+    assert "Paper A is an uploaded PDF that is not tagged" in text
