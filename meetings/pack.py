@@ -50,9 +50,11 @@ from .pdf_tags import (
     build_structure,
     element,
     link_reference,
+    mark_margin_artifacts,
     role_map,
     split_elements,
     take_elements,
+    with_margin_artifacts,
 )
 from .schedule import next_meetings
 from .uploads import inspect
@@ -414,15 +416,16 @@ def _append_part(pdf, part, heading="", roles=None):
     what it is. An upload's role map is merged into `roles`."""
     opened, part.opened = part.opened, None
     with opened or pikepdf.open(io.BytesIO(part.data)) as source:
-        try:
-            tops = take_elements(source, cut=part.is_upload)
-        except StructureError as error:
-            logger.warning("Pack: the tags of %s are not used: %s", heading, error)
-            tops = None
         if not part.is_upload:
+            try:
+                tops = take_elements(source, cut=False)
+            except StructureError as error:
+                logger.warning("Pack: the tags of %s are not used: %s", heading, error)
+                tops = None
             pdf.pages.extend(source.pages)
             return [pdf.copy_foreign(top) for top in tops or ()], []
-        if tops and all(_can_place(page) for page in source.pages):
+        tops = _upload_tops(source, heading)
+        if tops:
             for source_page in source.pages:
                 pdf.pages.append(source_page)
                 _place_in_body(pdf, pdf.pages[-1])
@@ -446,6 +449,29 @@ def _append_part(pdf, part, heading="", roles=None):
             )
             figures.append(element(pdf, "Figure", [0], page=page, Alt=pikepdf.String(alt)))
         return figures, [len(pdf.pages) - count]
+
+
+def _upload_tops(source, heading=""):
+    """An upload's own top-level structure elements (`take_elements`) when the pack can keep
+    them, its pages scaled in place; else None: its pages become figures of an untagged upload.
+    The one decision for both the assembly and the contents page, which names such papers."""
+    try:
+        tops = take_elements(source, cut=True)
+    except StructureError as error:
+        logger.warning("Pack: the tags of %s are not used: %s", heading, error)
+        return None
+    if tops and all(_can_place(page) for page in source.pages):
+        return tops
+    return None
+
+
+def _upload_tops_or_none(data, heading=""):
+    """`_upload_tops` of an upload's bytes (a damaged file counts as untagged)."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as source:
+            return _upload_tops(source, heading)
+    except pikepdf.PdfError:
+        return None
 
 
 def _can_place(page):
@@ -555,10 +581,11 @@ def _outline(pdf, content, agenda_page, page_map):
 # ---- Assembly
 
 
-def _front_matter(content, page_map, notices):
+def _front_matter(content, page_map, notices, untagged=frozenset()):
     html = render_to_string(
         "meetings/pdf/pack.html",
         {
+            "untagged_letters": untagged,  # uploads the pack marks as untagged (tagging)
             "content": content,
             "meeting": content.meeting,
             "page_of": {letter: pages[0] for letter, pages in page_map.items()},
@@ -660,8 +687,16 @@ def build_pack(content):
         or _last_front_pages(meeting)
         or _estimate_front_pages(content)
     )
+    # The uploads the pack will mark as untagged, which the contents page names (parsed here,
+    # in the worker that builds the pack, as assembly does; never in a web request).
+    untagged = frozenset(
+        entry.paper.letter
+        for entry in content.papers
+        if parts[entry.paper.letter].is_upload
+        and _upload_tops_or_none(parts[entry.paper.letter].data, entry.heading) is None
+    )
     front_pages, front = settle_front_matter(
-        lambda pages: _front_matter(content, layout(pages), notices), front_pages
+        lambda pages: _front_matter(content, layout(pages), notices, untagged), front_pages
     )
     page_map, agenda_page = layout(front_pages), front.anchors.get("agenda", 1)
     _FRONT_PAGES_SEEN[meeting.pk] = front_pages
@@ -795,14 +830,15 @@ def paper_pdf(paper, entry=None):
             groups=(PackGroup(entry.heading, (entry,)),),
         )
         return stored_once(
-            f"renders/papers/{entry.fingerprint}-upload.pdf", lambda: _single_upload(content)
+            f"renders/papers/{entry.fingerprint}-upload-tagged.pdf", lambda: _single_upload(content)
         )
 
     def make():
         html = render_to_string("meetings/pdf/paper.html", {"entry": entry, "meeting": meeting})
-        return render_pdf(html, name=entry.heading, tagged=True)
+        # Its running header and footer (margin boxes) become artifacts: see pdf_tags.
+        return with_margin_artifacts(render_pdf(html, name=entry.heading, tagged=True))
 
-    return stored_once(f"renders/papers/{entry.fingerprint}.pdf", make)
+    return stored_once(f"renders/papers/{entry.fingerprint}-tagged.pdf", make)
 
 
 def _single_upload(content):
@@ -819,18 +855,26 @@ def _single_upload(content):
         _running_footer(meeting),
         _description(meeting),
         meeting.body.name,
+        _web_page(entry.paper),
         name=entry.heading,
     )
 
 
-def stamp_single(part, heading, footer, description, author):
-    """In a child (see `_single_upload`): one part's pages, stamped, with the paper's metadata."""
+def stamp_single(part, heading, footer, description, author, url=""):
+    """In a child (see `_single_upload`): one part's pages, stamped, with the paper's metadata;
+    an untagged upload's first page links to the paper's web page (`url`), as in the pack."""
     with pikepdf.new() as single:
         roles = pikepdf.Dictionary()
-        tops, _untagged = _append_part(single, part, heading, roles)
+        tops, untagged = _append_part(single, part, heading, roles)
         total = len(single.pages)
-        _stamp_all(single, [(heading, footer, f"page {i + 1} of {total}") for i in range(total)])
+        link = [f"Text version (web page): {url}"[:120]] if untagged and url else []
+        font = _stamp_all(
+            single, [(heading, footer, f"page {i + 1} of {total}") for i in range(total)], link
+        )
         section = element(single, "Sect", list(tops), T=pikepdf.String(heading))
+        if link:
+            paragraph = _link_to_web_page(single, single.pages[untagged[0]], font, url, heading)
+            section.K.insert(0, paragraph)
         build_structure(single, [section], roles=roles if len(roles) else None)
         _write_metadata(single, heading, description, author)
         output = io.BytesIO()
@@ -839,7 +883,8 @@ def stamp_single(part, heading, footer, description, author):
 
 
 def supplement_pdf(meeting, entries, number, paper_pdfs=None):
-    """Only the new or changed papers (pack entries), after a cover saying what it holds.
+    """Only the new or changed papers (pack entries), after a cover saying what it holds;
+    tagged as the pack is (one structure tree: the cover, then each paper a section).
     `paper_pdfs` maps a render key to the paper's own PDF where it is typeset already."""
     paper_pdfs = paper_pdfs or {}
     cover = render_pdf(
@@ -850,18 +895,49 @@ def supplement_pdf(meeting, entries, number, paper_pdfs=None):
         name=f"Supplement {number}",
     )
     with pikepdf.open(io.BytesIO(cover)) as supplement:
+        mark_margin_artifacts(supplement)
+        elements, roles = list(take_elements(supplement) or ()), pikepdf.Dictionary()
         with supplement.open_outline() as outline:
             for entry in entries:
                 data = paper_pdfs.get(entry.fingerprint) or paper_pdf(entry.paper, entry=entry)
-                with pikepdf.open(io.BytesIO(data)) as single:
-                    first = len(supplement.pages)
-                    supplement.pages.extend(single.pages)
-                    outline.root.append(pikepdf.OutlineItem(entry.heading, first))
+                first = len(supplement.pages)
+                tops = _append_own_pdf(supplement, data, entry.heading, roles)
+                elements.append(_own_section(supplement, entry, tops))
+                outline.root.append(pikepdf.OutlineItem(entry.heading, first))
         share_fonts(supplement)
+        build_structure(supplement, elements, roles=roles if len(roles) else None)
         _set_metadata(supplement, meeting, f"Supplement {number} – {meeting.display_title}")
         output = io.BytesIO()
         supplement.save(output, deterministic_id=True)
         return output.getvalue()
+
+
+def _append_own_pdf(pdf, data, heading, roles):
+    """Append a paper's own PDF (`paper_pdf`: tagged, its header and footer artifacts) and
+    return its top-level structure elements, copied; its role map is merged into `roles`."""
+    with pikepdf.open(io.BytesIO(data)) as single:
+        try:
+            tops = take_elements(single) or ()
+        except StructureError as error:
+            logger.warning("Supplement: the tags of %s are not used: %s", heading, error)
+            tops = ()
+        pdf.pages.extend(single.pages)
+        mapping = role_map(single)
+        for key, value in (mapping or {}).items():
+            if key not in roles:
+                roles[key] = pdf.copy_foreign(value) if value.is_indirect else value
+        return [pdf.copy_foreign(top) for top in tops]
+
+
+def _own_section(pdf, entry, tops):
+    """The paper's section: an uploaded paper's own PDF holds one already, titled the same."""
+    if (
+        len(tops) == 1
+        and tops[0].get("/S") == "/Sect"
+        and str(tops[0].get("/T", "")) == entry.heading
+    ):
+        return tops[0]
+    return _paper_section(pdf, entry, tops)
 
 
 # ---- Issued papers

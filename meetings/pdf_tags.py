@@ -17,6 +17,8 @@ headings do not skip levels, every table has header cells, every figure has alte
 every link annotation has a structure parent.
 """
 
+import io
+
 import pikepdf
 
 MAX_ELEMENTS = 2_000_000
@@ -445,3 +447,69 @@ def _first_page(elem, pages):
             return pages[page.objgen]
         stack.extend(reversed([kid for kid in _kids(item) if isinstance(kid, pikepdf.Dictionary)]))
     return None
+
+
+# ---- Running headers and footers of a document WeasyPrint typeset alone
+
+
+def mark_margin_artifacts(pdf):
+    """Mark the content of the page margin boxes (the running header and "page N of M") as
+    pagination artifacts. WeasyPrint numbers that content as marked content but leaves its
+    elements out of the tree (weasyprint/pdf/tags.py: an artifact in the tree is PDF 2.0 only),
+    so a reader finds text that belongs to nothing. Every MCID whose parent-tree entry is an
+    element outside the tree has its sequence re-marked `/Artifact` and its entry emptied; only
+    the pages holding one are parsed. Returns how many sequences were re-marked."""
+    tree = pdf.Root.get("/StructTreeRoot")
+    if not isinstance(tree, pikepdf.Dictionary):
+        return 0
+    reachable, stack = set(), [kid for kid in _kids(tree) if _is_element(kid)]
+    while stack:
+        elem = stack.pop()
+        if elem.objgen in reachable:
+            raise StructureError("the structure tree loops")
+        reachable.add(elem.objgen)
+        if len(reachable) > MAX_ELEMENTS:
+            raise StructureError("the structure tree is too large")
+        stack.extend(kid for kid in _kids(elem) if _is_element(kid))
+    parent_tree = _number_tree(tree.get("/ParentTree"))
+    count = 0
+    for page in pdf.pages:
+        key = page.obj.get("/StructParents")
+        entries = parent_tree.get(int(key)) if key is not None else None
+        if not isinstance(entries, pikepdf.Array):
+            continue
+        orphans = set()
+        for mcid, entry in enumerate(entries):
+            if isinstance(entry, pikepdf.Dictionary) and entry.objgen not in reachable:
+                orphans.add(mcid)
+                entries[mcid] = None
+        if not orphans:
+            continue
+        instructions = []
+        for instruction in pikepdf.parse_content_stream(page):
+            if isinstance(instruction, pikepdf.ContentStreamInstruction):
+                operands = instruction.operands
+                if (
+                    str(instruction.operator) == "BDC"
+                    and len(operands) == 2
+                    and isinstance(operands[1], pikepdf.Dictionary)
+                    and operands[1].get("/MCID") in orphans
+                ):
+                    count += 1
+                    instruction = pikepdf.ContentStreamInstruction(
+                        [Name.Artifact, pikepdf.Dictionary(Type=Name.Pagination)],
+                        pikepdf.Operator("BDC"),
+                    )
+            instructions.append(instruction)
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+    return count
+
+
+def with_margin_artifacts(data):
+    """`mark_margin_artifacts` on the bytes of a PDF (our own WeasyPrint output)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if not mark_margin_artifacts(pdf):
+            return data
+        output = io.BytesIO()
+        pdf.save(output, deterministic_id=True)
+        return output.getvalue()

@@ -46,6 +46,10 @@ from django.core.files.storage import default_storage
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from wkp import pdf_speed
+
+pdf_speed.install()  # tagged output in linear time (see wkp/pdf_speed.py)
+
 logger = logging.getLogger(__name__)
 
 BASE_URL = "https://wkp.invalid/"

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from meetings.models import Meeting
-from meetings.pack import build_pack, gather_pack, paper_pdf
+from meetings.pack import build_pack, gather_pack, paper_pdf, supplement_pdf
 from meetings.pdf_tags import build_structure, check_structure, take_elements
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from wkp.pdf import render_pdf
@@ -100,6 +100,10 @@ def test_pack_with_tagged_and_untagged_uploads_keeps_one_valid_tree(tmp_path):
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "TAGGED TEXT" in text and "MORE TAGGED TEXT" in text and "UNTAGGED 2" in text
+    # The contents page names exactly the upload the pack marks as untagged.
+    words = " ".join(text.split())
+    assert "Paper C is an uploaded PDF that is not tagged" in words
+    assert "Paper B is an uploaded PDF that is not tagged" not in words
     if shutil.which("pdfinfo"):
         tree = subprocess.run(
             ["pdfinfo", "-struct-text", str(path)], capture_output=True, check=True
@@ -107,14 +111,74 @@ def test_pack_with_tagged_and_untagged_uploads_keeps_one_valid_tree(tmp_path):
         assert '"TAGGED TEXT' in tree and '"MORE TAGGED TEXT"' in tree
 
 
-def test_uploaded_papers_own_pdf_is_tagged_too():
+def test_each_papers_own_pdf_passes_the_checker(tmp_path):
+    """A typed paper's own PDF (running header and footer in WeasyPrint's margin boxes, marked
+    as artifacts) and each upload's (stamped) pass the same checker as the pack."""
     meeting, papers = mixed_meeting()
 
-    for paper in papers[1:]:
-        with pikepdf.open(io.BytesIO(paper_pdf(paper))) as pdf:
+    for paper in papers:
+        data = paper_pdf(paper)
+        with pikepdf.open(io.BytesIO(data)) as pdf:
             problems = check_structure(pdf)
-        # A single paper's PDF is tagged; it has no viewer title preference problems either.
+            drawn_as_artifacts = _artifact_text_operations(pdf.pages[0])
         assert problems == [], (paper.letter, problems)
+        # The header and footer are still drawn, as artifacts.
+        assert drawn_as_artifacts >= 2, paper.letter
+        path = tmp_path / f"{paper.letter}.pdf"
+        path.write_bytes(data)
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "page 1 of" in text, paper.letter
+    # The untagged upload's own PDF links to its web page, as its figures' alternative text says.
+    with pikepdf.open(io.BytesIO(paper_pdf(papers[2]))) as pdf:
+        uris = [str(a.A.URI) for a in pdf.pages[0].Annots if "/A" in a]
+    assert uris == [f"https://intranet.example/meetings/papers/{papers[2].pk}/"]
+
+
+def _artifact_text_operations(page):
+    """How many text-showing operations of a page are inside /Artifact sequences."""
+    found, depth = 0, []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if op in ("BDC", "BMC"):
+            depth.append(str(operands[0]) == "/Artifact" or bool(depth and depth[-1]))
+        elif op == "EMC" and depth:
+            depth.pop()
+        elif op in ("Tj", "TJ", "'", '"') and depth and depth[-1]:
+            found += 1
+    return found
+
+
+def test_the_supplement_is_tagged_like_the_pack(tmp_path):
+    """Papers issued after the pack: the cover, then each paper a section titled by its letter
+    and title, with the papers' own tags (the untagged upload's figures and link), 0 problems."""
+    meeting, papers = mixed_meeting()
+    entries = gather_pack(meeting).papers
+
+    data = supplement_pdf(meeting, entries, 1)
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert check_structure(pdf) == []
+        (document,) = pdf.Root.StructTreeRoot.K
+        sections = [kid for kid in document.K if kid.get("/S") == "/Sect" and "/T" in kid]
+        assert [str(section.T) for section in sections] == [
+            "Paper A – Typed",
+            "Paper B – Tagged file",
+            "Paper C – Scanned file",
+        ]
+        kinds = {str(e.S) for e in walk(sections[1])}
+        assert {"/H1", "/H2", "/TH", "/Link"} <= kinds
+        figures = [e for e in walk(sections[2]) if e.S == "/Figure"]
+        assert len(figures) == 2 and all("not tagged" in str(f.Alt) for f in figures)
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert str(pdf.docinfo.Title).startswith("Supplement 1 – ")
+    path = tmp_path / "supplement.pdf"
+    path.write_bytes(data)
+    tree = subprocess.run(
+        ["pdfinfo", "-struct-text", str(path)], capture_output=True, check=True
+    ).stdout.decode(errors="replace")
+    assert '"TAGGED TEXT' in tree and "Supplement 1" in tree
 
 
 def test_the_checker_finds_each_kind_of_problem():
@@ -208,3 +272,10 @@ def test_an_upload_whose_structure_tree_loops_is_merged_as_untagged():
         (document,) = pdf.Root.StructTreeRoot.K
         (section,) = [kid for kid in document.K if "/T" in kid]
         assert [str(e.S) for e in walk(section)] == ["/Sect", "/P", "/Link", "/Figure"]
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=built.pdf, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    # A file that says it is tagged, but whose tags cannot be used: the contents page says so.
+    assert "Paper A is an uploaded PDF that is not tagged" in text
