@@ -1,23 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
-    EventBudget,
-    EventBudgetLine,
-    ExternalFunding,
-    FinancialYear,
-    LedgerEntry,
-    Project,
-    YearReopening,
-)
+from . import models
 
 
-@admin.register(FinancialYear)
+@admin.register(models.FinancialYear)
 class FinancialYearAdmin(SimpleHistoryAdmin):
     list_display = ["label", "kind", "actual_from", "is_closed"]
 
 
-@admin.register(YearReopening)
+@admin.register(models.YearReopening)
 class YearReopeningAdmin(admin.ModelAdmin):
     list_display = ["year", "reopened_by", "reopened_at", "reason"]
 
@@ -28,12 +20,12 @@ class YearReopeningAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Project)
+@admin.register(models.Project)
 class ProjectAdmin(SimpleHistoryAdmin):
     list_display = ["name", "sort_order"]
 
 
-@admin.register(LedgerEntry)
+@admin.register(models.LedgerEntry)
 class LedgerEntryAdmin(SimpleHistoryAdmin):
     """Read-only: the ledger is append-only, posted and corrected through the finance pages."""
 
@@ -50,17 +42,17 @@ class LedgerEntryAdmin(SimpleHistoryAdmin):
         return False
 
 
-@admin.register(ExternalFunding)
+@admin.register(models.ExternalFunding)
 class ExternalFundingAdmin(SimpleHistoryAdmin):
     list_display = ["name", "funder", "year", "amount"]
 
 
 class EventBudgetLineInline(admin.TabularInline):
-    model = EventBudgetLine
+    model = models.EventBudgetLine
     extra = 0
 
 
-@admin.register(EventBudget)
+@admin.register(models.EventBudget)
 class EventBudgetAdmin(SimpleHistoryAdmin):
     list_display = ["name", "event_date"]
     inlines = [EventBudgetLineInline]

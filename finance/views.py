@@ -22,7 +22,7 @@ from django.views.generic import (
 from wkp.pdf import render_pdf_once
 from wkp.views import NavSectionMixin, UnchangedFormMixin, nothing_changed
 
-from . import exports, ledger, services
+from . import exports, ledger, models, services
 from .forms import (
     EventBudgetForm,
     EventBudgetLineForm,
@@ -33,15 +33,6 @@ from .forms import (
     ProjectForm,
     ReopenYearForm,
     ReverseEntryForm,
-)
-from .models import (
-    EventBudget,
-    EventBudgetLine,
-    ExternalFunding,
-    FinancialYear,
-    LedgerEntry,
-    Project,
-    YearAmounts,
 )
 from .reports import event_budget_report, fund_statement, render_fund_chart_svg
 
@@ -70,9 +61,11 @@ class FinanceHomeView(FinanceView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["years"] = FinancialYear.objects.order_by("start_year")
-        context["budgets"] = EventBudget.objects.order_by("-event_date")
-        context["external_funding"] = ExternalFunding.objects.select_related("funder", "year")
+        context["years"] = models.FinancialYear.objects.order_by("start_year")
+        context["budgets"] = models.EventBudget.objects.order_by("-event_date")
+        context["external_funding"] = models.ExternalFunding.objects.select_related(
+            "funder", "year"
+        )
         context["today"] = timezone.localdate()
         context["can_edit"] = self.request.user.has_perm("finance.add_ledgerentry")
         return context
@@ -146,13 +139,13 @@ class FinancialYearDetailView(FinanceView, DetailView):
     context_object_name = "year"
     slug_field = "start_year"
     slug_url_kwarg = "start_year"
-    model = FinancialYear
+    model = models.FinancialYear
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = self.object
         queryset = (
-            LedgerEntry.objects.in_year(year)
+            models.LedgerEntry.objects.in_year(year)
             .select_related("project", "source", "recorded_by", "meeting__minutes", "agenda_item")
             .order_by("posted_on", "pk")
         )
@@ -160,7 +153,7 @@ class FinancialYearDetailView(FinanceView, DetailView):
         reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
         for entry in entries:
             entry.is_reversed = entry.pk in reversed_ids
-        amounts = queryset.amounts_by_year().get(year.pk, YearAmounts())
+        amounts = queryset.amounts_by_year().get(year.pk, models.YearAmounts())
         context.update(
             entries=entries,
             net_income=ledger.total(amounts.income),
@@ -192,7 +185,7 @@ class YearActionMixin(FinanceView):
     permission_required = "finance.change_financialyear"
 
     def get_year(self):
-        return get_object_or_404(FinancialYear, start_year=self.kwargs["start_year"])
+        return get_object_or_404(models.FinancialYear, start_year=self.kwargs["start_year"])
 
 
 class FinancialYearUpdateView(UnchangedFormMixin, YearActionMixin, UpdateView):
@@ -265,7 +258,7 @@ class LedgerEntryCreateView(FinanceView, FormView):
         initial = super().get_initial()
         start_year = self.request.GET.get("year", "")
         if start_year.isdigit():
-            year = FinancialYear.objects.filter(start_year=int(start_year)).first()
+            year = models.FinancialYear.objects.filter(start_year=int(start_year)).first()
             if year:
                 initial["year"] = year
                 today = timezone.localdate()
@@ -291,7 +284,7 @@ class EntryActionMixin(FinanceView):
     def get_entry(self):
         if not hasattr(self, "_entry"):
             self._entry = get_object_or_404(
-                LedgerEntry.objects.select_related("year", "project"), pk=self.kwargs["pk"]
+                models.LedgerEntry.objects.select_related("year", "project"), pk=self.kwargs["pk"]
             )
         return self._entry
 
@@ -369,7 +362,7 @@ class LedgerEntryHistoryView(FinanceView, DetailView):
 
     template_name = "finance/ledgerentry_history.html"
     context_object_name = "entry"
-    queryset = LedgerEntry.objects.select_related("year", "project", "recorded_by")
+    queryset = models.LedgerEntry.objects.select_related("year", "project", "recorded_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -382,7 +375,9 @@ class LedgerEntryHistoryView(FinanceView, DetailView):
 class ProjectListView(FinanceView, ListView):
     template_name = "finance/project_list.html"
     context_object_name = "projects"
-    queryset = Project.objects.select_related("lead_organisation").order_by("sort_order", "name")
+    queryset = models.Project.objects.select_related("lead_organisation").order_by(
+        "sort_order", "name"
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -402,7 +397,7 @@ class ProjectCreateView(FinanceView, CreateView):
 
 class ProjectUpdateView(UnchangedFormMixin, ProjectCreateView, UpdateView):
     permission_required = "finance.change_project"
-    model = Project
+    model = models.Project
 
     def unchanged_url(self):
         return reverse("finance:project_list")
@@ -411,7 +406,7 @@ class ProjectUpdateView(UnchangedFormMixin, ProjectCreateView, UpdateView):
 class EventBudgetDetailView(FinanceView, DetailView):
     template_name = "finance/eventbudget_detail.html"
     context_object_name = "event_budget"
-    model = EventBudget
+    model = models.EventBudget
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -425,7 +420,7 @@ class EventBudgetLineUpdateView(UnchangedFormMixin, FinanceView, UpdateView):
     permission_required = "finance.change_eventbudgetline"
     template_name = "finance/eventbudgetline_form.html"
     form_class = EventBudgetLineForm
-    queryset = EventBudgetLine.objects.select_related("budget")
+    queryset = models.EventBudgetLine.objects.select_related("budget")
     context_object_name = "line"
 
     def form_valid(self, form):
@@ -453,7 +448,7 @@ class ExternalFundingCreateView(FinanceView, CreateView):
 
 class ExternalFundingUpdateView(UnchangedFormMixin, ExternalFundingCreateView, UpdateView):
     permission_required = "finance.change_externalfunding"
-    model = ExternalFunding
+    model = models.ExternalFunding
 
 
 class EventBudgetCreateView(FinanceView, CreateView):
@@ -472,7 +467,7 @@ class EventBudgetLineCreateView(FinanceView, CreateView):
     form_class = EventBudgetLineForm
 
     def get_budget(self):
-        return get_object_or_404(EventBudget, pk=self.kwargs["pk"])
+        return get_object_or_404(models.EventBudget, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
