@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
+from django.core.management import CommandError
 from django.db import connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -355,6 +356,18 @@ def backup(output=None):
 def app_counts(figures):
     """{"issued pack": 3, …}: how many entries each counted check's figures hold."""
     return {c.counted: len(figures[c.key]) for c in backup_checks() if c.counted}
+
+
+def run_for_command(command, step, *args, **kwargs):
+    """`step` (backup or restore) for a manage.py command: a BackupError ends the command with
+    its message, and the summary's warnings go to stderr."""
+    try:
+        summary = step(*args, **kwargs)
+    except BackupError as error:
+        raise CommandError(str(error)) from error
+    for warning in summary.warnings:
+        command.stderr.write(f"Warning: {warning}")
+    return summary
 
 
 def counts_text(summary):
@@ -716,6 +729,30 @@ def _undo_restore(aside, media_root, kept_media, media_existed):
     return "Nothing was changed: the database and the media folder are as they were."
 
 
+def _compare(label, backed_up, restored, difference):
+    """One line for each name missing on either side, or whose two entries differ."""
+    for name in sorted(set(backed_up) | set(restored)):
+        expected, found = backed_up.get(name), restored.get(name)
+        if expected is None:
+            yield f"{label}{name}: restored but not in the backup"
+        elif found is None:
+            yield f"{label}{name}: in the backup but not restored"
+        elif what := difference(expected, found):
+            yield f"{label}{name}: {what}"
+
+
+def _table_difference(expected, found):
+    if expected["rows"] != found["rows"]:
+        return f"{found['rows']} rows restored, {expected['rows']} backed up"
+    if expected["fingerprint"] != found["fingerprint"]:
+        return "same row count but the rows differ"
+    return ""
+
+
+def _file_difference(expected, found):
+    return "SHA-256 differs from the backup's" if expected["sha256"] != found["sha256"] else ""
+
+
 def verify(manifest, media_root):
     """Compare the database and the media folder, read afresh, with the manifest."""
     differences = []
@@ -725,27 +762,9 @@ def verify(manifest, media_root):
         tables = table_stats()
         figures = {check.key: check.figures() for check in backup_checks()}
         problems = stored_file_problems(media_root)
-    for name in sorted(set(manifest["tables"]) | set(tables)):
-        expected, found = manifest["tables"].get(name), tables.get(name)
-        if expected is None:
-            differences.append(f"table {name}: restored but not in the backup")
-        elif found is None:
-            differences.append(f"table {name}: in the backup but not restored")
-        elif expected["rows"] != found["rows"]:
-            differences.append(
-                f"table {name}: {found['rows']} rows restored, {expected['rows']} backed up"
-            )
-        elif expected["fingerprint"] != found["fingerprint"]:
-            differences.append(f"table {name}: same row count but the rows differ")
+    differences.extend(_compare("table ", manifest["tables"], tables, _table_difference))
     files = media_files(media_root)
-    for name in sorted(set(manifest["media"]) | set(files)):
-        expected, found = manifest["media"].get(name), files.get(name)
-        if expected is None:
-            differences.append(f"media/{name}: restored but not in the backup")
-        elif found is None:
-            differences.append(f"media/{name}: in the backup but not restored")
-        elif expected["sha256"] != found["sha256"]:
-            differences.append(f"media/{name}: SHA-256 differs from the backup's")
+    differences.extend(_compare("media/", manifest["media"], files, _file_difference))
     for check in backup_checks():
         if figures[check.key] != manifest[check.key]:
             differences.append(check.mismatch(manifest[check.key], figures[check.key]))
