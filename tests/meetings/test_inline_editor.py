@@ -399,6 +399,21 @@ def test_an_item_and_its_uploaded_paper_in_one_step_without_javascript(coordinat
     assert (paper.status, paper.letter) == ("to_follow", "B")
 
 
+def test_an_items_word_paper_is_stored_checked_with_its_content_as_the_paper_form_stores_it(
+    coordinator_client,
+):
+    from tests.security.badfiles import docx
+
+    meeting = MeetingFactory()
+    upload = SimpleUploadedFile("Transport update.docx", docx())
+    response = add(coordinator_client, meeting, "Transport", **{"new-paper_upload": upload})
+    assert response.status_code == 302
+    paper = Paper.objects.get()
+    assert (paper.file_kind, paper.file_name) == ("docx", "Transport update.docx")
+    assert paper.file_checked_at is not None
+    assert "Hello" in paper.file_html
+
+
 def test_an_item_with_a_bad_file_is_not_added_and_the_reason_shown(coordinator_client):
     meeting = MeetingFactory()
     response = add(
