@@ -9,15 +9,19 @@ class FinancialYearAdmin(SimpleHistoryAdmin):
     list_display = ["label", "kind", "actual_from", "is_closed"]
 
 
-@admin.register(models.YearReopening)
-class YearReopeningAdmin(admin.ModelAdmin):
-    list_display = ["year", "reopened_by", "reopened_at", "reason"]
+class KeptAsRecordedMixin:
+    """Records the admin may read but never change or delete: they are the audit trail."""
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.YearReopening)
+class YearReopeningAdmin(KeptAsRecordedMixin, admin.ModelAdmin):
+    list_display = ["year", "reopened_by", "reopened_at", "reason"]
 
 
 @admin.register(models.Project)
@@ -26,19 +30,13 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.LedgerEntry)
-class LedgerEntryAdmin(SimpleHistoryAdmin):
+class LedgerEntryAdmin(KeptAsRecordedMixin, SimpleHistoryAdmin):
     """Read-only: the ledger is append-only, posted and corrected through the finance pages."""
 
     list_display = ["year", "kind", "posted_on", "description", "amount", "project"]
     list_filter = ["year", "kind"]
 
     def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

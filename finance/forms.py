@@ -178,6 +178,11 @@ class ReverseEntryForm(CrispyMixin, forms.Form):
     reason = forms.CharField(label="Reason", max_length=80)
 
 
+def require_date_if_actual(form, cleaned):
+    if cleaned.get("kind") == models.FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
+        form.add_error("actual_from", "An actual year needs the date its figures became final.")
+
+
 class FinancialYearForm(CrispyMixin, forms.ModelForm):
     submit_label = "Add year"
 
@@ -194,8 +199,7 @@ class FinancialYearForm(CrispyMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         start_year, kind = cleaned.get("start_year"), cleaned.get("kind")
-        if kind == models.FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
-            self.add_error("actual_from", "An actual year needs the date its figures became final.")
+        require_date_if_actual(self, cleaned)
         if start_year and kind:
             try:
                 services.check_year_in_sequence(start_year, kind)
@@ -214,26 +218,17 @@ class FinancialYearUpdateForm(CrispyMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
-        start_year = self.instance.start_year
-        if kind == models.FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
-            self.add_error("actual_from", "An actual year needs the date its figures became final.")
+        require_date_if_actual(self, cleaned)
+        Kind = models.FinancialYear.Kind
         years = models.FinancialYear.objects.exclude(pk=self.instance.pk)
-        if (
-            kind == models.FinancialYear.Kind.ACTUAL
-            and years.filter(
-                start_year__lt=start_year, kind=models.FinancialYear.Kind.PROJECTED
-            ).exists()
-        ):
-            self.add_error("kind", "Make the earlier projected years actual first.")
-        if (
-            kind == models.FinancialYear.Kind.PROJECTED
-            and years.filter(
-                start_year__gt=start_year, kind=models.FinancialYear.Kind.ACTUAL
-            ).exists()
-        ):
-            self.add_error("kind", "A later year is actual, so this one cannot be projected.")
-        if kind == models.FinancialYear.Kind.PROJECTED:
+        start_year = self.instance.start_year
+        if kind == Kind.ACTUAL:
+            if years.filter(start_year__lt=start_year, kind=Kind.PROJECTED).exists():
+                self.add_error("kind", "Make the earlier projected years actual first.")
+        elif kind == Kind.PROJECTED:
             cleaned["actual_from"] = None
+            if years.filter(start_year__gt=start_year, kind=Kind.ACTUAL).exists():
+                self.add_error("kind", "A later year is actual, so this one cannot be projected.")
         return cleaned
 
 

@@ -56,6 +56,19 @@ class FinanceView(PermissionRequiredMixin, NavSectionMixin):
     permission_required = VIEW_PERMISSION
 
 
+class RecordFormView(FinanceView):
+    """A form page saving one record: the user goes into its history, and `saved_message`
+    (formatted with the record) is shown."""
+
+    saved_message = ""
+
+    def form_valid(self, form):
+        form.instance._history_user = self.request.user
+        if self.saved_message:
+            messages.success(self.request, self.saved_message.format(record=form.instance))
+        return super().form_valid(form)
+
+
 class FinanceHomeView(FinanceView, TemplateView):
     template_name = "finance/index.html"
 
@@ -89,36 +102,15 @@ class StatementView(FinanceView, TemplateView):
         return context
 
 
-def _statement_for_download(request):
+def _statement_file(request, extension, content_type, make):
+    """The fund statement as of ?as_of=, as a file to download made by `make(statement)`."""
     as_of, _ = parse_as_of(request)
-    return as_of, fund_statement(as_of)
-
-
-@require_GET
-@permission_required(VIEW_PERMISSION, raise_exception=True)
-def statement_csv(request):
-    as_of, statement = _statement_for_download(request)
-    response = HttpResponse(exports.statement_csv(statement), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.csv"'
+    response = HttpResponse(make(fund_statement(as_of)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.{extension}"'
     return response
 
 
-@require_GET
-@permission_required(VIEW_PERMISSION, raise_exception=True)
-def statement_xlsx(request):
-    as_of, statement = _statement_for_download(request)
-    response = HttpResponse(
-        exports.statement_xlsx(statement),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.xlsx"'
-    return response
-
-
-@require_GET
-@permission_required(VIEW_PERMISSION, raise_exception=True)
-def statement_pdf(request):
-    as_of, statement = _statement_for_download(request)
+def _statement_pdf(statement):
     html = render_to_string(
         "finance/pdf/statement.html",
         {
@@ -126,10 +118,30 @@ def statement_pdf(request):
             "chart_svg": render_fund_chart_svg(statement) if statement.columns else "",
         },
     )
-    pdf = render_pdf_once(html, name=statement.title)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.pdf"'
-    return response
+    return render_pdf_once(html, name=statement.title)
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_csv(request):
+    return _statement_file(request, "csv", "text/csv", exports.statement_csv)
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_xlsx(request):
+    return _statement_file(
+        request,
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.statement_xlsx,
+    )
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_pdf(request):
+    return _statement_file(request, "pdf", "application/pdf", _statement_pdf)
 
 
 class FinancialYearDetailView(FinanceView, DetailView):
@@ -416,31 +428,23 @@ class EventBudgetDetailView(FinanceView, DetailView):
         return context
 
 
-class EventBudgetLineUpdateView(UnchangedFormMixin, FinanceView, UpdateView):
+class EventBudgetLineUpdateView(UnchangedFormMixin, RecordFormView, UpdateView):
     permission_required = "finance.change_eventbudgetline"
     template_name = "finance/eventbudgetline_form.html"
     form_class = EventBudgetLineForm
     queryset = models.EventBudgetLine.objects.select_related("budget")
     context_object_name = "line"
-
-    def form_valid(self, form):
-        form.instance._history_user = self.request.user
-        messages.success(self.request, f"“{form.instance.description}” saved.")
-        return super().form_valid(form)
+    saved_message = "“{record.description}” saved."
 
     def get_success_url(self):
         return self.object.budget.get_absolute_url()
 
 
-class ExternalFundingCreateView(FinanceView, CreateView):
+class ExternalFundingCreateView(RecordFormView, CreateView):
     permission_required = "finance.add_externalfunding"
     template_name = "finance/externalfunding_form.html"
     form_class = ExternalFundingForm
-
-    def form_valid(self, form):
-        form.instance._history_user = self.request.user
-        messages.success(self.request, f"External funding “{form.instance.name}” saved.")
-        return super().form_valid(form)
+    saved_message = "External funding “{record.name}” saved."
 
     def get_success_url(self):
         return reverse("finance:index")
@@ -451,17 +455,13 @@ class ExternalFundingUpdateView(UnchangedFormMixin, ExternalFundingCreateView, U
     model = models.ExternalFunding
 
 
-class EventBudgetCreateView(FinanceView, CreateView):
+class EventBudgetCreateView(RecordFormView, CreateView):
     permission_required = "finance.add_eventbudget"
     template_name = "finance/eventbudget_form.html"
     form_class = EventBudgetForm
 
-    def form_valid(self, form):
-        form.instance._history_user = self.request.user
-        return super().form_valid(form)
 
-
-class EventBudgetLineCreateView(FinanceView, CreateView):
+class EventBudgetLineCreateView(RecordFormView, CreateView):
     permission_required = "finance.add_eventbudgetline"
     template_name = "finance/eventbudgetline_form.html"
     form_class = EventBudgetLineForm
@@ -474,10 +474,10 @@ class EventBudgetLineCreateView(FinanceView, CreateView):
         context["budget"] = self.get_budget()
         return context
 
+    saved_message = "“{record.description}” added."
+
     def form_valid(self, form):
         form.instance.budget = self.get_budget()
-        form.instance._history_user = self.request.user
-        messages.success(self.request, f"“{form.instance.description}” added.")
         return super().form_valid(form)
 
     def get_success_url(self):
