@@ -30,6 +30,13 @@ def pdf_upload(name="paper.pdf"):
     return SimpleUploadedFile(name, out.getvalue(), content_type="application/pdf")
 
 
+def post_row_paper(client, item_pk, meeting_version, **fields):
+    """The "Add paper" form on an item's row, posted (field names without the "paper-")."""
+    data = {"paper-meeting_version": meeting_version}
+    data.update({f"paper-{name}": value for name, value in fields.items()})
+    return client.post(reverse("meetings:item_paper_add", args=[item_pk]), data)
+
+
 def editor(meeting):
     return reverse("meetings:agenda_edit", args=[meeting.pk])
 
@@ -248,13 +255,12 @@ def test_add_paper_on_a_row_offers_the_items_title_and_upload_without_javascript
     assert 'name="paper-upload"' in page and "To follow" in page
     assert f"{reverse('meetings:paper_create', args=[meeting.pk])}?item={item.pk}" in page
 
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Co-ordinator's report",
-            "paper-upload": pdf_upload(),
-        },
+    response = post_row_paper(
+        coordinator_client,
+        item.pk,
+        meeting.version,
+        title="Co-ordinator's report",
+        upload=pdf_upload(),
     )
     assert response.status_code == 302
     paper = Paper.objects.get()
@@ -268,18 +274,12 @@ def test_add_paper_on_a_row_offers_the_items_title_and_upload_without_javascript
 def test_add_paper_to_follow_from_a_row_without_javascript(coordinator_client):
     meeting = MeetingFactory()
     item = AgendaItemFactory(meeting=meeting, title="Towards 2010")
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {"paper-meeting_version": meeting.version, "paper-title": "", "paper-to_follow": "on"},
+    response = post_row_paper(
+        coordinator_client, item.pk, meeting.version, title="", to_follow="on"
     )
     assert response.status_code == 400, "a paper needs a title"
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Towards 2010",
-            "paper-to_follow": "on",
-        },
+    response = post_row_paper(
+        coordinator_client, item.pk, meeting.version, title="Towards 2010", to_follow="on"
     )
     assert response.status_code == 302
     paper = Paper.objects.get()
@@ -288,48 +288,36 @@ def test_add_paper_to_follow_from_a_row_without_javascript(coordinator_client):
     assert "(Paper A to follow)" in page
 
 
-def test_add_paper_with_neither_file_nor_to_follow_says_what_to_do(coordinator_client):
+@pytest.mark.parametrize(
+    ("fields", "stale", "status", "message"),
+    [
+        pytest.param({}, False, 400, "Choose a file to upload or tick “To follow”", id="no-file"),
+        pytest.param(
+            {"upload": b"<script>alert(1)</script>"},
+            False,
+            400,
+            'id="paper-upload-error"',
+            id="bad-file",
+        ),
+        pytest.param(
+            {"to_follow": "on"}, True, 409, "Someone else changed this agenda", id="stale"
+        ),
+    ],
+)
+def test_a_paper_from_a_row_is_refused_with_a_message(
+    coordinator_client, fields, stale, status, message
+):
     meeting = MeetingFactory()
     item = AgendaItemFactory(meeting=meeting, title="Report")
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {"paper-meeting_version": meeting.version, "paper-title": "Report"},
+    if stale:
+        Meeting.objects.filter(pk=meeting.pk).update(version=meeting.version + 1)
+    if "upload" in fields:
+        fields = {**fields, "upload": SimpleUploadedFile("x.pdf", fields["upload"])}
+    response = post_row_paper(
+        coordinator_client, item.pk, meeting.version, title="Report", **fields
     )
-    assert response.status_code == 400
-    assert "Choose a file to upload or tick “To follow”" in response.text
-    assert not Paper.objects.exists()
-
-
-def test_a_bad_file_on_a_row_is_refused_with_a_message(coordinator_client):
-    meeting = MeetingFactory()
-    item = AgendaItemFactory(meeting=meeting, title="Report")
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Report",
-            "paper-upload": SimpleUploadedFile("x.pdf", b"<script>alert(1)</script>"),
-        },
-    )
-    assert response.status_code == 400
-    assert 'id="paper-upload-error"' in response.text
-    assert not Paper.objects.exists()
-
-
-def test_a_stale_paper_from_a_row_is_refused(coordinator_client):
-    meeting = MeetingFactory()
-    item = AgendaItemFactory(meeting=meeting, title="Report")
-    Meeting.objects.filter(pk=meeting.pk).update(version=meeting.version + 1)
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Report",
-            "paper-to_follow": "on",
-        },
-    )
-    assert response.status_code == 409
-    assert "Someone else changed this agenda" in response.text
+    assert response.status_code == status
+    assert message in response.text
     assert not Paper.objects.exists()
 
 

@@ -42,6 +42,19 @@ OPENING = Decimal("100000000.00")  # enough that no allocation below is refused 
 LATER = datetime.date(2030, 1, 1)
 
 
+def post_on_first_day(year, kind, amount, description, *, by, project=None):
+    """A posting dated the first day of `year`."""
+    return services.post_entry(
+        year=year,
+        kind=kind,
+        amount=amount,
+        posted_on=year.start_date,
+        description=description,
+        project=project,
+        by=by,
+    )
+
+
 def run_threads(work, count=THREADS):
     """Run work(n) for n in range(count), all released at once; return unexpected errors."""
     barrier = threading.Barrier(count)
@@ -124,21 +137,13 @@ def latest_in_chain(pk):
 
 def test_twenty_threads_posting_fifty_entries_each_end_at_the_exact_balance(fund):
     user, years, project = fund
-    services.post_entry(
-        year=years[0],
-        kind="income",
-        amount=OPENING,
-        posted_on=years[0].start_date,
-        description="Opening grant",
-        by=user,
-    )
+    post_on_first_day(years[0], "income", OPENING, "Opening grant", by=user)
     shared = [
-        services.post_entry(
-            year=years[1],
-            kind=kind,
-            amount=Decimal("100.00"),
-            posted_on=years[1].start_date,
-            description=f"Shared {k}",
+        post_on_first_day(
+            years[1],
+            kind,
+            Decimal("100.00"),
+            f"Shared {k}",
             project=project if kind == "allocation" else None,
             by=user,
         )
@@ -232,25 +237,17 @@ def test_racing_allocations_never_spend_beyond_the_fund(fund):
     exactly fifty are accepted and the rest are refused as beyond the funds available."""
     user, years, project = fund
     year = years[1]
-    services.post_entry(
-        year=year,
-        kind="income",
-        amount="5000.00",
-        posted_on=year.start_date,
-        description="Contributions",
-        by=user,
-    )
+    post_on_first_day(year, "income", "5000.00", "Contributions", by=user)
     refused = []
 
     def work(n):
         for i in range(5):
             try:
-                services.post_entry(
-                    year=year,
-                    kind="allocation",
-                    amount="100.00",
-                    posted_on=year.start_date,
-                    description=f"thread {n} allocation {i}",
+                post_on_first_day(
+                    year,
+                    "allocation",
+                    "100.00",
+                    f"thread {n} allocation {i}",
                     project=project,
                     by=user,
                 )
@@ -302,13 +299,8 @@ def test_no_posting_lands_in_a_year_after_it_is_closed(fund):
         for i in range(10):
             try:
                 accepted.append(
-                    services.post_entry(
-                        year=year,
-                        kind="income",
-                        amount="10.00",
-                        posted_on=year.start_date,
-                        description=f"thread {n} posting {i}",
-                        by=user,
+                    post_on_first_day(
+                        year, "income", "10.00", f"thread {n} posting {i}", by=user
                     ).pk
                 )
             except ValidationError as error:
