@@ -13,13 +13,8 @@ from django.urls import reverse
 from meetings.models import AgendaItem, Meeting, Paper
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def pdf_upload(name="paper.pdf"):
