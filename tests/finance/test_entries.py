@@ -271,19 +271,17 @@ def test_eventbudgetline_update_records_an_actual(seed_ledger, coordinator_clien
     assert "£7,500" in html
 
 
+def ssky_allocation_at_item_9(description, **more):
+    """£1,000 more for the seed's Ssky Project (7), approved at agenda item 9."""
+    data = {"year": 4, "kind": "allocation", "posted_on": "2006-07-14", "amount": "1000.00"}
+    return {**data, "description": description, "project": 7, "agenda_item": 9, **more}
+
+
 @pytest.mark.django_db
 def test_ledgerentry_create_links_an_allocation_to_the_approving_agenda_item(
     seed_ledger, coordinator_client
 ):
-    data = {
-        "year": 4,
-        "kind": "allocation",
-        "posted_on": "2006-07-14",
-        "amount": "1000.00",
-        "description": "Ssky Project extension",
-        "project": 7,
-        "agenda_item": 9,
-    }
+    data = ssky_allocation_at_item_9("Ssky Project extension")
 
     response = coordinator_client.post(ENTRY_URL, data)
 
@@ -296,16 +294,7 @@ def test_ledgerentry_create_links_an_allocation_to_the_approving_agenda_item(
 def test_ledgerentry_create_refuses_an_agenda_item_of_another_meeting(
     seed_ledger, coordinator_client
 ):
-    data = {
-        "year": 4,
-        "kind": "allocation",
-        "posted_on": "2006-07-14",
-        "amount": "1000.00",
-        "description": "Mismatch",
-        "project": 7,
-        "meeting": 2,
-        "agenda_item": 9,
-    }
+    data = ssky_allocation_at_item_9("Mismatch", meeting=2)
 
     response = coordinator_client.post(ENTRY_URL, data)
 

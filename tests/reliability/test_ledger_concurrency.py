@@ -24,6 +24,7 @@ from django.db import connection, connections
 from finance import services
 from finance.models import FinancialYear, LedgerEntry, Project
 from finance.reports import fund_statement
+from tests.finance.factories import post_on_first_day
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -40,19 +41,6 @@ RETRIES = 200
 SIGN = {"income": 1, "overhead": -1, "allocation": -1}
 OPENING = Decimal("100000000.00")  # enough that no allocation below is refused for want of funds
 LATER = datetime.date(2030, 1, 1)
-
-
-def post_on_first_day(year, kind, amount, description, *, by, project=None):
-    """A posting dated the first day of `year`."""
-    return services.post_entry(
-        year=year,
-        kind=kind,
-        amount=amount,
-        posted_on=year.start_date,
-        description=description,
-        project=project,
-        by=by,
-    )
 
 
 def run_threads(work, count=THREADS):
