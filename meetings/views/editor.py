@@ -303,15 +303,9 @@ def item_row_save(request, pk):
     prefix = f"item{item.pk}"
     form = InlineItemForm(request.POST, instance=item, meeting=meeting, prefix=prefix)
     if form.is_valid():
-        data = dict(form.cleaned_data)
+        paper_ids = list(item.paper_links.values_list("paper_id", flat=True))
         try:
-            services.update_item(
-                item,
-                version=data.pop("version"),
-                presenters=data.pop("presenters"),
-                paper_ids=list(item.paper_links.values_list("paper_id", flat=True)),
-                **data,
-            )
+            services.update_item(item, **item_changes(form, paper_ids=paper_ids))
         except (services.ConcurrentEdit, ValidationError) as error:
             meeting.refresh_from_db()
             item.refresh_from_db()
@@ -357,6 +351,14 @@ def item_paper_add(request, pk):
     return render_editor(request, meeting, paper_form=form, status=400)
 
 
+def item_changes(form, **given):
+    """An agenda item form's data as the item services take it: papers by id."""
+    changes = dict(form.cleaned_data)
+    if "papers" in changes:
+        changes["paper_ids"] = [paper.pk for paper in changes.pop("papers")]
+    return {**changes, **given}
+
+
 def report_error(request, error):
     if isinstance(error, ValidationError):
         for message in error.messages:
@@ -370,20 +372,13 @@ def item_create(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
     form = AgendaItemForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        changes = item_changes(form)
         try:
-            services.add_item(
-                meeting,
-                version=data.pop("version"),
-                parent=data.pop("parent"),
-                presenters=data.pop("presenters"),
-                paper_ids=[p.pk for p in data.pop("papers")],
-                **data,
-            )
+            services.add_item(meeting, **changes)
         except (services.ConcurrentEdit, ValidationError) as error:
             report_error(request, error)
             return _editor(meeting)
-        messages.success(request, f"Item “{data['title']}” added.")
+        messages.success(request, f"Item “{changes['title']}” added.")
         return _editor(meeting)
     return _item_form_page(request, form, meeting)
 
@@ -407,15 +402,8 @@ def item_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         if nothing_changed(request, form):
             return _editor(meeting)
-        data = dict(form.cleaned_data)
         try:
-            services.update_item(
-                item,
-                version=data.pop("version"),
-                presenters=data.pop("presenters"),
-                paper_ids=[p.pk for p in data.pop("papers")],
-                **data,
-            )
+            services.update_item(item, **item_changes(form))
         except services.ConcurrentEdit as error:
             form.add_error(None, str(error))
         except ValidationError as error:
