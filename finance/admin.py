@@ -1,25 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
-    EventBudget,
-    EventBudgetLine,
-    ExternalFunding,
-    FinancialYear,
-    LedgerEntry,
-    Project,
-    YearReopening,
-)
+from . import models
 
 
-@admin.register(FinancialYear)
+@admin.register(models.FinancialYear)
 class FinancialYearAdmin(SimpleHistoryAdmin):
     list_display = ["label", "kind", "actual_from", "is_closed"]
 
 
-@admin.register(YearReopening)
-class YearReopeningAdmin(admin.ModelAdmin):
-    list_display = ["year", "reopened_by", "reopened_at", "reason"]
+class KeptAsRecordedMixin:
+    """Records the admin may read but never change or delete: they are the audit trail."""
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -28,13 +19,18 @@ class YearReopeningAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Project)
+@admin.register(models.YearReopening)
+class YearReopeningAdmin(KeptAsRecordedMixin, admin.ModelAdmin):
+    list_display = ["year", "reopened_by", "reopened_at", "reason"]
+
+
+@admin.register(models.Project)
 class ProjectAdmin(SimpleHistoryAdmin):
     list_display = ["name", "sort_order"]
 
 
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(SimpleHistoryAdmin):
+@admin.register(models.LedgerEntry)
+class LedgerEntryAdmin(KeptAsRecordedMixin, SimpleHistoryAdmin):
     """Read-only: the ledger is append-only, posted and corrected through the finance pages."""
 
     list_display = ["year", "kind", "posted_on", "description", "amount", "project"]
@@ -43,24 +39,18 @@ class LedgerEntryAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ExternalFunding)
+@admin.register(models.ExternalFunding)
 class ExternalFundingAdmin(SimpleHistoryAdmin):
     list_display = ["name", "funder", "year", "amount"]
 
 
 class EventBudgetLineInline(admin.TabularInline):
-    model = EventBudgetLine
+    model = models.EventBudgetLine
     extra = 0
 
 
-@admin.register(EventBudget)
+@admin.register(models.EventBudget)
 class EventBudgetAdmin(SimpleHistoryAdmin):
     list_display = ["name", "event_date"]
     inlines = [EventBudgetLineInline]

@@ -6,15 +6,7 @@ from django.utils import timezone
 from wkp.templatetags.wkp_format import short_date
 from wkp.widgets import DateInput
 
-from . import ledger, services
-from .models import (
-    EventBudget,
-    EventBudgetLine,
-    ExternalFunding,
-    FinancialYear,
-    LedgerEntry,
-    Project,
-)
+from . import ledger, models, services
 
 NOT_POSITIVE = (
     "Enter an amount greater than zero. To take money off, correct or reverse the entry "
@@ -86,7 +78,7 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
     )
 
     class Meta:
-        model = LedgerEntry
+        model = models.LedgerEntry
         fields = [
             "year",
             "kind",
@@ -114,7 +106,7 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["posted_on"].initial = timezone.localdate()
         self.fields["year"].empty_label = None
-        self.fields["project"].queryset = Project.objects.order_by("sort_order", "name")
+        self.fields["project"].queryset = models.Project.objects.order_by("sort_order", "name")
         self.fields["source"].required = False
         # Approving meeting and item through the foreign keys' own models (finance never
         # imports meetings); labelled by date so the right item can be found.
@@ -135,11 +127,11 @@ class LedgerEntryForm(CrispyMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
-        if kind == LedgerEntry.Kind.ALLOCATION and not cleaned.get("project"):
+        if kind == models.LedgerEntry.Kind.ALLOCATION and not cleaned.get("project"):
             self.add_error("project", "Choose the project this allocation is for.")
-        if kind and kind != LedgerEntry.Kind.ALLOCATION and cleaned.get("project"):
+        if kind and kind != models.LedgerEntry.Kind.ALLOCATION and cleaned.get("project"):
             self.add_error("project", "Only a project allocation names a project.")
-        if kind and kind != LedgerEntry.Kind.INCOME and cleaned.get("source"):
+        if kind and kind != models.LedgerEntry.Kind.INCOME and cleaned.get("source"):
             self.add_error("source", "Only income has a source.")
         meeting, item = cleaned.get("meeting"), cleaned.get("agenda_item")
         if meeting and item and item.meeting_id != meeting.pk:
@@ -186,11 +178,16 @@ class ReverseEntryForm(CrispyMixin, forms.Form):
     reason = forms.CharField(label="Reason", max_length=80)
 
 
+def require_date_if_actual(form, cleaned):
+    if cleaned.get("kind") == models.FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
+        form.add_error("actual_from", "An actual year needs the date its figures became final.")
+
+
 class FinancialYearForm(CrispyMixin, forms.ModelForm):
     submit_label = "Add year"
 
     class Meta:
-        model = FinancialYear
+        model = models.FinancialYear
         fields = ["start_year", "kind", "actual_from"]
         widgets = {"actual_from": DateInput()}
         labels = {"start_year": "Starts in April of", "actual_from": "Figures final on"}
@@ -202,8 +199,7 @@ class FinancialYearForm(CrispyMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         start_year, kind = cleaned.get("start_year"), cleaned.get("kind")
-        if kind == FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
-            self.add_error("actual_from", "An actual year needs the date its figures became final.")
+        require_date_if_actual(self, cleaned)
         if start_year and kind:
             try:
                 services.check_year_in_sequence(start_year, kind)
@@ -214,7 +210,7 @@ class FinancialYearForm(CrispyMixin, forms.ModelForm):
 
 class FinancialYearUpdateForm(CrispyMixin, forms.ModelForm):
     class Meta:
-        model = FinancialYear
+        model = models.FinancialYear
         fields = ["kind", "actual_from"]
         widgets = {"actual_from": DateInput()}
         labels = {"actual_from": "Figures final on"}
@@ -222,22 +218,17 @@ class FinancialYearUpdateForm(CrispyMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
+        require_date_if_actual(self, cleaned)
+        Kind = models.FinancialYear.Kind
+        years = models.FinancialYear.objects.exclude(pk=self.instance.pk)
         start_year = self.instance.start_year
-        if kind == FinancialYear.Kind.ACTUAL and not cleaned.get("actual_from"):
-            self.add_error("actual_from", "An actual year needs the date its figures became final.")
-        years = FinancialYear.objects.exclude(pk=self.instance.pk)
-        if (
-            kind == FinancialYear.Kind.ACTUAL
-            and years.filter(start_year__lt=start_year, kind=FinancialYear.Kind.PROJECTED).exists()
-        ):
-            self.add_error("kind", "Make the earlier projected years actual first.")
-        if (
-            kind == FinancialYear.Kind.PROJECTED
-            and years.filter(start_year__gt=start_year, kind=FinancialYear.Kind.ACTUAL).exists()
-        ):
-            self.add_error("kind", "A later year is actual, so this one cannot be projected.")
-        if kind == FinancialYear.Kind.PROJECTED:
+        if kind == Kind.ACTUAL:
+            if years.filter(start_year__lt=start_year, kind=Kind.PROJECTED).exists():
+                self.add_error("kind", "Make the earlier projected years actual first.")
+        elif kind == Kind.PROJECTED:
             cleaned["actual_from"] = None
+            if years.filter(start_year__gt=start_year, kind=Kind.ACTUAL).exists():
+                self.add_error("kind", "A later year is actual, so this one cannot be projected.")
         return cleaned
 
 
@@ -250,7 +241,7 @@ class ReopenYearForm(CrispyMixin, forms.Form):
 
 class ProjectForm(CrispyMixin, forms.ModelForm):
     class Meta:
-        model = Project
+        model = models.Project
         fields = ["name", "description", "lead_organisation", "sort_order"]
 
 
@@ -261,7 +252,7 @@ class EventBudgetLineForm(CrispyMixin, forms.ModelForm):
     actual = MoneyField(label="Actual (£)", allow_zero=True, required=False)
 
     class Meta:
-        model = EventBudgetLine
+        model = models.EventBudgetLine
         fields = ["description", "estimate", "actual", "sort_order"]
 
 
@@ -269,13 +260,13 @@ class ExternalFundingForm(CrispyMixin, forms.ModelForm):
     amount = MoneyField(label="Amount (£)")
 
     class Meta:
-        model = ExternalFunding
+        model = models.ExternalFunding
         fields = ["funder", "name", "year", "amount", "secured_on", "sort_order"]
         widgets = {"secured_on": DateInput()}
 
 
 class EventBudgetForm(CrispyMixin, forms.ModelForm):
     class Meta:
-        model = EventBudget
+        model = models.EventBudget
         fields = ["name", "event_date", "venue"]
         widgets = {"event_date": DateInput()}

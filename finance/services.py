@@ -211,6 +211,11 @@ def post_entry(
         replaces=replaces,
         recorded_by=by,
     )
+    return _record(entry, by=by)
+
+
+def _record(entry, *, by):
+    """Check and save a new ledger entry, with who recorded it in its history."""
     entry._history_user = by
     entry.full_clean()
     entry.save()
@@ -236,10 +241,7 @@ def _reversal(entry, *, by, posted_on, reason):
         reverses=entry,
         recorded_by=by,
     )
-    reversal._history_user = by
-    reversal.full_clean()
-    reversal.save()
-    return reversal
+    return _record(reversal, by=by)
 
 
 @transaction.atomic

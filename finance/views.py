@@ -23,7 +23,7 @@ from django.views.generic import (
 from wkp.pdf import render_pdf_once
 from wkp.views import NavSectionMixin, UnchangedFormMixin, nothing_changed
 
-from . import exports, ledger, services
+from . import exports, ledger, models, services
 from .forms import (
     EventBudgetForm,
     EventBudgetLineForm,
@@ -34,15 +34,6 @@ from .forms import (
     ProjectForm,
     ReopenYearForm,
     ReverseEntryForm,
-)
-from .models import (
-    EventBudget,
-    EventBudgetLine,
-    ExternalFunding,
-    FinancialYear,
-    LedgerEntry,
-    Project,
-    YearAmounts,
 )
 from .reports import (
     event_budget_report,
@@ -71,14 +62,29 @@ class FinanceView(PermissionRequiredMixin, NavSectionMixin):
     permission_required = VIEW_PERMISSION
 
 
+class RecordFormView(FinanceView):
+    """A form page saving one record: the user goes into its history, and `saved_message`
+    (formatted with the record) is shown."""
+
+    saved_message = ""
+
+    def form_valid(self, form):
+        form.instance._history_user = self.request.user
+        if self.saved_message:
+            messages.success(self.request, self.saved_message.format(record=form.instance))
+        return super().form_valid(form)
+
+
 class FinanceHomeView(FinanceView, TemplateView):
     template_name = "finance/index.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["years"] = FinancialYear.objects.order_by("start_year")
-        context["budgets"] = EventBudget.objects.order_by("-event_date")
-        context["external_funding"] = ExternalFunding.objects.select_related("funder", "year")
+        context["years"] = models.FinancialYear.objects.order_by("start_year")
+        context["budgets"] = models.EventBudget.objects.order_by("-event_date")
+        context["external_funding"] = models.ExternalFunding.objects.select_related(
+            "funder", "year"
+        )
         context["today"] = timezone.localdate()
         context["can_edit"] = self.request.user.has_perm("finance.add_ledgerentry")
         return context
@@ -103,36 +109,15 @@ class StatementView(FinanceView, TemplateView):
         return context
 
 
-def _statement_for_download(request):
+def _statement_file(request, extension, content_type, make):
+    """The fund statement as of ?as_of=, as a file to download made by `make(statement)`."""
     as_of, _ = parse_as_of(request)
-    return as_of, fund_statement(as_of)
-
-
-@require_GET
-@permission_required(VIEW_PERMISSION, raise_exception=True)
-def statement_csv(request):
-    as_of, statement = _statement_for_download(request)
-    response = HttpResponse(exports.statement_csv(statement), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.csv"'
+    response = HttpResponse(make(fund_statement(as_of)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.{extension}"'
     return response
 
 
-@require_GET
-@permission_required(VIEW_PERMISSION, raise_exception=True)
-def statement_xlsx(request):
-    as_of, statement = _statement_for_download(request)
-    response = HttpResponse(
-        exports.statement_xlsx(statement),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.xlsx"'
-    return response
-
-
-@require_GET
-@permission_required(VIEW_PERMISSION, raise_exception=True)
-def statement_pdf(request):
-    as_of, statement = _statement_for_download(request)
+def _statement_pdf(statement):
     html = render_to_string(
         "finance/pdf/statement.html",
         {
@@ -140,10 +125,30 @@ def statement_pdf(request):
             "chart_svg": render_fund_chart_svg(statement) if statement.columns else "",
         },
     )
-    pdf = render_pdf_once(html, name=statement.title)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.pdf"'
-    return response
+    return render_pdf_once(html, name=statement.title)
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_csv(request):
+    return _statement_file(request, "csv", "text/csv", exports.statement_csv)
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_xlsx(request):
+    return _statement_file(
+        request,
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.statement_xlsx,
+    )
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def statement_pdf(request):
+    return _statement_file(request, "pdf", "application/pdf", _statement_pdf)
 
 
 class FinancialYearDetailView(FinanceView, DetailView):
@@ -153,13 +158,13 @@ class FinancialYearDetailView(FinanceView, DetailView):
     context_object_name = "year"
     slug_field = "start_year"
     slug_url_kwarg = "start_year"
-    model = FinancialYear
+    model = models.FinancialYear
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = self.object
         queryset = (
-            LedgerEntry.objects.in_year(year)
+            models.LedgerEntry.objects.in_year(year)
             .select_related("project", "source", "recorded_by", "meeting__minutes", "agenda_item")
             .order_by("posted_on", "pk")
         )
@@ -167,7 +172,7 @@ class FinancialYearDetailView(FinanceView, DetailView):
         reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
         for entry in entries:
             entry.is_reversed = entry.pk in reversed_ids
-        amounts = queryset.amounts_by_year().get(year.pk, YearAmounts())
+        amounts = queryset.amounts_by_year().get(year.pk, models.YearAmounts())
         context.update(
             entries=entries,
             net_income=ledger.total(amounts.income),
@@ -199,7 +204,7 @@ class YearActionMixin(FinanceView):
     permission_required = "finance.change_financialyear"
 
     def get_year(self):
-        return get_object_or_404(FinancialYear, start_year=self.kwargs["start_year"])
+        return get_object_or_404(models.FinancialYear, start_year=self.kwargs["start_year"])
 
 
 class FinancialYearUpdateView(UnchangedFormMixin, YearActionMixin, UpdateView):
@@ -272,7 +277,7 @@ class LedgerEntryCreateView(FinanceView, FormView):
         initial = super().get_initial()
         start_year = self.request.GET.get("year", "")
         if start_year.isdigit():
-            year = FinancialYear.objects.filter(start_year=int(start_year)).first()
+            year = models.FinancialYear.objects.filter(start_year=int(start_year)).first()
             if year:
                 initial["year"] = year
                 today = timezone.localdate()
@@ -298,7 +303,7 @@ class EntryActionMixin(FinanceView):
     def get_entry(self):
         if not hasattr(self, "_entry"):
             self._entry = get_object_or_404(
-                LedgerEntry.objects.select_related("year", "project"), pk=self.kwargs["pk"]
+                models.LedgerEntry.objects.select_related("year", "project"), pk=self.kwargs["pk"]
             )
         return self._entry
 
@@ -376,7 +381,7 @@ class LedgerEntryHistoryView(FinanceView, DetailView):
 
     template_name = "finance/ledgerentry_history.html"
     context_object_name = "entry"
-    queryset = LedgerEntry.objects.select_related("year", "project", "recorded_by")
+    queryset = models.LedgerEntry.objects.select_related("year", "project", "recorded_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -389,7 +394,9 @@ class LedgerEntryHistoryView(FinanceView, DetailView):
 class ProjectListView(FinanceView, ListView):
     template_name = "finance/project_list.html"
     context_object_name = "projects"
-    queryset = Project.objects.select_related("lead_organisation").order_by("sort_order", "name")
+    queryset = models.Project.objects.select_related("lead_organisation").order_by(
+        "sort_order", "name"
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -409,7 +416,7 @@ class ProjectCreateView(FinanceView, CreateView):
 
 class ProjectUpdateView(UnchangedFormMixin, ProjectCreateView, UpdateView):
     permission_required = "finance.change_project"
-    model = Project
+    model = models.Project
 
     def unchanged_url(self):
         return reverse("finance:project_list")
@@ -418,7 +425,7 @@ class ProjectUpdateView(UnchangedFormMixin, ProjectCreateView, UpdateView):
 class EventBudgetDetailView(FinanceView, DetailView):
     template_name = "finance/eventbudget_detail.html"
     context_object_name = "event_budget"
-    model = EventBudget
+    model = models.EventBudget
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -428,31 +435,23 @@ class EventBudgetDetailView(FinanceView, DetailView):
         return context
 
 
-class EventBudgetLineUpdateView(UnchangedFormMixin, FinanceView, UpdateView):
+class EventBudgetLineUpdateView(UnchangedFormMixin, RecordFormView, UpdateView):
     permission_required = "finance.change_eventbudgetline"
     template_name = "finance/eventbudgetline_form.html"
     form_class = EventBudgetLineForm
-    queryset = EventBudgetLine.objects.select_related("budget")
+    queryset = models.EventBudgetLine.objects.select_related("budget")
     context_object_name = "line"
-
-    def form_valid(self, form):
-        form.instance._history_user = self.request.user
-        messages.success(self.request, f"“{form.instance.description}” saved.")
-        return super().form_valid(form)
+    saved_message = "“{record.description}” saved."
 
     def get_success_url(self):
         return self.object.budget.get_absolute_url()
 
 
-class ExternalFundingCreateView(FinanceView, CreateView):
+class ExternalFundingCreateView(RecordFormView, CreateView):
     permission_required = "finance.add_externalfunding"
     template_name = "finance/externalfunding_form.html"
     form_class = ExternalFundingForm
-
-    def form_valid(self, form):
-        form.instance._history_user = self.request.user
-        messages.success(self.request, f"External funding “{form.instance.name}” saved.")
-        return super().form_valid(form)
+    saved_message = "External funding “{record.name}” saved."
 
     def get_success_url(self):
         return reverse("finance:index")
@@ -460,36 +459,32 @@ class ExternalFundingCreateView(FinanceView, CreateView):
 
 class ExternalFundingUpdateView(UnchangedFormMixin, ExternalFundingCreateView, UpdateView):
     permission_required = "finance.change_externalfunding"
-    model = ExternalFunding
+    model = models.ExternalFunding
 
 
-class EventBudgetCreateView(FinanceView, CreateView):
+class EventBudgetCreateView(RecordFormView, CreateView):
     permission_required = "finance.add_eventbudget"
     template_name = "finance/eventbudget_form.html"
     form_class = EventBudgetForm
 
-    def form_valid(self, form):
-        form.instance._history_user = self.request.user
-        return super().form_valid(form)
 
-
-class EventBudgetLineCreateView(FinanceView, CreateView):
+class EventBudgetLineCreateView(RecordFormView, CreateView):
     permission_required = "finance.add_eventbudgetline"
     template_name = "finance/eventbudgetline_form.html"
     form_class = EventBudgetLineForm
 
     def get_budget(self):
-        return get_object_or_404(EventBudget, pk=self.kwargs["pk"])
+        return get_object_or_404(models.EventBudget, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["budget"] = self.get_budget()
         return context
 
+    saved_message = "“{record.description}” added."
+
     def form_valid(self, form):
         form.instance.budget = self.get_budget()
-        form.instance._history_user = self.request.user
-        messages.success(self.request, f"“{form.instance.description}” added.")
         return super().form_valid(form)
 
     def get_success_url(self):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from wkp.models import Person
 from wkp.templatetags.wkp_format import uk_date
 
-from .forms import PaperForm
+from .forms import PaperForm, store_checked_file
 from .models import AgendaItem, Meeting, Paper
 from .uploads import check_upload, safe_name
 
@@ -103,7 +103,7 @@ class NewItemForm(InlineItemForm):
             else Paper.Status.AVAILABLE,
         )
         if upload:
-            attach_checked_file(paper, upload, self.checked)
+            store_checked_file(paper, upload, self.checked, safe_name(upload.name))
         return paper
 
     def clean(self):
@@ -163,23 +163,6 @@ class ItemPaperForm(PaperForm):
         )
         self.apply_upload(paper)
         return paper
-
-
-def attach_checked_file(paper, upload, checked):
-    """Store an upload already checked by content on the paper, as the paper form does."""
-    original_name = safe_name(upload.name)
-    upload.name = f"paper.{checked.kind}"
-    paper.file = upload
-    paper.file_kind = checked.kind
-    paper.file_name = original_name
-    paper.file_size = checked.size
-    paper.file_sha256 = checked.sha256
-    paper.page_count = checked.page_count
-    paper.file_text = checked.text
-    paper.pdf_tagged = checked.tagged
-    paper.pdf_has_title = checked.has_title
-    paper.pdf_has_language = checked.has_language
-    return paper
 
 
 class CopyAgendaForm(forms.Form):

@@ -268,19 +268,19 @@ class PaperForm(forms.ModelForm):
             paper.file_size = paper.page_count = paper.file_checked_at = None
             paper.pdf_tagged = paper.pdf_has_title = paper.pdf_has_language = None
         if upload and self.checked:
-            paper.file = stored_file(upload, self.checked, "paper")
-            paper.file_kind = self.checked.kind
-            paper.file_name = self.original_name
-            paper.file_size = self.checked.size
-            paper.file_sha256 = self.checked.sha256
-            paper.page_count = self.checked.page_count
-            paper.file_text = self.checked.text
-            paper.file_html = self.checked.html
-            paper.file_checked_at = timezone.now()
-            paper.pdf_tagged = self.checked.tagged
-            paper.pdf_has_title = self.checked.has_title
-            paper.pdf_has_language = self.checked.has_language
+            store_checked_file(paper, upload, self.checked, self.original_name)
         return paper
+
+
+def store_checked_file(paper, upload, checked, original_name):
+    """Put an upload already checked by content (`check_upload`) on the paper, with what the
+    check found: stored under our own name, as the cleaned PDF when something was removed."""
+    paper.file = stored_file(upload, checked, "paper")
+    paper.file_name = original_name
+    paper.file_checked_at = timezone.now()
+    for name, value in checked.paper_fields().items():
+        setattr(paper, name, value)
+    return paper
 
 
 def stored_file(upload, checked, stem):

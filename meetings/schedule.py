@@ -79,21 +79,20 @@ def london_timezone():
     tzurl.org write it, so it holds for any meeting date without listing each change."""
     zone = Timezone()
     zone.add("tzid", TZID)
-    summer = TimezoneDaylight()
-    summer.add("tzname", "BST")
-    summer.add("tzoffsetfrom", timedelta(hours=0))
-    summer.add("tzoffsetto", timedelta(hours=1))
-    summer.add("dtstart", datetime(1970, 3, 29, 1, 0))
-    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1SU"})
-    winter = TimezoneStandard()
-    winter.add("tzname", "GMT")
-    winter.add("tzoffsetfrom", timedelta(hours=1))
-    winter.add("tzoffsetto", timedelta(hours=0))
-    winter.add("dtstart", datetime(1970, 10, 25, 2, 0))
-    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1SU"})
-    zone.add_component(summer)
-    zone.add_component(winter)
+    zone.add_component(_yearly_change(TimezoneDaylight, "BST", 0, 1, datetime(1970, 3, 29, 1, 0)))
+    zone.add_component(_yearly_change(TimezoneStandard, "GMT", 1, 0, datetime(1970, 10, 25, 2, 0)))
     return zone
+
+
+def _yearly_change(kind, name, hours_from, hours_to, first):
+    """A change of clocks on the last Sunday of `first`'s month, every year since `first`."""
+    change = kind()
+    change.add("tzname", name)
+    change.add("tzoffsetfrom", timedelta(hours=hours_from))
+    change.add("tzoffsetto", timedelta(hours=hours_to))
+    change.add("dtstart", first)
+    change.add("rrule", {"freq": "yearly", "bymonth": first.month, "byday": "-1SU"})
+    return change
 
 
 def calendar_for(meetings, url_for):

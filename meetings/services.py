@@ -399,16 +399,10 @@ def check_stored_file(record):
     record.file_checked_at = timezone.now()
     record.file_size = checked.size
     if is_paper:
-        record.file_kind = kind
-        record.file_sha256 = checked.sha256
-        record.page_count = checked.page_count
-        record.file_text = checked.text
-        record.file_html = checked.html
-        record.pdf_tagged = checked.tagged
-        record.pdf_has_title = checked.has_title
-        record.pdf_has_language = checked.has_language
-        fields += ["file_kind", "file_sha256", "page_count", "file_text", "file_html"]
-        fields += ["pdf_tagged", "pdf_has_title", "pdf_has_language"]
+        for name, value in checked.paper_fields().items():
+            setattr(record, name, value)
+            if name not in fields:
+                fields.append(name)
     record.save(update_fields=fields)
     return checked
 

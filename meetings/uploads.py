@@ -59,6 +59,20 @@ class CheckedFile:
     cleaned: bytes | None = None  # the PDF to store instead of the upload (something was removed)
     removed: tuple = ()  # what was removed, in words
 
+    def paper_fields(self):
+        """What the check found, as the fields of the paper the file belongs to."""
+        return {
+            "file_kind": self.kind,
+            "file_size": self.size,
+            "file_sha256": self.sha256,
+            "page_count": self.page_count,
+            "file_text": self.text,
+            "file_html": self.html,
+            "pdf_tagged": self.tagged,
+            "pdf_has_title": self.has_title,
+            "pdf_has_language": self.has_language,
+        }
+
     @property
     def removal_message(self):
         if not self.removed:
@@ -157,6 +171,17 @@ def sniff_kind(data):
     return None
 
 
+def _refusal(error, label, limits):
+    """Why a file is refused when its check in the child failed, in words."""
+    if isinstance(error, RenderTimeout):
+        return f"{label} took longer than {limits.timeout:g} seconds to check and was refused."
+    if isinstance(error, RenderOutputTooLarge):
+        return f"{label} holds too much text to store."
+    if isinstance(error, RenderTooLarge):
+        return f"{label} needs more than {limits.memory_mb} MB of memory to read and was refused."
+    return f"{label} is damaged and cannot be read."
+
+
 def inspect(data, kind, *, convert=True):
     """Every parse of an untrusted file, once, in a bounded child: a CheckedFile, or a
     ValidationError saying why the file is refused. `kind` comes from the file's first bytes."""
@@ -166,18 +191,8 @@ def inspect(data, kind, *, convert=True):
         outcome = run_isolated(
             inspect_in_child, data, kind, convert, Caps.from_settings(), name=label, limits=limits
         )
-    except RenderTimeout as error:
-        raise ValidationError(
-            f"{label} took longer than {limits.timeout:g} seconds to check and was refused."
-        ) from error
-    except RenderOutputTooLarge as error:
-        raise ValidationError(f"{label} holds too much text to store.") from error
-    except RenderTooLarge as error:
-        raise ValidationError(
-            f"{label} needs more than {limits.memory_mb} MB of memory to read and was refused."
-        ) from error
     except PdfRenderError as error:
-        raise ValidationError(f"{label} is damaged and cannot be read.") from error
+        raise ValidationError(_refusal(error, label, limits)) from error
     if isinstance(outcome, str):
         raise ValidationError(outcome)
     stored = outcome.cleaned if outcome.cleaned is not None else data

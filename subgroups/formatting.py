@@ -27,11 +27,8 @@ def format_number(value):
 
 def format_change(value):
     """+0.3%, −4.1%, 0% (no change)."""
-    number = _decimal(value)
-    if number is None:
-        return ""
-    sign = "+" if number > 0 else ""
-    return f"{sign}{format_number(number)}%"
+    text = format_count_change(value)
+    return f"{text}%" if text else ""
 
 
 def format_count_change(value):

@@ -99,6 +99,14 @@ class BodyForm(AddPersonMixin, forms.ModelForm):
         self.fields["contact_officer"].queryset = Person.objects.select_related("organisation")
 
 
+def parts_formset(parent_model, form, *, extra, **kwargs):
+    """The parts of a record (its sections, measures, figures, nominees) edited on its page:
+    an inline formset of `form`'s model, each part deletable."""
+    return inlineformset_factory(
+        parent_model, form._meta.model, form=form, extra=extra, can_delete=True, **kwargs
+    )
+
+
 ObjectiveFormSet = inlineformset_factory(
     Body,
     StrategicObjective,
@@ -142,14 +150,7 @@ class BaseNomineeFormSet(forms.BaseInlineFormSet):
                 form.add_error("person", nominee_organisation_error(person, organisation))
 
 
-NomineeFormSet = inlineformset_factory(
-    Membership,
-    Nominee,
-    form=NomineeForm,
-    formset=BaseNomineeFormSet,
-    extra=3,
-    can_delete=True,
-)
+NomineeFormSet = parts_formset(Membership, NomineeForm, formset=BaseNomineeFormSet, extra=3)
 
 
 class SubGroupUpdateForm(forms.ModelForm):
@@ -184,9 +185,7 @@ class UpdateSectionForm(forms.ModelForm):
         fields = ["position", "number", "heading", "kind", "body"]
 
 
-UpdateSectionFormSet = inlineformset_factory(
-    SubGroupUpdate, UpdateSection, form=UpdateSectionForm, extra=2, can_delete=True
-)
+UpdateSectionFormSet = parts_formset(SubGroupUpdate, UpdateSectionForm, extra=2)
 
 
 class ReportingBodyForm(forms.ModelForm):
@@ -223,9 +222,7 @@ class ReportSectionForm(forms.ModelForm):
         ]
 
 
-ReportSectionFormSet = inlineformset_factory(
-    AnnualReport, ReportSection, form=ReportSectionForm, extra=2, can_delete=True
-)
+ReportSectionFormSet = parts_formset(AnnualReport, ReportSectionForm, extra=2)
 
 
 class HeadlineMeasureForm(forms.ModelForm):
@@ -241,9 +238,7 @@ class HeadlineMeasureForm(forms.ModelForm):
         }
 
 
-HeadlineMeasureFormSet = inlineformset_factory(
-    AnnualReport, HeadlineMeasure, form=HeadlineMeasureForm, extra=1, can_delete=True
-)
+HeadlineMeasureFormSet = parts_formset(AnnualReport, HeadlineMeasureForm, extra=1)
 
 COUNT_ERROR = {"min_value": "A count cannot be below zero."}
 
@@ -305,6 +300,4 @@ class CrimeFigureForm(forms.ModelForm):
         return cleaned
 
 
-CrimeFigureFormSet = inlineformset_factory(
-    AnnualReport, CrimeFigure, form=CrimeFigureForm, extra=3, can_delete=True
-)
+CrimeFigureFormSet = parts_formset(AnnualReport, CrimeFigureForm, extra=3)

@@ -93,18 +93,28 @@ class BodyDetailView(SubGroupsPage, DetailView):
         )
 
 
-class UpdateDetailView(SubGroupsPage, DetailView):
-    permission_required = "subgroups.view_subgroupupdate"
-    template_name = "subgroups/update_detail.html"
-    context_object_name = "update"
+class RecordWithContentView(SubGroupsPage, DetailView):
+    """A record's page showing its content as the meeting pack prints it, in the template as
+    `<context_object_name>_html`."""
+
+    records = None  # staticmethod: the queryset the record is looked up in
+    render_content = None  # staticmethod: the record's content as HTML
 
     def get_queryset(self):
-        return reports.updates_queryset()
+        return self.records()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["update_html"] = reports.render_update_html(self.object)
+        context[f"{self.context_object_name}_html"] = self.render_content(self.object)
         return context
+
+
+class UpdateDetailView(RecordWithContentView):
+    permission_required = "subgroups.view_subgroupupdate"
+    template_name = "subgroups/update_detail.html"
+    context_object_name = "update"
+    records = staticmethod(reports.updates_queryset)
+    render_content = staticmethod(reports.render_update_html)
 
 
 class ReportingBodyDetailView(SubGroupsPage, DetailView):
@@ -118,18 +128,11 @@ class ReportingBodyDetailView(SubGroupsPage, DetailView):
         )
 
 
-class AnnualReportDetailView(SubGroupsPage, DetailView):
+class AnnualReportDetailView(RecordWithContentView):
     permission_required = "subgroups.view_annualreport"
-    template_name = "subgroups/annualreport_detail.html"
-    context_object_name = "report"
-
-    def get_queryset(self):
-        return reports.annual_reports_queryset()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["report_html"] = reports.render_annual_report_html(self.object)
-        return context
+    context_object_name = "report"  # template: Django's default, subgroups/annualreport_detail.html
+    records = staticmethod(reports.annual_reports_queryset)
+    render_content = staticmethod(reports.render_annual_report_html)
 
 
 class ComparisonView(SubGroupsPage, TemplateView):
@@ -206,6 +209,15 @@ class FormsetMixin:
 class CreatePage(SubGroupsPage, FormsetMixin, CreateView):
     template_name = "subgroups/form.html"
     heading = ""
+    filled_from_link = ()  # fields a link may choose in advance: ?subgroup=<id>
+
+    def get_initial(self):
+        initial = super().get_initial()
+        for name in self.filled_from_link:
+            value = self.request.GET.get(name, "")
+            if value.isdigit():
+                initial[name] = value
+        return initial
 
     def get_cancel_url(self):
         return reverse("subgroups:index")
@@ -337,13 +349,7 @@ class UpdateCreateView(CreatePage):
     form_class = forms.SubGroupUpdateForm
     formset_classes = {"sections": forms.UpdateSectionFormSet}
     heading = "New sub-group update"
-
-    def get_initial(self):
-        initial = super().get_initial()
-        subgroup = self.request.GET.get("subgroup")
-        if subgroup and subgroup.isdigit():
-            initial["subgroup"] = subgroup
-        return initial
+    filled_from_link = ("subgroup",)
 
 
 class UpdateEditView(EditPage):
@@ -393,13 +399,7 @@ class AnnualReportCreateView(CreatePage):
     form_class = forms.AnnualReportForm
     formset_classes = REPORT_FORMSETS
     heading = "New annual report"
-
-    def get_initial(self):
-        initial = super().get_initial()
-        body = self.request.GET.get("body")
-        if body and body.isdigit():
-            initial["body"] = body
-        return initial
+    filled_from_link = ("body",)
 
 
 class AnnualReportEditView(EditPage):

@@ -5,8 +5,6 @@ first use and stopped at the end; each test that uses it gets a bucket of its ow
 `storage` run twice: with the files on the local disk and in the bucket (`file_storage`).
 """
 
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.processes import stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCESS_KEY = "wkp-test-access"
@@ -58,12 +58,7 @@ def moto_server(log=None):
     try:
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process, timeout=10)
         if log:
             output.close()
 

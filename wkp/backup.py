@@ -18,6 +18,7 @@ restore needs an empty bucket (or prefix) and writes them back under the same na
 PostgreSQL only: SQLite is the demo database (copy `db.sqlite3` and `media/` instead).
 """
 
+import contextlib
 import datetime
 import hashlib
 import io
@@ -33,6 +34,7 @@ from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
+from django.core.management import CommandError
 from django.db import connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -357,6 +359,18 @@ def app_counts(figures):
     return {c.counted: len(figures[c.key]) for c in backup_checks() if c.counted}
 
 
+def run_for_command(command, step, *args, **kwargs):
+    """`step` (backup or restore) for a manage.py command: a BackupError ends the command with
+    its message, and the summary's warnings go to stderr."""
+    try:
+        summary = step(*args, **kwargs)
+    except BackupError as error:
+        raise CommandError(str(error)) from error
+    for warning in summary.warnings:
+        command.stderr.write(f"Warning: {warning}")
+    return summary
+
+
 def counts_text(summary):
     return "".join(f", {plural(n, label)}" for label, n in summary.counts.items())
 
@@ -551,16 +565,54 @@ def drop_database_set_aside():
         cursor.execute(f"DROP SCHEMA {ASIDE_SCHEMA} CASCADE")
 
 
+def refuse_after_interrupted_restore():
+    if schema_exists(ASIDE_SCHEMA):
+        raise BackupError(
+            f"The database holds a schema {ASIDE_SCHEMA!r} left by an interrupted restore: it "
+            "may be the data from before that restore. Check it, then rename or drop it."
+        )
+
+
+def load_dump(pg_restore, dump):
+    """Load the archive's pg_dump into this database, all or nothing."""
+    run_pg([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
+            "--single-transaction", "--no-password",
+            f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
+
+
+@contextlib.contextmanager
+def all_or_nothing(aside, undo):
+    """Around the restore's writes: on any failure `undo()` them (a BackupError's message then
+    says what it put back); else drop the old schema set aside, if there is one."""
+    try:
+        yield
+    except BaseException as error:
+        undone = undo()
+        if isinstance(error, BackupError):
+            raise BackupError(f"{error}\n{undone}") from error
+        raise
+    if aside:
+        drop_database_set_aside()
+
+
 def restore(path, *, replace=False):
-    """Restore an archive into this (empty) database and media folder, then verify it."""
+    """Restore an archive into this (empty) database and media folder or file store, then
+    verify it."""
     require_postgresql()
-    if not on_disk():
-        return restore_to_object_store(path, replace=replace)
     started = time.monotonic()
     path = Path(path)
-    media_root = Path(settings.MEDIA_ROOT)
     if not path.is_file():
         raise BackupError(f"No backup at {path}.")
+    restore_files = restore_to_disk if on_disk() else restore_to_object_store
+    summary = restore_files(path, replace=replace)
+    summary.path = path
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def restore_to_disk(path, *, replace=False):
+    """`restore` when the files live in MEDIA_ROOT."""
+    media_root = Path(settings.MEDIA_ROOT)
     tables = existing_tables()
     media_in_place = media_root.is_dir() and any(media_root.iterdir())
     if not replace and (tables or media_in_place):
@@ -576,11 +628,7 @@ def restore(path, *, replace=False):
             + ". Restore into a new, empty database and media folder, or pass --replace to "
             "drop what is there (the old media folder is kept beside the new one)."
         )
-    if schema_exists(ASIDE_SCHEMA):
-        raise BackupError(
-            f"The database holds a schema {ASIDE_SCHEMA!r} left by an interrupted restore: it "
-            "may be the data from before that restore. Check it, then rename or drop it."
-        )
+    refuse_after_interrupted_restore()
     pg_restore = pg_tool("pg_restore")
     media_root.parent.mkdir(parents=True, exist_ok=True)
     if not tarfile.is_tarfile(path):
@@ -599,28 +647,21 @@ def restore(path, *, replace=False):
         kept_media, media_existed = None, media_root.is_dir()
         if aside:
             set_database_aside()
-        try:
+
+        def undo():
+            return _undo_restore(aside, media_root, kept_media, media_existed)
+
+        with all_or_nothing(aside, undo):
             if replace and media_in_place:
                 stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
                 kept_media = media_root.with_name(f"{media_root.name}.before-restore-{stamp}")
                 media_root.rename(kept_media)
-            run_pg([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
-                    "--single-transaction", "--no-password",
-                    f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
+            load_dump(pg_restore, dump)
             media_root.mkdir(parents=True, exist_ok=True)
             os.chmod(media_root, settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS)
             for entry in staging.iterdir():
                 shutil.move(str(entry), str(media_root / entry.name))
             summary = verify(manifest, media_root)
-        except BaseException as error:
-            undone = _undo_restore(aside, media_root, kept_media, media_existed)
-            if isinstance(error, BackupError):
-                raise BackupError(f"{error}\n{undone}") from error
-            raise
-        if aside:
-            drop_database_set_aside()
-    summary.path = path
-    summary.seconds = time.monotonic() - started
     return summary
 
 
@@ -631,10 +672,6 @@ def restore_to_object_store(path, *, replace=False):
     from django.core.files import File
     from django.core.files.storage import default_storage
 
-    started = time.monotonic()
-    path = Path(path)
-    if not path.is_file():
-        raise BackupError(f"No backup at {path}.")
     tables = existing_tables()
     existing = stored_names()
     what = []
@@ -650,11 +687,7 @@ def restore_to_object_store(path, *, replace=False):
             + ". Restore into a new, empty database and an empty bucket (or a new S3_PREFIX); "
             "--replace drops the database's tables but never empties a bucket."
         )
-    if schema_exists(ASIDE_SCHEMA):
-        raise BackupError(
-            f"The database holds a schema {ASIDE_SCHEMA!r} left by an interrupted restore: it "
-            "may be the data from before that restore. Check it, then rename or drop it."
-        )
+    refuse_after_interrupted_restore()
     pg_restore = pg_tool("pg_restore")
     if not tarfile.is_tarfile(path):
         raise BackupError(f"{path} is not a backup archive (a .tar written by `backup`).")
@@ -670,10 +703,8 @@ def restore_to_object_store(path, *, replace=False):
         if aside:
             set_database_aside()
         written = []
-        try:
-            run_pg([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
-                    "--single-transaction", "--no-password",
-                    f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)])  # fmt: skip
+        with all_or_nothing(aside, lambda: _undo_object_store_restore(aside, written)):
+            load_dump(pg_restore, dump)
             for relative, local in regular_files(staging):
                 with open(local, "rb") as handle:
                     name = default_storage.save(relative, File(handle, name=relative))
@@ -681,32 +712,29 @@ def restore_to_object_store(path, *, replace=False):
                 if name != relative:
                     raise BackupError(f"The file store saved media/{relative} as {name}.")
             summary = verify(manifest, Path(settings.MEDIA_ROOT))  # unused off the disk
-        except BaseException as error:
-            for name in written:
-                default_storage.delete(name)
-            if aside:
-                put_database_back()
-            else:
-                clear_database()
-            if isinstance(error, BackupError):
-                raise BackupError(
-                    f"{error}\nNothing was changed: the database and the file store are as "
-                    "they were."
-                ) from error
-            raise
-        if aside:
-            drop_database_set_aside()
-    summary.path = path
-    summary.seconds = time.monotonic() - started
     return summary
 
 
-def _undo_restore(aside, media_root, kept_media, media_existed):
-    """Put the database and media folder back as they were before a failed restore."""
+def _undo_database(aside):
     if aside:
         put_database_back()
     else:
         clear_database()
+
+
+def _undo_object_store_restore(aside, written):
+    """Delete the files a failed restore wrote, and put the database back."""
+    from django.core.files.storage import default_storage
+
+    for name in written:
+        default_storage.delete(name)
+    _undo_database(aside)
+    return "Nothing was changed: the database and the file store are as they were."
+
+
+def _undo_restore(aside, media_root, kept_media, media_existed):
+    """Put the database and media folder back as they were before a failed restore."""
+    _undo_database(aside)
     if media_root.exists():
         shutil.rmtree(media_root)
     if kept_media is not None:
@@ -714,6 +742,30 @@ def _undo_restore(aside, media_root, kept_media, media_existed):
     elif media_existed:
         media_root.mkdir()
     return "Nothing was changed: the database and the media folder are as they were."
+
+
+def _compare(label, backed_up, restored, difference):
+    """One line for each name missing on either side, or whose two entries differ."""
+    for name in sorted(set(backed_up) | set(restored)):
+        expected, found = backed_up.get(name), restored.get(name)
+        if expected is None:
+            yield f"{label}{name}: restored but not in the backup"
+        elif found is None:
+            yield f"{label}{name}: in the backup but not restored"
+        elif what := difference(expected, found):
+            yield f"{label}{name}: {what}"
+
+
+def _table_difference(expected, found):
+    if expected["rows"] != found["rows"]:
+        return f"{found['rows']} rows restored, {expected['rows']} backed up"
+    if expected["fingerprint"] != found["fingerprint"]:
+        return "same row count but the rows differ"
+    return ""
+
+
+def _file_difference(expected, found):
+    return "SHA-256 differs from the backup's" if expected["sha256"] != found["sha256"] else ""
 
 
 def verify(manifest, media_root):
@@ -725,27 +777,9 @@ def verify(manifest, media_root):
         tables = table_stats()
         figures = {check.key: check.figures() for check in backup_checks()}
         problems = stored_file_problems(media_root)
-    for name in sorted(set(manifest["tables"]) | set(tables)):
-        expected, found = manifest["tables"].get(name), tables.get(name)
-        if expected is None:
-            differences.append(f"table {name}: restored but not in the backup")
-        elif found is None:
-            differences.append(f"table {name}: in the backup but not restored")
-        elif expected["rows"] != found["rows"]:
-            differences.append(
-                f"table {name}: {found['rows']} rows restored, {expected['rows']} backed up"
-            )
-        elif expected["fingerprint"] != found["fingerprint"]:
-            differences.append(f"table {name}: same row count but the rows differ")
+    differences.extend(_compare("table ", manifest["tables"], tables, _table_difference))
     files = media_files(media_root)
-    for name in sorted(set(manifest["media"]) | set(files)):
-        expected, found = manifest["media"].get(name), files.get(name)
-        if expected is None:
-            differences.append(f"media/{name}: restored but not in the backup")
-        elif found is None:
-            differences.append(f"media/{name}: in the backup but not restored")
-        elif expected["sha256"] != found["sha256"]:
-            differences.append(f"media/{name}: SHA-256 differs from the backup's")
+    differences.extend(_compare("media/", manifest["media"], files, _file_difference))
     for check in backup_checks():
         if figures[check.key] != manifest[check.key]:
             differences.append(check.mismatch(manifest[check.key], figures[check.key]))

@@ -130,20 +130,15 @@ def clean_html(value):
     # The HTML parser drops one leading byte-order mark per pass, which made cleaning not
     # idempotent ("<x>\ufeff\ufeff"); a BOM has no place inside rich text, so drop them all.
     value = value.replace("\ufeff", "")
-    cleaned = nh3.clean(
-        value,
-        tags=ALLOWED_TAGS,
-        attributes={**ALLOWED_ATTRIBUTES, "*": GENERIC_ATTRIBUTES},
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
     capper = _DepthCapper()
-    capper.feed(cleaned)
-    capped = capper.close()
+    capper.feed(_nh3_clean(value))
     # A second pass makes the result a fixed point of the cleaner.
+    return _nh3_clean(capper.close())
+
+
+def _nh3_clean(value):
     return nh3.clean(
-        capped,
+        value,
         tags=ALLOWED_TAGS,
         attributes={**ALLOWED_ATTRIBUTES, "*": GENERIC_ATTRIBUTES},
         url_schemes=URL_SCHEMES,

@@ -70,10 +70,13 @@ class HomeView(NavSectionMixin, TemplateView):
         return context
 
 
-class PartnerListView(PermissionRequiredMixin, NavSectionMixin, ListView):
+class PartnerPage(PermissionRequiredMixin, NavSectionMixin):
     permission_required = "wkp.view_organisation"
-    template_name = "wkp/organisation_list.html"
     nav_section = "partners"
+
+
+class PartnerListView(PartnerPage, ListView):
+    template_name = "wkp/organisation_list.html"
     context_object_name = "organisations"
 
     def get_queryset(self):
@@ -95,10 +98,8 @@ class PartnerListView(PermissionRequiredMixin, NavSectionMixin, ListView):
         return context
 
 
-class PartnerDetailView(PermissionRequiredMixin, NavSectionMixin, DetailView):
-    permission_required = "wkp.view_organisation"
+class PartnerDetailView(PartnerPage, DetailView):
     template_name = "wkp/organisation_detail.html"
-    nav_section = "partners"
     context_object_name = "organisation"
     queryset = Organisation.objects.prefetch_related("people")
 

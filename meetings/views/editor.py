@@ -35,12 +35,17 @@ from ..models import AgendaItem, Body, Meeting, Paper, Venue
 from .reading import CONTENT_TYPES, agenda_context
 
 
-class MeetingCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
-    permission_required = "meetings.add_meeting"
+class MeetingFormPage(PermissionRequiredMixin, NavSectionMixin):
+    """The meeting details form, for a new meeting or an existing one."""
+
     model = Meeting
     form_class = MeetingForm
     template_name = "meetings/meeting_form.html"
     nav_section = "meetings"
+
+
+class MeetingCreateView(MeetingFormPage, CreateView):
+    permission_required = "meetings.add_meeting"
 
     @cached_property
     def body(self):
@@ -74,12 +79,8 @@ class MeetingCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
         return redirect("meetings:agenda_edit", meeting.pk)
 
 
-class MeetingUpdateView(PermissionRequiredMixin, NavSectionMixin, UpdateView):
+class MeetingUpdateView(MeetingFormPage, UpdateView):
     permission_required = "meetings.change_meeting"
-    model = Meeting
-    form_class = MeetingForm
-    template_name = "meetings/meeting_form.html"
-    nav_section = "meetings"
 
     def form_valid(self, form):
         if nothing_changed(self.request, form):
@@ -302,15 +303,9 @@ def item_row_save(request, pk):
     prefix = f"item{item.pk}"
     form = InlineItemForm(request.POST, instance=item, meeting=meeting, prefix=prefix)
     if form.is_valid():
-        data = dict(form.cleaned_data)
+        paper_ids = list(item.paper_links.values_list("paper_id", flat=True))
         try:
-            services.update_item(
-                item,
-                version=data.pop("version"),
-                presenters=data.pop("presenters"),
-                paper_ids=list(item.paper_links.values_list("paper_id", flat=True)),
-                **data,
-            )
+            services.update_item(item, **item_changes(form, paper_ids=paper_ids))
         except (services.ConcurrentEdit, ValidationError) as error:
             meeting.refresh_from_db()
             item.refresh_from_db()
@@ -356,6 +351,14 @@ def item_paper_add(request, pk):
     return render_editor(request, meeting, paper_form=form, status=400)
 
 
+def item_changes(form, **given):
+    """An agenda item form's data as the item services take it: papers by id."""
+    changes = dict(form.cleaned_data)
+    if "papers" in changes:
+        changes["paper_ids"] = [paper.pk for paper in changes.pop("papers")]
+    return {**changes, **given}
+
+
 def report_error(request, error):
     if isinstance(error, ValidationError):
         for message in error.messages:
@@ -369,37 +372,26 @@ def item_create(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
     form = AgendaItemForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        changes = item_changes(form)
         try:
-            services.add_item(
-                meeting,
-                version=data.pop("version"),
-                parent=data.pop("parent"),
-                presenters=data.pop("presenters"),
-                paper_ids=[p.pk for p in data.pop("papers")],
-                **data,
-            )
+            services.add_item(meeting, **changes)
         except (services.ConcurrentEdit, ValidationError) as error:
             report_error(request, error)
             return _editor(meeting)
-        messages.success(request, f"Item “{data['title']}” added.")
+        messages.success(request, f"Item “{changes['title']}” added.")
         return _editor(meeting)
     return _item_form_page(request, form, meeting)
 
 
+def rich_text_form_page(request, template_name, form, **context):
+    """A meetings page whose form has a rich-text editor (its media carry the CSP nonce)."""
+    context.update(form=form, nav_section="meetings", editor_media=editor_media(form, request))
+    return render(request, template_name, context)
+
+
 def _item_form_page(request, form, meeting, item=None):
     """The page of one agenda item's form (added or edited without JavaScript)."""
-    return render(
-        request,
-        "meetings/item_form.html",
-        {
-            "form": form,
-            "meeting": meeting,
-            "item": item,
-            "nav_section": "meetings",
-            "editor_media": editor_media(form, request),
-        },
-    )
+    return rich_text_form_page(request, "meetings/item_form.html", form, meeting=meeting, item=item)
 
 
 @permission_required("meetings.change_agendaitem", raise_exception=True)
@@ -410,15 +402,8 @@ def item_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         if nothing_changed(request, form):
             return _editor(meeting)
-        data = dict(form.cleaned_data)
         try:
-            services.update_item(
-                item,
-                version=data.pop("version"),
-                presenters=data.pop("presenters"),
-                paper_ids=[p.pk for p in data.pop("papers")],
-                **data,
-            )
+            services.update_item(item, **item_changes(form))
         except services.ConcurrentEdit as error:
             form.add_error(None, str(error))
         except ValidationError as error:
@@ -543,37 +528,36 @@ def _paper_form(request, meeting, paper, initial=None):
             if removed := removed_message(form.fields["body_html"]):
                 messages.warning(request, removed)
             return redirect("meetings:agenda_edit", meeting.pk)
-    return render(
-        request,
-        "meetings/paper_form.html",
-        {
-            "form": form,
-            "meeting": meeting,
-            "paper": paper,
-            "nav_section": "meetings",
-            "editor_media": editor_media(form, request),
-        },
+    return rich_text_form_page(
+        request, "meetings/paper_form.html", form, meeting=meeting, paper=paper
     )
+
+
+def _paper_step(request, pk, papers, step, done):
+    """Deletes or restores one paper (`step`, a service), then back to the agenda editor."""
+    paper = get_object_or_404(papers, pk=pk)
+    meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
+    step(paper, by=request.user)
+    messages.success(request, f"“{paper.title}” {done}")
+    return _editor(meeting)
 
 
 @require_POST
 @permission_required("meetings.delete_paper", raise_exception=True)
 def paper_delete(request, pk):
-    paper = get_object_or_404(Paper.objects.live(), pk=pk)
-    meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
-    services.delete_paper(paper, by=request.user)
-    messages.success(request, f"“{paper.title}” deleted. You can restore it below.")
-    return _editor(meeting)
+    return _paper_step(
+        request,
+        pk,
+        Paper.objects.live(),
+        services.delete_paper,
+        "deleted. You can restore it below.",
+    )
 
 
 @require_POST
 @permission_required("meetings.change_paper", raise_exception=True)
 def paper_restore(request, pk):
-    paper = get_object_or_404(Paper.objects.deleted(), pk=pk)
-    meeting = get_meeting_for_user_or_404(request.user, paper.meeting_id)
-    services.restore_paper(paper, by=request.user)
-    messages.success(request, f"“{paper.title}” restored.")
-    return _editor(meeting)
+    return _paper_step(request, pk, Paper.objects.deleted(), services.restore_paper, "restored.")
 
 
 @permission_required("meetings.add_attachment", raise_exception=True)

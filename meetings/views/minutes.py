@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from wkp.pdf import PdfRenderError, render_pdf_once
-from wkp.rich_text import editor_media
 from wkp.views import nothing_changed
 
 from .. import services
@@ -27,7 +26,7 @@ from ..forms import (
 )
 from ..minutes import actions_queryset, load_minutes, minutes_visible_to
 from ..models import Action, Attendance, Declaration, MinuteEntry, Minutes
-from .editor import report_error
+from .editor import report_error, rich_text_form_page
 
 
 def _minutes_or_404(request, pk):
@@ -109,17 +108,13 @@ def minutes_edit(request, pk):
         else:
             messages.success(request, "Minutes and attendance saved.")
             return redirect("meetings:minutes_detail", meeting.pk)
-    return render(
+    return rich_text_form_page(
         request,
         "meetings/minutes_form.html",
-        {
-            "meeting": meeting,
-            "form": form,
-            "attendance": attendance,
-            "declarations": declarations,
-            "nav_section": "meetings",
-            "editor_media": editor_media(form, request),
-        },
+        form,
+        meeting=meeting,
+        attendance=attendance,
+        declarations=declarations,
     )
 
 

@@ -13,32 +13,20 @@ Not collected by pytest.
 """
 
 import contextlib
-import logging
 import os
 import resource
 import signal
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 # The upload children are forked from the fork server, which re-imports this file as
 # __mp_main__: everything with a cost (Django, a temporary folder) is in set_up(), run by main().
 
 
 def set_up():
-    sys.path.insert(0, str(ROOT))
-    work = Path(tempfile.mkdtemp(prefix="wkp-hostile-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
-    os.environ["MEDIA_ROOT"] = str(work / "media")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wkp.settings")
-    os.environ["LOG_LEVEL"] = "CRITICAL"
-    import django
+    from standalone import set_up_django
 
-    django.setup()
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    set_up_django(prefix="wkp-hostile-", database="bench.sqlite3", settings_module="wkp.settings")
 
 
 MB = 1024 * 1024

@@ -15,27 +15,15 @@ Not collected by pytest.
 
 import argparse
 import datetime
-import logging
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="wkp-fuzz-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'fuzz.sqlite3'}"
-os.environ["MEDIA_ROOT"] = str(WORK / "media")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ["LOG_LEVEL"] = "CRITICAL"
+from standalone import ROOT, set_up_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
-logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+WORK = set_up_django(prefix="wkp-fuzz-", database="fuzz.sqlite3", settings_module="tests.settings")
 
 import random  # noqa: E402
 

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from finance import services
 from finance.models import FinancialYear, LedgerEntry, Project
 
 
@@ -10,6 +11,19 @@ def make_year(start_year, kind="projected", **extra):
     if kind == "actual":
         extra.setdefault("actual_from", datetime.date(start_year + 1, 6, 30))
     return FinancialYear.objects.create(start_year=start_year, kind=kind, **extra)
+
+
+def post_on_first_day(year, kind, amount, description, *, by, project=None):
+    """A posting through the ledger service, dated the first day of `year`."""
+    return services.post_entry(
+        year=year,
+        kind=kind,
+        amount=amount,
+        posted_on=year.start_date,
+        description=description,
+        project=project,
+        by=by,
+    )
 
 
 def make_entry(year, kind, amount, project=None, posted_on=None, **extra):

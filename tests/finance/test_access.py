@@ -52,6 +52,14 @@ def test_finance_anonymous_visitor_is_sent_to_login_everywhere(seed_ledger, clie
         assert response["Location"].startswith("/accounts/login/"), name
 
 
+def each_page(client, urls):
+    """(url, HTML) of each page, checked to answer 200."""
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        yield url, response.content.decode()
+
+
 @pytest.mark.django_db
 def test_finance_member_can_read_every_page(seed_ledger, member_client):
     pages = [
@@ -62,10 +70,7 @@ def test_finance_member_can_read_every_page(seed_ledger, member_client):
         reverse("finance:project_list"),
         reverse("finance:eventbudget_detail", args=[1]),
     ]
-    for url in pages:
-        response = member_client.get(url)
-        assert response.status_code == 200, url
-        html = response.content.decode()
+    for url, html in each_page(member_client, pages):
         assert 'style="' not in html, url
         assert "Correct<" not in html, url  # no edit links for members
 
@@ -88,10 +93,7 @@ def test_finance_coordinator_sees_every_form(seed_ledger, coordinator_client):
         reverse("finance:externalfunding_create"),
         reverse("finance:externalfunding_update", args=[1]),
     ]
-    for url in pages:
-        response = coordinator_client.get(url)
-        assert response.status_code == 200, url
-        html = response.content.decode()
+    for url, html in each_page(coordinator_client, pages):
         assert "<h1>" in html and 'style="' not in html, url
 
 

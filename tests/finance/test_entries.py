@@ -271,19 +271,17 @@ def test_eventbudgetline_update_records_an_actual(seed_ledger, coordinator_clien
     assert "£7,500" in html
 
 
+def ssky_allocation_at_item_9(description, **more):
+    """£1,000 more for the seed's Ssky Project (7), approved at agenda item 9."""
+    data = {"year": 4, "kind": "allocation", "posted_on": "2006-07-14", "amount": "1000.00"}
+    return {**data, "description": description, "project": 7, "agenda_item": 9, **more}
+
+
 @pytest.mark.django_db
 def test_ledgerentry_create_links_an_allocation_to_the_approving_agenda_item(
     seed_ledger, coordinator_client
 ):
-    data = {
-        "year": 4,
-        "kind": "allocation",
-        "posted_on": "2006-07-14",
-        "amount": "1000.00",
-        "description": "Ssky Project extension",
-        "project": 7,
-        "agenda_item": 9,
-    }
+    data = ssky_allocation_at_item_9("Ssky Project extension")
 
     response = coordinator_client.post(ENTRY_URL, data)
 
@@ -296,16 +294,7 @@ def test_ledgerentry_create_links_an_allocation_to_the_approving_agenda_item(
 def test_ledgerentry_create_refuses_an_agenda_item_of_another_meeting(
     seed_ledger, coordinator_client
 ):
-    data = {
-        "year": 4,
-        "kind": "allocation",
-        "posted_on": "2006-07-14",
-        "amount": "1000.00",
-        "description": "Mismatch",
-        "project": 7,
-        "meeting": 2,
-        "agenda_item": 9,
-    }
+    data = ssky_allocation_at_item_9("Mismatch", meeting=2)
 
     response = coordinator_client.post(ENTRY_URL, data)
 
@@ -379,6 +368,12 @@ def test_eventbudgetline_create_adds_to_the_estimate(seed_ledger, coordinator_cl
     assert "£7,750" in page.content.decode()
 
 
+def post_venue_line(client, *, actual):
+    """The seed budget's first line, edited: only its actual cost changes."""
+    data = {"description": "Venue and AV equipment", "estimate": "2500", "sort_order": "10"}
+    client.post(reverse("finance:eventbudgetline_update", args=[1]), {**data, "actual": actual})
+
+
 @pytest.mark.django_db
 def test_project_update_and_budget_line_edits_are_recorded_with_who_and_before_after(
     seed_ledger, coordinator_client
@@ -387,15 +382,7 @@ def test_project_update_and_budget_line_edits_are_recorded_with_who_and_before_a
         reverse("finance:project_update", args=[7]),
         {"name": "Ssky Project (Sevenoaks)", "description": "", "sort_order": "70"},
     )
-    coordinator_client.post(
-        reverse("finance:eventbudgetline_update", args=[1]),
-        {
-            "description": "Venue and AV equipment",
-            "estimate": "2500",
-            "actual": "2400",
-            "sort_order": "10",
-        },
-    )
+    post_venue_line(coordinator_client, actual="2400")
 
     project_record = Project.objects.get(pk=7).history.first()
     line_record = EventBudgetLine.objects.get(pk=1).history.first()
@@ -405,15 +392,7 @@ def test_project_update_and_budget_line_edits_are_recorded_with_who_and_before_a
     assert project_record.name == "Ssky Project (Sevenoaks)"
     assert line_record.history_user.username == "coordinator"
     assert line_record.actual == Decimal("2400.00")
-    coordinator_client.post(
-        reverse("finance:eventbudgetline_update", args=[1]),
-        {
-            "description": "Venue and AV equipment",
-            "estimate": "2500",
-            "actual": "2450",
-            "sort_order": "10",
-        },
-    )
+    post_venue_line(coordinator_client, actual="2450")
     latest = EventBudgetLine.objects.get(pk=1).history.first()
     changes = latest.diff_against(latest.prev_record).changes
     assert [(c.field, c.old, c.new) for c in changes] == [

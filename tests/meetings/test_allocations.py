@@ -15,12 +15,7 @@ from meetings.models import Meeting, MinuteEntry
 from tests.factories import AgendaItemFactory, MeetingFactory
 from tests.finance.factories import make_entry, make_year
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 @pytest.fixture

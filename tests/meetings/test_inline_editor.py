@@ -13,13 +13,8 @@ from django.urls import reverse
 from meetings.models import AgendaItem, Meeting, Paper
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def pdf_upload(name="paper.pdf"):
@@ -28,6 +23,13 @@ def pdf_upload(name="paper.pdf"):
     out = io.BytesIO()
     pdf.save(out)
     return SimpleUploadedFile(name, out.getvalue(), content_type="application/pdf")
+
+
+def post_row_paper(client, item_pk, meeting_version, **fields):
+    """The "Add paper" form on an item's row, posted (field names without the "paper-")."""
+    data = {"paper-meeting_version": meeting_version}
+    data.update({f"paper-{name}": value for name, value in fields.items()})
+    return client.post(reverse("meetings:item_paper_add", args=[item_pk]), data)
 
 
 def editor(meeting):
@@ -248,13 +250,12 @@ def test_add_paper_on_a_row_offers_the_items_title_and_upload_without_javascript
     assert 'name="paper-upload"' in page and "To follow" in page
     assert f"{reverse('meetings:paper_create', args=[meeting.pk])}?item={item.pk}" in page
 
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Co-ordinator's report",
-            "paper-upload": pdf_upload(),
-        },
+    response = post_row_paper(
+        coordinator_client,
+        item.pk,
+        meeting.version,
+        title="Co-ordinator's report",
+        upload=pdf_upload(),
     )
     assert response.status_code == 302
     paper = Paper.objects.get()
@@ -268,18 +269,12 @@ def test_add_paper_on_a_row_offers_the_items_title_and_upload_without_javascript
 def test_add_paper_to_follow_from_a_row_without_javascript(coordinator_client):
     meeting = MeetingFactory()
     item = AgendaItemFactory(meeting=meeting, title="Towards 2010")
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {"paper-meeting_version": meeting.version, "paper-title": "", "paper-to_follow": "on"},
+    response = post_row_paper(
+        coordinator_client, item.pk, meeting.version, title="", to_follow="on"
     )
     assert response.status_code == 400, "a paper needs a title"
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Towards 2010",
-            "paper-to_follow": "on",
-        },
+    response = post_row_paper(
+        coordinator_client, item.pk, meeting.version, title="Towards 2010", to_follow="on"
     )
     assert response.status_code == 302
     paper = Paper.objects.get()
@@ -288,48 +283,36 @@ def test_add_paper_to_follow_from_a_row_without_javascript(coordinator_client):
     assert "(Paper A to follow)" in page
 
 
-def test_add_paper_with_neither_file_nor_to_follow_says_what_to_do(coordinator_client):
+@pytest.mark.parametrize(
+    ("fields", "stale", "status", "message"),
+    [
+        pytest.param({}, False, 400, "Choose a file to upload or tick “To follow”", id="no-file"),
+        pytest.param(
+            {"upload": b"<script>alert(1)</script>"},
+            False,
+            400,
+            'id="paper-upload-error"',
+            id="bad-file",
+        ),
+        pytest.param(
+            {"to_follow": "on"}, True, 409, "Someone else changed this agenda", id="stale"
+        ),
+    ],
+)
+def test_a_paper_from_a_row_is_refused_with_a_message(
+    coordinator_client, fields, stale, status, message
+):
     meeting = MeetingFactory()
     item = AgendaItemFactory(meeting=meeting, title="Report")
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {"paper-meeting_version": meeting.version, "paper-title": "Report"},
+    if stale:
+        Meeting.objects.filter(pk=meeting.pk).update(version=meeting.version + 1)
+    if "upload" in fields:
+        fields = {**fields, "upload": SimpleUploadedFile("x.pdf", fields["upload"])}
+    response = post_row_paper(
+        coordinator_client, item.pk, meeting.version, title="Report", **fields
     )
-    assert response.status_code == 400
-    assert "Choose a file to upload or tick “To follow”" in response.text
-    assert not Paper.objects.exists()
-
-
-def test_a_bad_file_on_a_row_is_refused_with_a_message(coordinator_client):
-    meeting = MeetingFactory()
-    item = AgendaItemFactory(meeting=meeting, title="Report")
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Report",
-            "paper-upload": SimpleUploadedFile("x.pdf", b"<script>alert(1)</script>"),
-        },
-    )
-    assert response.status_code == 400
-    assert 'id="paper-upload-error"' in response.text
-    assert not Paper.objects.exists()
-
-
-def test_a_stale_paper_from_a_row_is_refused(coordinator_client):
-    meeting = MeetingFactory()
-    item = AgendaItemFactory(meeting=meeting, title="Report")
-    Meeting.objects.filter(pk=meeting.pk).update(version=meeting.version + 1)
-    response = coordinator_client.post(
-        reverse("meetings:item_paper_add", args=[item.pk]),
-        {
-            "paper-meeting_version": meeting.version,
-            "paper-title": "Report",
-            "paper-to_follow": "on",
-        },
-    )
-    assert response.status_code == 409
-    assert "Someone else changed this agenda" in response.text
+    assert response.status_code == status
+    assert message in response.text
     assert not Paper.objects.exists()
 
 
@@ -397,6 +380,21 @@ def test_an_item_and_its_uploaded_paper_in_one_step_without_javascript(coordinat
     add(coordinator_client, meeting, "Learning and Skills", **{"new-paper_to_follow": "on"})
     paper = Paper.objects.get(title="Learning and Skills")
     assert (paper.status, paper.letter) == ("to_follow", "B")
+
+
+def test_an_items_word_paper_is_stored_checked_with_its_content_as_the_paper_form_stores_it(
+    coordinator_client,
+):
+    from tests.security.badfiles import docx
+
+    meeting = MeetingFactory()
+    upload = SimpleUploadedFile("Transport update.docx", docx())
+    response = add(coordinator_client, meeting, "Transport", **{"new-paper_upload": upload})
+    assert response.status_code == 302
+    paper = Paper.objects.get()
+    assert (paper.file_kind, paper.file_name) == ("docx", "Transport update.docx")
+    assert paper.file_checked_at is not None
+    assert "Hello" in paper.file_html
 
 
 def test_an_item_with_a_bad_file_is_not_added_and_the_reason_shown(coordinator_client):

@@ -22,12 +22,7 @@ from meetings.pack import gather_pack, pack_entry
 from subgroups.models import AnnualReport, SubGroupUpdate
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def pdf_text(data):
@@ -41,6 +36,16 @@ def page_and_pdf(client, paper):
     download = client.get(reverse("meetings:paper_pdf", args=[paper.pk]))
     assert download.status_code == 200
     return " ".join(page.text.split()), pdf_text(download.content)
+
+
+def shows_as_issued(client, paper, issued, *, not_later):
+    """The paper's page and PDF show the words as issued, not the later ones, and the page says
+    a newer version exists. Returns the page."""
+    page, pdf = page_and_pdf(client, paper)
+    assert issued in page and not_later not in page, paper.letter
+    assert issued in pdf and not_later not in pdf, paper.letter
+    assert NEWER in page
+    return page
 
 
 NEWER = "A newer version of this paper exists"
@@ -68,11 +73,8 @@ def test_issued_sub_group_and_report_papers_keep_their_words_until_the_next_vers
         (update_paper, old_update, "Renamed after issue: update"),
         (report_paper, old_report, "Renamed after issue: report"),
     ):
-        page, pdf = page_and_pdf(member_client, paper)
-        assert old in page and new not in page, paper.letter
-        assert old in pdf and new not in pdf, paper.letter
+        page = shows_as_issued(member_client, paper, old, not_later=new)
         assert "as issued in version 1 of the meeting pack" in page
-        assert NEWER in page
 
     v2 = services.issue_pack(july)
     assert v2.number == 2
@@ -143,10 +145,7 @@ def test_changed_minutes_after_issue_show_as_issued_and_reach_the_next_pack(
     entry.decisions = "RESOLVED to bid again."
     entry.save()
 
-    page, pdf = page_and_pdf(member_client, paper)
-    assert "RESOLVED to bid." in page and "RESOLVED to bid again." not in page
-    assert "RESOLVED to bid." in pdf and "RESOLVED to bid again." not in pdf
-    assert NEWER in page
+    shows_as_issued(member_client, paper, "RESOLVED to bid.", not_later="RESOLVED to bid again.")
 
     v2 = services.issue_pack(october)
     assert v2.changes == ["Paper A – Minutes of July: replaced with a new version."]
@@ -357,10 +356,7 @@ def test_typed_and_uploaded_papers_changed_after_issue_keep_their_issued_pdf(mem
     upload.file_sha256 = "changed"
     upload.save()
 
-    page, pdf = page_and_pdf(member_client, typed)
-    assert "Typed as issued" in page and "Typed later" not in page
-    assert "Typed as issued" in pdf and "Typed later" not in pdf
-    assert NEWER in page
+    shows_as_issued(member_client, typed, "Typed as issued", not_later="Typed later")
     page, pdf = page_and_pdf(member_client, upload)
     assert "Uploaded as issued" in pdf and "Uploaded later" not in pdf
     assert NEWER in page

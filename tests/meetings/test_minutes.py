@@ -76,13 +76,17 @@ def test_open_actions_appear_under_the_next_meetings_matters_arising(
     assert "Already done" not in page
 
 
+def minute_the_bid(meeting, note, decisions):
+    """The meeting's minutes saved with one entry, on the Ssky bid appraisal item."""
+    item = AgendaItemFactory(meeting=meeting, title="Bid appraisal – Ssky Project")
+    minutes = services.minutes_for(meeting)
+    services.save_minutes(minutes, version=minutes.version, entries={item: (note, decisions)})
+    return minutes, item
+
+
 def test_approving_locks_and_later_corrections_are_amendments(july, october, coordinator):
-    item = AgendaItemFactory(meeting=july, title="Bid appraisal – Ssky Project")
-    minutes = services.minutes_for(july)
-    services.save_minutes(
-        minutes,
-        version=minutes.version,
-        entries={item: ("Discussed the bid.", "RESOLVED that the bid be supported.")},
+    minutes, item = minute_the_bid(
+        july, "Discussed the bid.", "RESOLVED that the bid be supported."
     )
     services.approve_minutes(minutes, at_meeting=october, by=coordinator, today=TODAY)
     with pytest.raises(ValidationError, match="approved and locked"):
@@ -149,13 +153,7 @@ def test_circulated_minutes_of_july_can_be_a_paper_in_octobers_pack(july, octobe
     from meetings.models import Paper
     from meetings.pack import build_pack, gather_pack
 
-    item = AgendaItemFactory(meeting=july, title="Bid appraisal – Ssky Project")
-    minutes = services.minutes_for(july)
-    services.save_minutes(
-        minutes,
-        version=minutes.version,
-        entries={item: ("", "RESOLVED that the bid be supported.")},
-    )
+    minutes, _ = minute_the_bid(july, "", "RESOLVED that the bid be supported.")
     services.circulate_minutes(minutes, by=coordinator)
     minutes_item = AgendaItemFactory(
         meeting=october, title="Minutes/Matters Arising", kind="minutes"

@@ -10,12 +10,7 @@ from meetings.models import Notice, NoticeDelivery, NoticePreference
 from meetings.notices import send_digests, send_notice
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 @pytest.fixture

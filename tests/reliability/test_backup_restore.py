@@ -97,6 +97,7 @@ def add_realistic_changes():
     from meetings import services
     from meetings.forms import AttachmentForm, PaperForm
     from meetings.models import Meeting, Paper
+    from tests.finance.factories import post_on_first_day
 
     admin = get_user_model().objects.get(username="admin")
     meeting = Meeting.objects.get(date=datetime.date(2006, 7, 14))
@@ -126,23 +127,10 @@ def add_realistic_changes():
     attachment.save()
 
     year = FinancialYear.objects.filter(is_closed=False).order_by("start_year").last()
-    entry = finance_services.post_entry(
-        year=year,
-        kind=LedgerEntry.Kind.INCOME,
-        amount="1234.56",
-        posted_on=year.start_date,
-        description="Backup test contribution",
-        by=admin,
-    )
+    income = LedgerEntry.Kind.INCOME
+    entry = post_on_first_day(year, income, "1234.56", "Backup test contribution", by=admin)
     finance_services.reverse_entry(entry, by=admin, posted_on=year.start_date, reason="test")
-    finance_services.post_entry(
-        year=year,
-        kind=LedgerEntry.Kind.OVERHEAD,
-        amount="99.99",
-        posted_on=year.start_date,
-        description="Backup test overhead",
-        by=admin,
-    )
+    post_on_first_day(year, LedgerEntry.Kind.OVERHEAD, "99.99", "Backup test overhead", by=admin)
 
 
 @on_postgres

@@ -24,6 +24,7 @@ from django.db import connection, connections
 from finance import services
 from finance.models import FinancialYear, LedgerEntry, Project
 from finance.reports import fund_statement
+from tests.finance.factories import post_on_first_day
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -124,21 +125,13 @@ def latest_in_chain(pk):
 
 def test_twenty_threads_posting_fifty_entries_each_end_at_the_exact_balance(fund):
     user, years, project = fund
-    services.post_entry(
-        year=years[0],
-        kind="income",
-        amount=OPENING,
-        posted_on=years[0].start_date,
-        description="Opening grant",
-        by=user,
-    )
+    post_on_first_day(years[0], "income", OPENING, "Opening grant", by=user)
     shared = [
-        services.post_entry(
-            year=years[1],
-            kind=kind,
-            amount=Decimal("100.00"),
-            posted_on=years[1].start_date,
-            description=f"Shared {k}",
+        post_on_first_day(
+            years[1],
+            kind,
+            Decimal("100.00"),
+            f"Shared {k}",
             project=project if kind == "allocation" else None,
             by=user,
         )
@@ -232,25 +225,17 @@ def test_racing_allocations_never_spend_beyond_the_fund(fund):
     exactly fifty are accepted and the rest are refused as beyond the funds available."""
     user, years, project = fund
     year = years[1]
-    services.post_entry(
-        year=year,
-        kind="income",
-        amount="5000.00",
-        posted_on=year.start_date,
-        description="Contributions",
-        by=user,
-    )
+    post_on_first_day(year, "income", "5000.00", "Contributions", by=user)
     refused = []
 
     def work(n):
         for i in range(5):
             try:
-                services.post_entry(
-                    year=year,
-                    kind="allocation",
-                    amount="100.00",
-                    posted_on=year.start_date,
-                    description=f"thread {n} allocation {i}",
+                post_on_first_day(
+                    year,
+                    "allocation",
+                    "100.00",
+                    f"thread {n} allocation {i}",
                     project=project,
                     by=user,
                 )
@@ -302,13 +287,8 @@ def test_no_posting_lands_in_a_year_after_it_is_closed(fund):
         for i in range(10):
             try:
                 accepted.append(
-                    services.post_entry(
-                        year=year,
-                        kind="income",
-                        amount="10.00",
-                        posted_on=year.start_date,
-                        description=f"thread {n} posting {i}",
-                        by=user,
+                    post_on_first_day(
+                        year, "income", "10.00", f"thread {n} posting {i}", by=user
                     ).pk
                 )
             except ValidationError as error:

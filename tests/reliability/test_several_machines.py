@@ -28,6 +28,7 @@ import requests
 from django.conf import settings
 from django_otp.oath import TOTP
 
+from tests.processes import stop_group
 from tests.reliability.test_load_short import load_script
 from tests.s3 import environment, make_bucket
 
@@ -207,13 +208,7 @@ def start_worker(cluster, name):
 
 
 def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_group(process, timeout=20)
 
 
 def query(cluster, sql, params=()):

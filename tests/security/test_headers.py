@@ -5,14 +5,12 @@
 """
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import run_in_project
+
 SIGNED_IN = {"member", "coordinator", "admin"}
 REQUIRED_DIRECTIVES = {
     "default-src": {"'self'"},
@@ -98,20 +96,17 @@ print(json.dumps({
 
 
 def test_production_sends_hsts_over_https_redirects_http_and_refuses_forged_hosts(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="a-long-random-production-secret-key-for-the-header-probe-0123456789",
-        ALLOWED_HOSTS="wkp.example.org",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}",
-        LOG_LEVEL="CRITICAL",
-    )
-    result = subprocess.run(
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "a-long-random-production-secret-key-for-the-header-probe-0123456789",
+        "ALLOWED_HOSTS": "wkp.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "LOG_LEVEL": "CRITICAL",
+    }
+    result = run_in_project(
         [sys.executable, "manage.py", "shell", "-c", PRODUCTION_PROBE],
-        cwd=ROOT,
+        without={"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"},
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

@@ -26,6 +26,11 @@ READ = (302, 200, 200, 200, 302)  # every signed-in role may read
 EDIT = (302, 403, 200, 200, 302)  # co-ordinators and administrators only
 POST_ONLY = (302, 405, 405, 405, 302)  # actions: a GET changes nothing
 EDITOR_ONLY_OBJECT = (302, 404, 200, 200, 302)  # members must not learn it exists
+# Reached before signing in fully: the sign-in steps, the site icon, and the calendar feed
+# (its secret address is the key).
+OPEN_BEFORE_SIGN_IN = frozenset(
+    {"favicon", "login", "logout", "two_factor", "two_factor_setup", "meetings:calendar_feed"}
+)
 GONE = (302, 404, 404, 404, 302)  # no such thing for anyone (e.g. no supplement in v1)
 DOWNLOAD = READ
 PUBLIC = (200, 200, 200, 200, 200)
@@ -311,13 +316,7 @@ def test_non_editors_posting_to_any_url_change_nothing(settings, tmp_path):
         # Members' own actions: their calendar address and marking a meeting as seen; the
         # second sign-in step sends members on (302) as there is nothing for them to give.
         # The site icon refuses a POST (405) from anyone, signed in or not.
-        if name in {
-            "favicon",
-            "login",
-            "logout",
-            "two_factor",
-            "two_factor_setup",
-            "meetings:calendar_feed",
+        if name in OPEN_BEFORE_SIGN_IN | {
             "meetings:calendar_subscribe",
             "meetings:meeting_seen",
             "healthz",  # public, GET only: a POST is 405 for everyone

@@ -124,14 +124,7 @@ def make_user(username, group=None, **extra):
 
 
 def build_world():
-    from finance.models import (
-        EventBudget,
-        EventBudgetLine,
-        ExternalFunding,
-        FinancialYear,
-        LedgerEntry,
-        Project,
-    )
+    from finance import models as finance
     from meetings.models import AgendaItem, Attachment, CalendarToken, Meeting, Paper
     from subgroups.models import AnnualReport, Body, Membership, ReportingBody, SubGroupUpdate
     from wkp.models import Organisation, Person
@@ -158,24 +151,22 @@ def build_world():
     filed.file_kind, filed.file_name, filed.page_count = "pdf", "uploaded.pdf", 1
     filed.file_checked_at = timezone.now()  # as if checked at upload (meetings/uploads.py)
     filed.save()
-    attachment = Attachment.objects.create(
-        paper=filed,
-        title="Annex",
-        file_name="annex.pdf",
-        content_type="application/pdf",
-        file_checked_at=timezone.now(),
-    )
-    attachment.file.save("attachment.pdf", ContentFile(tiny_pdf("Annex")))
-    draft_attachment = Attachment.objects.create(
-        paper=draft_paper,
-        title="Draft annex",
-        file_name="d.pdf",
-        content_type="application/pdf",
-        file_checked_at=timezone.now(),
-    )
-    draft_attachment.file.save("attachment.pdf", ContentFile(tiny_pdf("Draft annex")))
+
+    def add_pdf_attachment(paper, title, file_name):
+        attachment = Attachment.objects.create(
+            paper=paper,
+            title=title,
+            file_name=file_name,
+            content_type="application/pdf",
+            file_checked_at=timezone.now(),
+        )
+        attachment.file.save("attachment.pdf", ContentFile(tiny_pdf(title)))
+        return attachment
+
+    attachment = add_pdf_attachment(filed, "Annex", "annex.pdf")
+    draft_attachment = add_pdf_attachment(draft_paper, "Draft annex", "d.pdf")
     token = CalendarToken.objects.create(user=world.users["member"], token="t" * 40)
-    year = FinancialYear.objects.order_by("start_year").first()
+    year = finance.FinancialYear.objects.order_by("start_year").first()
     owner = Person.objects.order_by("pk").first()
     # The member's own actions ("my actions"); no history row, so admin pages stay as they were.
     Person.objects.filter(pk=owner.pk).update(user=world.users["member"])
@@ -198,11 +189,11 @@ def build_world():
         "draft_attachment": draft_attachment.pk,
         "token": token.token,
         "year": year.start_year,
-        "entry": LedgerEntry.objects.order_by("pk").first().pk,
-        "project": Project.objects.order_by("pk").first().pk,
-        "budget": EventBudget.objects.order_by("pk").first().pk,
-        "budget_line": EventBudgetLine.objects.order_by("pk").first().pk,
-        "external": ExternalFunding.objects.order_by("pk").first().pk,
+        "entry": finance.LedgerEntry.objects.order_by("pk").first().pk,
+        "project": finance.Project.objects.order_by("pk").first().pk,
+        "budget": finance.EventBudget.objects.order_by("pk").first().pk,
+        "budget_line": finance.EventBudgetLine.objects.order_by("pk").first().pk,
+        "external": finance.ExternalFunding.objects.order_by("pk").first().pk,
         "subgroup": Body.objects.order_by("pk").first().pk,
         "membership": Membership.objects.order_by("pk").first().pk,
         "update": SubGroupUpdate.objects.order_by("pk").first().pk,

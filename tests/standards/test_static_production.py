@@ -6,11 +6,8 @@ immutable cache lifetime; the unhashed name only briefly cached; pages must link
 """
 
 import json
-import os
-import subprocess
-import sys
 
-from tests.wkp.test_settings import PRODUCTION, ROOT
+from tests.wkp.test_settings import PRODUCTION, run_manage
 
 PROBE = r"""
 import gzip, json
@@ -47,22 +44,9 @@ print("PROBE" + json.dumps(out))
 
 
 def run(*args, static_root):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(PRODUCTION)
-    env.pop("DEBUG")  # unset: production, as it fails closed
+    env = {k: v for k, v in PRODUCTION.items() if k != "DEBUG"}  # unset: production, fail closed
     env.update({"STATIC_ROOT": str(static_root), "ALLOWED_HOSTS": "testserver"})
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_manage(*args, env_overrides=env, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return result.stdout
 

@@ -5,23 +5,7 @@ from decimal import Decimal
 import factory
 
 from subgroups import models
-from wkp.models import Organisation, Person, Sector
-
-
-class OrganisationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-
-    name = factory.Sequence(lambda n: f"Organisation {n}")
-    sector = Sector.DISTRICT_COUNCIL
-
-
-class PersonFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Person
-
-    name = factory.Sequence(lambda n: f"Person {n}")
-    organisation = factory.SubFactory(OrganisationFactory)
+from tests.factories import OrganisationFactory, PersonFactory
 
 
 class SubGroupFactory(factory.django.DjangoModelFactory):

@@ -23,13 +23,15 @@ def errors_of(response):
     return response.content.decode()
 
 
-def test_annual_report_form_refuses_a_period_ending_before_it_starts(coordinator_client):
-    body = ReportingBodyFactory()
-
-    response = coordinator_client.post(
-        reverse("subgroups:annualreport_create"),
-        report_post(body, start_year="2006", end_year="2005"),
+def post_new_report(client, **report):
+    """A new annual report, by a new reporting body, posted through the form."""
+    return client.post(
+        reverse("subgroups:annualreport_create"), report_post(ReportingBodyFactory(), **report)
     )
+
+
+def test_annual_report_form_refuses_a_period_ending_before_it_starts(coordinator_client):
+    response = post_new_report(coordinator_client, start_year="2006", end_year="2005")
 
     assert response.status_code == 200
     assert "The period ends before it starts." in errors_of(response)
@@ -37,12 +39,7 @@ def test_annual_report_form_refuses_a_period_ending_before_it_starts(coordinator
 
 
 def test_crime_figure_form_refuses_a_fall_of_more_than_100_percent(coordinator_client):
-    body = ReportingBodyFactory()
-
-    response = coordinator_client.post(
-        reverse("subgroups:annualreport_create"),
-        report_post(body, figures=[figure_row(change_percent="-100.5")]),
-    )
+    response = post_new_report(coordinator_client, figures=[figure_row(change_percent="-100.5")])
 
     assert response.status_code == 200
     assert "A fall cannot be more than 100%: enter a change of −100 or more." in errors_of(response)
@@ -50,24 +47,14 @@ def test_crime_figure_form_refuses_a_fall_of_more_than_100_percent(coordinator_c
 
 
 def test_crime_figure_form_accepts_a_fall_of_exactly_100_percent(coordinator_client):
-    body = ReportingBodyFactory()
-
-    response = coordinator_client.post(
-        reverse("subgroups:annualreport_create"),
-        report_post(body, figures=[figure_row(change_percent="-100")]),
-    )
+    response = post_new_report(coordinator_client, figures=[figure_row(change_percent="-100")])
 
     assert response.status_code == 302
     assert CrimeFigure.objects.get().change_percent == Decimal("-100")
 
 
 def test_crime_figure_form_refuses_a_negative_count(coordinator_client):
-    body = ReportingBodyFactory()
-
-    response = coordinator_client.post(
-        reverse("subgroups:annualreport_create"),
-        report_post(body, figures=[figure_row(count="-1")]),
-    )
+    response = post_new_report(coordinator_client, figures=[figure_row(count="-1")])
 
     assert response.status_code == 200
     assert "A count cannot be below zero." in errors_of(response)
@@ -85,36 +72,24 @@ def test_crime_figure_form_refuses_a_negative_count(coordinator_client):
     ],
 )
 def test_crime_figure_form_explains_other_bad_figures(coordinator_client, values, message):
-    body = ReportingBodyFactory()
-
-    response = coordinator_client.post(
-        reverse("subgroups:annualreport_create"), report_post(body, figures=[figure_row(**values)])
-    )
+    response = post_new_report(coordinator_client, figures=[figure_row(**values)])
 
     assert response.status_code == 200
     assert message in errors_of(response)
 
 
 def test_crime_figure_form_stores_a_rate_per_head_as_per_1000(coordinator_client):
-    body = ReportingBodyFactory()
-
-    response = coordinator_client.post(
-        reverse("subgroups:annualreport_create"),
-        report_post(body, figures=[figure_row(rate_per_head="0.072")]),
-    )
+    response = post_new_report(coordinator_client, figures=[figure_row(rate_per_head="0.072")])
 
     assert response.status_code == 302
     assert CrimeFigure.objects.get().rate_per_1000 == Decimal("72.0")
 
 
 def test_headline_measure_form_refuses_a_percentage_over_100(coordinator_client):
-    body = ReportingBodyFactory()
     measure = {"position": "1", "percentage": "193", "total": "75", "noun": "projects",
                "status": "on target"}  # fmt: skip
 
-    response = coordinator_client.post(
-        reverse("subgroups:annualreport_create"), report_post(body, measures=[measure])
-    )
+    response = post_new_report(coordinator_client, measures=[measure])
 
     assert response.status_code == 200
     assert "A percentage of a total cannot be above 100." in errors_of(response)

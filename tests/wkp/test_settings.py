@@ -1,25 +1,15 @@
 import logging
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import run_in_project
 
 
-def run_manage(*args, env_overrides=None):
+def run_manage(*args, env_overrides=None, timeout=300):
     dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
-    env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update(env_overrides or {})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return run_in_project(
+        [sys.executable, "manage.py", *args], without=dropped, env=env_overrides, timeout=timeout
     )
 
 
@@ -85,15 +75,12 @@ def test_debug_is_off_unless_set():
 def test_make_run_sets_debug_for_the_demo():
     # Every command of `make run`, with the Python replaced by one that prints DEBUG (and no
     # venv built): each must see DEBUG=1 when it is not set, and an explicit value otherwise.
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "MAKEFLAGS", "MAKELEVEL"}}
     probe = 'PY=sh -c "echo DEBUG=$$DEBUG" --'
     for given, expected in ((None, "1"), ("0", "0")):
-        result = subprocess.run(
+        result = run_in_project(
             ["make", "-s", "-o", "venv", "run", probe],
-            cwd=ROOT,
-            env=env if given is None else {**env, "DEBUG": given},
-            capture_output=True,
-            text=True,
+            without={"DEBUG", "MAKEFLAGS", "MAKELEVEL"},
+            env=None if given is None else {"DEBUG": given},
             timeout=60,
         )
         assert result.returncode == 0, result.stderr
@@ -155,13 +142,9 @@ def test_make_run_serves_and_links_e_mails_on_the_given_host(tmp_path):
         "fi\n"
     )
     fake.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "ALLOWED_HOSTS"}}
-    result = subprocess.run(
+    result = run_in_project(
         ["make", "--no-print-directory", "run", "HOST=192.0.2.7:8123", f"VENV={venv}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+        without={"SITE_URL", "ALLOWED_HOSTS"},
         timeout=60,
     )
     assert result.returncode == 0, result.stderr

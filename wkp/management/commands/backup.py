@@ -1,8 +1,8 @@
 """`manage.py backup [-o FILE]`: the database (pg_dump) and the media folder in one archive."""
 
-from django.core.management import BaseCommand, CommandError
+from django.core.management import BaseCommand
 
-from wkp.backup import BackupError, backup, counts_text
+from wkp.backup import backup, counts_text, run_for_command
 
 
 class Command(BaseCommand):
@@ -17,12 +17,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output=None, **options):
-        try:
-            summary = backup(output)
-        except BackupError as error:
-            raise CommandError(str(error)) from error
-        for warning in summary.warnings:
-            self.stderr.write(f"Warning: {warning}")
+        summary = run_for_command(self, backup, output)
         self.stdout.write(
             f"{summary.path}: {summary.size:,} bytes; {summary.tables} tables, "
             f"{summary.rows:,} rows, {summary.files} media files ({summary.file_bytes:,} bytes)"

@@ -1,9 +1,9 @@
 """`manage.py restore FILE`: restore a backup into an empty database and media folder, then
 check every table, file, ledger total and issued pack against the backup's manifest."""
 
-from django.core.management import BaseCommand, CommandError
+from django.core.management import BaseCommand
 
-from wkp.backup import BackupError, counts_text, restore
+from wkp.backup import counts_text, restore, run_for_command
 
 
 class Command(BaseCommand):
@@ -24,12 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, archive, replace=False, **options):
-        try:
-            summary = restore(archive, replace=replace)
-        except BackupError as error:
-            raise CommandError(str(error)) from error
-        for warning in summary.warnings:
-            self.stderr.write(f"Warning: {warning}")
+        summary = run_for_command(self, restore, archive, replace=replace)
         self.stdout.write(
             f"Restored {summary.path} and verified it against its manifest: {summary.tables} "
             f"tables, {summary.rows:,} rows, {summary.files} media files "
