@@ -152,7 +152,28 @@ NomineeFormSet = inlineformset_factory(
 )
 
 
-class SubGroupUpdateForm(forms.ModelForm):
+class MeetingChoicesMixin:
+    """The board meeting chosen by label ("West Kent Partnership Meeting – 14 July 2006"): the
+    labels name each meeting's body, fetched with the meetings rather than one query a row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["meeting"]
+        field.queryset = field.queryset.select_related("body")
+
+
+class RowsOfInstanceFormSet(forms.BaseInlineFormSet):
+    """Inline rows that know their parent object: a row's label ("Robbery (Sevenoaks CSP –
+    Annual report)") reads the parent, which then costs no query a row."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk is not None:
+            setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+
+class SubGroupUpdateForm(MeetingChoicesMixin, forms.ModelForm):
     intro = OutlineField(label="Introduction")
     next_steps = OutlineField(label="Next steps", rows=4)
 
@@ -185,7 +206,12 @@ class UpdateSectionForm(forms.ModelForm):
 
 
 UpdateSectionFormSet = inlineformset_factory(
-    SubGroupUpdate, UpdateSection, form=UpdateSectionForm, extra=2, can_delete=True
+    SubGroupUpdate,
+    UpdateSection,
+    form=UpdateSectionForm,
+    formset=RowsOfInstanceFormSet,
+    extra=2,
+    can_delete=True,
 )
 
 
@@ -195,7 +221,7 @@ class ReportingBodyForm(forms.ModelForm):
         fields = ["name", "kind", "district", "organisation", "website"]
 
 
-class AnnualReportForm(forms.ModelForm):
+class AnnualReportForm(MeetingChoicesMixin, forms.ModelForm):
     intro = OutlineField(label="Introduction")
 
     class Meta:
@@ -224,7 +250,12 @@ class ReportSectionForm(forms.ModelForm):
 
 
 ReportSectionFormSet = inlineformset_factory(
-    AnnualReport, ReportSection, form=ReportSectionForm, extra=2, can_delete=True
+    AnnualReport,
+    ReportSection,
+    form=ReportSectionForm,
+    formset=RowsOfInstanceFormSet,
+    extra=2,
+    can_delete=True,
 )
 
 
@@ -242,7 +273,12 @@ class HeadlineMeasureForm(forms.ModelForm):
 
 
 HeadlineMeasureFormSet = inlineformset_factory(
-    AnnualReport, HeadlineMeasure, form=HeadlineMeasureForm, extra=1, can_delete=True
+    AnnualReport,
+    HeadlineMeasure,
+    form=HeadlineMeasureForm,
+    formset=RowsOfInstanceFormSet,
+    extra=1,
+    can_delete=True,
 )
 
 COUNT_ERROR = {"min_value": "A count cannot be below zero."}
@@ -306,5 +342,10 @@ class CrimeFigureForm(forms.ModelForm):
 
 
 CrimeFigureFormSet = inlineformset_factory(
-    AnnualReport, CrimeFigure, form=CrimeFigureForm, extra=3, can_delete=True
+    AnnualReport,
+    CrimeFigure,
+    form=CrimeFigureForm,
+    formset=RowsOfInstanceFormSet,
+    extra=3,
+    can_delete=True,
 )
