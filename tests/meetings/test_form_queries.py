@@ -42,3 +42,34 @@ PAGES = {
 @pytest.mark.parametrize("size", SIZES)
 def test_meeting_form_and_minutes_query_counts_are_exact(django_assert_num_queries, size):
     assert measure_pages(PAGES, size, django_assert_num_queries) == {}
+
+
+def test_minutes_form_rows_show_their_own_choices_from_the_shared_lists():
+    """The attendance and declaration rows share one fetched list per field; each row still
+    shows its own person, organisation and agenda item as chosen."""
+    import re
+
+    from django.urls import reverse
+
+    from meetings.models import Attendance, Declaration
+    from tests.pagequeries import build, client_for
+
+    ids = build(3)
+    page = client_for(C).get(reverse("meetings:minutes_edit", args=[ids["published_meeting"]]))
+    html = page.content.decode()
+
+    def chosen(field):
+        select = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return re.findall(r'<option value="(\d+)" selected', select)
+
+    meeting = ids["published_meeting"]
+    rows = Attendance.objects.filter(meeting=meeting)  # in the formset's order
+    assert rows.count() == 3
+    for n, row in enumerate(rows):
+        assert chosen(f"attendance-{n}-person") == [str(row.person_id)]
+        assert chosen(f"attendance-{n}-organisation") == [str(row.organisation_id)]
+        assert chosen(f"attendance-{n}-substitute_for") == []
+    for n, row in enumerate(Declaration.objects.filter(meeting=meeting)):
+        assert chosen(f"declarations-{n}-item") == [str(row.item_id)]
+        assert chosen(f"declarations-{n}-person") == [str(row.person_id)]
+    assert chosen("attendance-3-person") == []  # the blank rows choose no one
