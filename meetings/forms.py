@@ -4,7 +4,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.html import format_html
 
-from wkp.forms import AddPersonMixin
+from wkp.forms import AddPersonMixin, SharedChoicesFormSet
 from wkp.models import Organisation, Person
 from wkp.rich_text import RichTextField, RichTextWidget
 from wkp.sanitise import clean_html
@@ -197,6 +197,9 @@ class PaperForm(forms.ModelForm):
         self.meeting = meeting
         self.checked = None
         self.fields["items"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
+        # Meetings and annual reports are labelled with their body's name: fetched with them.
+        for name in ("minutes_of", "annual_report"):
+            self.fields[name].queryset = self.fields[name].queryset.select_related("body")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             # Shown as it will be saved, so that saving it unchanged changes nothing.
@@ -328,7 +331,7 @@ class AttendanceForm(forms.ModelForm):
 
 
 AttendanceFormSet = forms.modelformset_factory(
-    Attendance, form=AttendanceForm, extra=3, can_delete=True
+    Attendance, form=AttendanceForm, extra=3, can_delete=True, formset=SharedChoicesFormSet
 )
 
 
@@ -530,7 +533,7 @@ class DeclarationForm(AddPersonMixin, forms.ModelForm):
 
 
 DeclarationFormSet = forms.modelformset_factory(
-    Declaration, form=DeclarationForm, extra=2, can_delete=True
+    Declaration, form=DeclarationForm, extra=2, can_delete=True, formset=SharedChoicesFormSet
 )
 
 

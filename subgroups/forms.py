@@ -99,11 +99,22 @@ class BodyForm(AddPersonMixin, forms.ModelForm):
         self.fields["contact_officer"].queryset = Person.objects.select_related("organisation")
 
 
-def parts_formset(parent_model, form, *, extra, **kwargs):
+class RowsOfInstanceFormSet(forms.BaseInlineFormSet):
+    """Inline rows that know their parent object: a row's label ("Robbery (Sevenoaks CSP –
+    Annual report)") reads the parent, which then costs no query a row."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk is not None:
+            setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+
+def parts_formset(parent_model, form, *, extra, formset=RowsOfInstanceFormSet):
     """The parts of a record (its sections, measures, figures, nominees) edited on its page:
     an inline formset of `form`'s model, each part deletable."""
     return inlineformset_factory(
-        parent_model, form._meta.model, form=form, extra=extra, can_delete=True, **kwargs
+        parent_model, form._meta.model, form=form, formset=formset, extra=extra, can_delete=True
     )
 
 
@@ -153,7 +164,17 @@ class BaseNomineeFormSet(forms.BaseInlineFormSet):
 NomineeFormSet = parts_formset(Membership, NomineeForm, formset=BaseNomineeFormSet, extra=3)
 
 
-class SubGroupUpdateForm(forms.ModelForm):
+class MeetingChoicesMixin:
+    """The board meeting chosen by label ("West Kent Partnership Meeting – 14 July 2006"): the
+    labels name each meeting's body, fetched with the meetings rather than one query a row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["meeting"]
+        field.queryset = field.queryset.select_related("body")
+
+
+class SubGroupUpdateForm(MeetingChoicesMixin, forms.ModelForm):
     intro = OutlineField(label="Introduction")
     next_steps = OutlineField(label="Next steps", rows=4)
 
@@ -194,7 +215,7 @@ class ReportingBodyForm(forms.ModelForm):
         fields = ["name", "kind", "district", "organisation", "website"]
 
 
-class AnnualReportForm(forms.ModelForm):
+class AnnualReportForm(MeetingChoicesMixin, forms.ModelForm):
     intro = OutlineField(label="Introduction")
 
     class Meta:

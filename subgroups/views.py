@@ -53,7 +53,11 @@ class IndexView(SubGroupsPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        children = Body.objects.order_by("position", "name").annotate(update_count=Count("updates"))
+        children = (
+            Body.objects.order_by("position", "name")
+            .select_related("lead_organisation")
+            .annotate(update_count=Count("updates"))
+        )
         context["bodies_that_meet"] = (
             Body.objects.filter(parent__isnull=True)
             .order_by("kind", "position", "name")

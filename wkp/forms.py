@@ -69,3 +69,22 @@ class AddPersonMixin:
             else:
                 data[target] = person
         return data
+
+
+class SharedChoicesFormSet(forms.BaseModelFormSet):
+    """A formset whose rows offer the same lists (people, organisations, agenda items) fetch each
+    list once for the formset, not once a row: a page of 200 attendees is not 600 queries.
+
+    A row's list fields must not depend on the row (the same queryset for every form). Choices are
+    shared for display only: a submitted value is still checked against the field's queryset."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        shared = self.__dict__.setdefault("_shared_choices", {})
+        for name, field in form.fields.items():
+            # A hidden field (the row's own id) shows no list: nothing to fetch.
+            if isinstance(field, forms.ModelChoiceField) and not field.widget.is_hidden:
+                if name not in shared:
+                    shared[name] = list(iter(field.choices))  # iter: no COUNT for list's length
+                field.choices = shared[name]
+        return form
