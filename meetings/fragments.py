@@ -41,7 +41,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
 from finance.reports import allocation_row_versions_sql
-from subgroups.models import Body
+from subgroups.reports import body_row_versions_sql, event_body_ids_sql
 from wkp.models import Organisation, Person
 
 from .models import (
@@ -117,7 +117,7 @@ def _versions_sql():
     items = _ids(AgendaItem, "id", f"s.meeting_id = {meeting}")
     papers = _ids(Paper, "id", f"s.meeting_id = {meeting}")
     actions = _ids(Action, "id", f"s.body_id = {body}")
-    events = _ids(Body, "id", f"s.parent_id = {body}")
+    events = event_body_ids_sql(body)
     action_meetings = _ids(Action, "meeting_id", f"s.body_id = {body}")
 
     # Meetings shown as next meetings, and those whose actions are matters arising.
@@ -132,7 +132,7 @@ def _versions_sql():
     owner_organisations = Action.owner_organisations.through
     parts = [
         _versions(Meeting, family("t")),
-        _versions(Body, "TRUE"),  # a handful of rows: any edit to a body is a new page
+        body_row_versions_sql(),
         _versions(Venue, "TRUE"),  # likewise
         _versions(AgendaItem, f"t.meeting_id = {meeting}"),
         _versions(AgendaItemPaper, f"t.item_id IN ({items})"),

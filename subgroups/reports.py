@@ -603,3 +603,18 @@ def _date(value):
     if value is None or isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value)[:10])
+
+
+def event_body_ids_sql(parent_id_sql):
+    """A SQL subquery (PostgreSQL) of the ids of the bodies (events) under the body whose id is
+    the SQL `parent_id_sql` (an outer query's column), for the meeting page's cache key."""
+    return f"SELECT s.id FROM {Body._meta.db_table} AS s WHERE s.parent_id = {parent_id_sql}"  # noqa: S608
+
+
+def body_row_versions_sql():
+    """A scalar SQL expression listing the row versions (xmin, ctid) of every body: a handful
+    of rows, so any edit to a body gives the meeting page a new cache key."""
+    return (
+        "(SELECT string_agg(t.xmin::text || '/' || t.ctid::text, ',' ORDER BY t.ctid) "  # noqa: S608
+        f"FROM {Body._meta.db_table} AS t)"
+    )
