@@ -199,7 +199,8 @@ class PaperForm(forms.ModelForm):
         self.fields["items"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
         # Meetings and annual reports are labelled with their body's name: fetched with them.
         for name in ("minutes_of", "annual_report"):
-            self.fields[name].queryset = self.fields[name].queryset.select_related("body")
+            if name in self.fields:  # not on a form made from an item's row
+                self.fields[name].queryset = self.fields[name].queryset.select_related("body")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             # Shown as it will be saved, so that saving it unchanged changes nothing.

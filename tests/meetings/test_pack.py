@@ -321,9 +321,9 @@ def test_issuing_typesets_every_papers_own_pdf_so_downloads_render_nothing(demo,
             continue
         entry = pack_entry(paper, demo)
         expected = (
-            f"{entry.fingerprint}-upload.pdf"
+            f"{entry.fingerprint}-upload-tagged.pdf"
             if entry.kind == "upload"
-            else f"{entry.fingerprint}.pdf"
+            else f"{entry.fingerprint}-tagged.pdf"
         )
         assert expected in cached, paper.letter
 

@@ -52,6 +52,26 @@ REVIEWED = {
         "return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered",
     ): "HTML that render_to_string made from an autoescaped fragment template, kept in the cache",
     (
+        "finance/views.py",
+        'report_html=mark_safe(page["report_html"]),  # noqa: S308 - our templates\' output',
+    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    (
+        "finance/views.py",
+        'chart_html=mark_safe(page["chart_html"]),  # noqa: S308',
+    ): "pygal's SVG of the statement's numbers (as finance/reports.py), kept by row_digest.cached",
+    (
+        "meetings/views/follow.py",
+        "return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered",
+    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    (
+        "meetings/views/reading.py",
+        'context = {"papers_html": mark_safe(html), "nav_section": self.nav_section}  # noqa: S308',
+    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    (
+        "subgroups/views.py",
+        'context["comparison_html"] = mark_safe(page["comparison_html"])  # noqa: S308',
+    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    (
         "templates/meetings/email/notice.txt",
         "{% autoescape off %}Dear {{ user.get_full_name|default:user.username }},",
     ): "the text/plain part of an e-mail: nothing there is parsed as HTML",
