@@ -29,19 +29,18 @@ demo) there are no row versions and the page is rendered afresh every time.
 # SQL here is built from model table names only; the meeting's ids come from the outer row.
 # ruff: noqa: S608, S611
 
-import hashlib
 import hmac
 from functools import cache as once
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models.expressions import RawSQL
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from finance.reports import allocation_row_versions_sql
 from subgroups.reports import body_row_versions_sql, event_body_ids_sql
+from wkp import row_digest
 from wkp.models import Organisation, Person
 
 from .models import (
@@ -57,8 +56,6 @@ from .models import (
     Venue,
 )
 
-PREFIX = "wkp:meeting-page:"
-TIMEOUT = 60 * 60  # an unused page leaves the cache after an hour
 PAGE_TEMPLATE = "meetings/partials/meeting_page.html"
 # The page's shared template and every partial it may include.
 TEMPLATES = (
@@ -73,15 +70,6 @@ TEMPLATES = (
     "meetings/partials/next_meetings.html",
     "meetings/partials/paper_table.html",
 )
-
-
-@once
-def template_stamp():
-    """A digest of the page's templates (read once per process)."""
-    digest = hashlib.sha256()
-    for name in TEMPLATES:
-        digest.update(get_template(name).template.source.encode())
-    return digest.hexdigest()
 
 
 @once
@@ -179,28 +167,21 @@ def viewer_key(user):
     return f"{user.is_active}:{user.is_superuser}:{permissions}"
 
 
-def page_key(meeting, versions, user, today):
-    payload = "\n".join(
-        [template_stamp(), str(meeting.pk), versions, viewer_key(user), today.isoformat()]
-    )
-    return PREFIX + hashlib.sha256(payload.encode()).hexdigest()
-
-
 def shared_page_html(meeting, user, today, build_context):
     """The meeting page's shared HTML with the per-viewer slots still in it: from the cache when
     these very rows were rendered before for these permissions today, else rendered from
-    `build_context()` (which runs the page's queries) and kept."""
-    versions = getattr(meeting, "page_versions", None)  # read with the meeting: see above
-    key = None if versions is None else page_key(meeting, versions, user, today)
-    html = None if key is None else cache.get(key)
-    if html is None:
+    `build_context()` (which runs the page's queries) and kept (`wkp.row_digest.cached`, under
+    the versions read with the meeting: see above)."""
+
+    def build():
         context = build_context()
         context["changes_slot"] = slot("changes")
         context["csrf_token"] = slot("csrf")
-        html = render_to_string(PAGE_TEMPLATE, context)
-        if key is not None:
-            cache.set(key, html, TIMEOUT)
-    return html
+        return render_to_string(PAGE_TEMPLATE, context)
+
+    versions = getattr(meeting, "page_versions", None)
+    key = (meeting.pk, viewer_key(user), today.isoformat())
+    return row_digest.cached("meeting-page", versions, key, build, templates=TEMPLATES)
 
 
 def fill_slots(html, *, changes_html, csrf_token):
