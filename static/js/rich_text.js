@@ -75,6 +75,32 @@
   }
   new MutationObserver(labelAll).observe(document.documentElement, { childList: true, subtree: true });
 
+  // The toolbar greys out a command that cannot run now (undo with nothing to undo) with a class
+  // only; aria-disabled tells a screen reader too, and exempts the greyed button from contrast
+  // rules as an inactive control (WCAG 1.4.3).
+  function markDisabled(button) {
+    if (button.classList.contains("disabled") && !button.classList.contains("active")) {
+      if (button.getAttribute("aria-disabled") !== "true") { button.setAttribute("aria-disabled", "true"); }
+    } else if (button.hasAttribute("aria-disabled")) {
+      button.removeAttribute("aria-disabled");
+    }
+  }
+  function markAllDisabled() {
+    document.querySelectorAll(".prose-menubar__button").forEach(markDisabled);
+  }
+  new MutationObserver(function (mutations) {
+    mutations.forEach(function (mutation) {
+      if (mutation.type === "attributes" && mutation.target.classList.contains("prose-menubar__button")) {
+        markDisabled(mutation.target);
+      } else if (mutation.type === "childList" && mutation.addedNodes.length) {
+        markAllDisabled();
+      }
+    });
+  }).observe(document.documentElement, {
+    attributes: true, attributeFilter: ["class"], childList: true, subtree: true
+  });
+  markAllDisabled();
+
   document.addEventListener("paste", function (event) {
     var target = event.target;
     var editable = target && target.closest && target.closest(".ProseMirror[contenteditable]");

@@ -14,7 +14,9 @@ AXE = Axe()
 
 
 def axe_violations(page):
-    """Run axe-core (carried offline by axe-playwright-python) on the page as it stands."""
+    """Run axe-core (carried offline by axe-playwright-python) on the page once its fonts have
+    loaded: before the icon font arrives, an icon's ligature ("undo") is measured as text."""
+    page.evaluate("document.fonts.ready.then(() => true)")
     results = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     return results.response["violations"]
 

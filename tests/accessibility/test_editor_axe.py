@@ -39,3 +39,22 @@ def test_rich_text_editor_open_has_no_violations(page, live_server, sign_in, rol
     page.keyboard.type("Typed in the editor")
     violations = axe_violations(page)
     assert violations == [], describe(violations)
+
+
+def test_greyed_toolbar_commands_say_they_are_unavailable(page, live_server, sign_in, roles, demo):
+    """Undo is greyed until something is typed: a screen reader hears it as unavailable, and
+    the greyed button counts as an inactive control, not as text of too low contrast."""
+    sign_in(page, "coordinator", PASSWORD)
+    page.goto(f"{live_server.url}/meetings/{demo.pk}/papers/new/")
+    editable = page.locator(".ProseMirror[contenteditable]").first
+    editable.wait_for()
+    undo = page.locator(".prose-menubar__button[data-name='history:undo']").first
+    assert "disabled" in undo.get_attribute("class")
+    assert undo.get_attribute("aria-disabled") == "true"
+    editable.click()
+    page.keyboard.type("Typed")
+    page.wait_for_function(
+        "() => !document.querySelector(\".prose-menubar__button[data-name='history:undo']\")"
+        ".hasAttribute('aria-disabled')"
+    )
+    assert "disabled" not in undo.get_attribute("class")

@@ -344,6 +344,16 @@ def locked(cluster, job):
     return busy
 
 
+def taken(cluster, job):
+    """True once a worker has taken the job's build task from the queue."""
+    return query(
+        cluster,
+        "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING' "
+        "AND task_path = 'meetings.tasks.build_pack_version' AND args_kwargs->'args'->>0 = %s",
+        [str(job)],
+    ) == [(1,)]
+
+
 def test_a_worker_killed_mid_build_leaves_the_build_to_another_that_finishes_it_once(cluster):
     a = cluster["sites"][0]
     meeting = cluster["meeting"]
@@ -358,7 +368,9 @@ def test_a_worker_killed_mid_build_leaves_the_build_to_another_that_finishes_it_
         issue(cluster, a)
         job = jobs(cluster)[-1][0]
         assert len(jobs(cluster)) == before + 1
-        wait_for(lambda: locked(cluster, job), what="the build to start")
+        # Taken by the doomed worker (its task running) and mid-build (the job's row locked).
+        # The lock alone is not enough: a worker's sweep also locks queued jobs for a moment.
+        wait_for(lambda: taken(cluster, job) and locked(cluster, job), what="the build to start")
         os.killpg(doomed.pid, signal.SIGKILL)
         doomed.wait()
     finally:
