@@ -9,7 +9,7 @@ Public API (for meetings/pack.py and paper pages):
     event_budget_report(event_budget) -> EventBudgetReport
     render_event_budget_html(event_budget) -> str
     allocations_approved_at(meeting_id) -> {agenda item id or None: [ApprovedAllocation]}
-    allocation_row_versions_sql(meeting_id_sql) -> SQL: the versions of the rows that reads
+    allocation_models() -> the models whose tables that reads
 """
 
 import datetime
@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from wkp import row_digest
+from wkp import table_versions
 from wkp.models import Organisation
 
 from . import ledger
@@ -223,23 +223,16 @@ STATEMENT_TEMPLATES = ("finance/partials/fund_report.html", "finance/partials/fu
 def fund_statement_page(as_of):
     """The statement page's parts as of `as_of`: {"title", "report_html", "chart_html"}.
 
-    Kept under a digest of every row they are made from (wkp.row_digest): the financial years,
-    the ledger entries posted by `as_of`, the projects, the external funding and its funders.
-    One query when none of them has changed since; a posted entry, a year made actual, a project
-    renamed... changes the digest, so the next request renders afresh."""
-    rows = row_digest.digest(
-        row_digest.Rows(FinancialYear),
-        row_digest.Rows(LedgerEntry, where="t.posted_on <= %s", params=(as_of,)),
-        row_digest.Rows(Project),
-        row_digest.Rows(ExternalFunding),
-        row_digest.Rows(
-            Organisation,
-            where=f"t.id IN (SELECT funder_id FROM {ExternalFunding._meta.db_table})",  # noqa: S608
-        ),
+    Kept under the versions of the tables they are made from (wkp.table_versions): the
+    financial years, the ledger, the projects, the external funding and the organisations (its
+    funders). One query when none of them has changed since; a posted entry, a year made actual,
+    a project renamed... changes a version, so the next request renders afresh."""
+    versions = table_versions.versions(
+        FinancialYear, LedgerEntry, Project, ExternalFunding, Organisation
     )
-    return row_digest.cached(
+    return table_versions.cached(
         "fund-statement",
-        rows,
+        versions,
         as_of.isoformat(),
         lambda: _statement_parts(fund_statement(as_of)),
         templates=STATEMENT_TEMPLATES,
@@ -331,20 +324,6 @@ def allocations_approved_at(meeting_id):
     return approved
 
 
-def allocation_row_versions_sql(meeting_id_sql):
-    """A scalar SQL expression (PostgreSQL) listing the row versions (xmin, ctid) of every row
-    `allocations_approved_at` reads for the meeting whose id is the SQL `meeting_id_sql` (an
-    outer query's column): its ledger entries, the entries reversing them and their projects.
-    Any write to those rows changes it, so the meeting page can key its cached HTML on it."""
-    entries = LedgerEntry._meta.db_table
-    projects = Project._meta.db_table
-    mine = f"SELECT s.id FROM {entries} AS s WHERE s.meeting_id = {meeting_id_sql}"  # noqa: S608
-    used = f"SELECT s.project_id FROM {entries} AS s WHERE s.meeting_id = {meeting_id_sql}"  # noqa: S608
-    return (
-        "(SELECT string_agg(v, ',' ORDER BY v) FROM ("  # noqa: S608 - table names only
-        f"SELECT t.xmin::text || '/' || t.ctid::text AS v FROM {entries} AS t "
-        f"WHERE t.meeting_id = {meeting_id_sql} OR t.reverses_id IN ({mine}) "
-        "UNION ALL "
-        f"SELECT 'p' || t.xmin::text || '/' || t.ctid::text FROM {projects} AS t "
-        f"WHERE t.id IN ({used})) AS r)"
-    )
+def allocation_models():
+    """The models whose tables `allocations_approved_at` reads (the meeting page's cache key)."""
+    return (LedgerEntry, Project)

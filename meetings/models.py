@@ -816,6 +816,9 @@ class NoticeDelivery(models.Model):
     "none" gets no row, so a later change of mind never brings old notices back.
     """
 
+    # Written by the workers as they send; no cache key is made from it (wkp.table_versions).
+    cache_versioned = False
+
     class Mode(models.TextChoices):
         EVERY = "every", "An e-mail of its own"
         DIGEST = "digest", "The next digest"
@@ -910,6 +913,9 @@ class ForwardPlanEntry(models.Model):
 
 class MeetingVisit(models.Model):
     """When a user last looked at a meeting, to show them what changed since."""
+
+    # Written on every look or send; no cache key is made from it (wkp.table_versions).
+    cache_versioned = False
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_visits"

@@ -20,10 +20,12 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
-from subgroups.reports import search_records, update_ids_of
+from subgroups.reports import search_models, search_records, update_ids_of
+from wkp import table_versions
 
 from .access import papers_visible_to
-from .models import AgendaItem, Meeting, MinuteEntry, Minutes
+from .fragments import viewer_key
+from .models import AgendaItem, Meeting, MinuteEntry, Minutes, Paper, Venue
 
 MAX_QUERY = 200
 # Every word costs the database a little; beyond this many distinct words a search is no more
@@ -119,16 +121,33 @@ def search(user, query, *, year=None, kind=None, meeting=None, subgroup=None, or
     under a statement time limit (SearchTooSlow). A sub-group filter keeps that sub-group's
     updates and the papers made from them; an organisation filter keeps papers it wrote and the
     reports of bodies it belongs to.
+
+    The results are kept under the versions of the tables searched (wkp.table_versions), the
+    search and the viewer's permissions (what they may see depends on nothing else): a search
+    asked again while nothing has changed costs one query.
     """
     query = (query or "").strip()[:MAX_QUERY]
     words = words_of(query)
     if not words:
         return []
     terms = terms_of(query) or " ".join(words)
-    with time_limited():
-        results = _search(user, words, terms, year, kind, meeting, subgroup, organisation)
-    results.sort(key=lambda r: (-r.rank, -(r.date.toordinal() if r.date else 0), r.title))
-    return results[:LIMIT]
+    filters = (year, kind, meeting, subgroup, organisation)
+
+    def run():
+        with time_limited():
+            results = _search(user, words, terms, *filters)
+        results.sort(key=lambda r: (-r.rank, -(r.date.toordinal() if r.date else 0), r.title))
+        return results[:LIMIT]
+
+    versions = table_versions.versions(*searched_models())
+    key = (terms, tuple(words), filters, viewer_key(user))
+    return table_versions.cached("search", versions, key, run, templates=())
+
+
+def searched_models():
+    """The models whose tables a search reads, the sub-groups' (bodies) among them (a test
+    checks this against the queries of a search)."""
+    return (Paper, AgendaItem, MinuteEntry, Minutes, Meeting, Venue, *search_models())
 
 
 def _search(user, words, terms, year, kind, meeting, subgroup, organisation):

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 
-from wkp import row_digest
+from wkp import table_versions
 from wkp.charts import chart_svg, new_chart, svg_data_url
 
 from .formatting import format_change, format_count_change, format_number
@@ -93,17 +93,13 @@ def comparison_page(period):
     {"periods": [(start, end), ...] newest first, "period": the one shown or None,
     "comparison_html": "" when there is nothing to compare}.
 
-    Kept under a digest of every row they are made from (wkp.row_digest): the annual reports
-    (not their long text), their crime figures and the reporting bodies. One query when none of
-    them has changed since; any change to them makes the next request render afresh."""
-    rows = row_digest.digest(
-        row_digest.Rows(AnnualReport, exclude=("intro",)),
-        row_digest.Rows(CrimeFigure),
-        row_digest.Rows(ReportingBody),
-    )
-    return row_digest.cached(
+    Kept under the versions of the tables they are made from (wkp.table_versions): the annual
+    reports, their crime figures and the reporting bodies. One query when none of them has
+    changed since; any change to them makes the next request render afresh."""
+    versions = table_versions.versions(AnnualReport, CrimeFigure, ReportingBody)
+    return table_versions.cached(
         "district-comparison",
-        rows,
+        versions,
         period,
         lambda: _comparison_parts(period),
         templates=COMPARISON_TEMPLATES,
@@ -400,6 +396,11 @@ def update_ids_of(subgroup_id):
     return SubGroupUpdate.objects.filter(subgroup_id=subgroup_id).values("pk")
 
 
+def search_models():
+    """The models whose tables `search_records` reads (the search's cache key)."""
+    return (SubGroupUpdate, UpdateSection, Body, AnnualReport, ReportSection, ReportingBody)
+
+
 def subgroup_choices():
     """(id, name) of every sub-group, for search filters."""
     return list(Body.objects.order_by("name").values_list("pk", "name"))
@@ -605,16 +606,6 @@ def _date(value):
     return datetime.date.fromisoformat(str(value)[:10])
 
 
-def event_body_ids_sql(parent_id_sql):
-    """A SQL subquery (PostgreSQL) of the ids of the bodies (events) under the body whose id is
-    the SQL `parent_id_sql` (an outer query's column), for the meeting page's cache key."""
-    return f"SELECT s.id FROM {Body._meta.db_table} AS s WHERE s.parent_id = {parent_id_sql}"  # noqa: S608
-
-
-def body_row_versions_sql():
-    """A scalar SQL expression listing the row versions (xmin, ctid) of every body: a handful
-    of rows, so any edit to a body gives the meeting page a new cache key."""
-    return (
-        "(SELECT string_agg(t.xmin::text || '/' || t.ctid::text, ',' ORDER BY t.ctid) "  # noqa: S608
-        f"FROM {Body._meta.db_table} AS t)"
-    )
+def meeting_page_models():
+    """The models of this app whose tables the meeting page reads (its cache key): the bodies."""
+    return (Body,)

@@ -8,8 +8,10 @@ class WkpConfig(AppConfig):
 
     def ready(self):
         from .roles import sync_roles
+        from .table_versions import install_triggers
 
         post_migrate.connect(sync_roles, dispatch_uid="wkp.sync_roles")
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="wkp.install_triggers")
         normalise_textarea_line_breaks()
 
 

@@ -91,6 +91,9 @@ class WorkerHeartbeat(models.Model):
     """A background worker's sign of life (`manage.py run_worker` writes it every half minute):
     /healthz reports whether any worker was seen in the last few minutes."""
 
+    # Written by every worker's clock; no cache key is made from it (wkp.table_versions).
+    cache_versioned = False
+
     name = models.CharField(max_length=200, unique=True)  # host and process id
     seen_at = models.DateTimeField()
 

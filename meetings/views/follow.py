@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from subgroups.reports import subgroup_choices
-from wkp import row_digest
+from wkp import table_versions
 from wkp.models import Organisation
 from wkp.templatetags.wkp_format import uk_date
 from wkp.views import nothing_changed
@@ -61,10 +61,9 @@ SEARCH_FILTERS = "meetings/partials/search_filters.html"
 
 def _search_filters(user, kind, filters):
     """The filters' choices (years, meetings, sub-groups, organisations), kept under a digest of
-    the rows they list (wkp.row_digest) and the choices made: one query while none changes."""
-    rows = row_digest.digest(
-        row_digest.Rows(Meeting), row_digest.Rows(Body), row_digest.Rows(Organisation)
-    )
+    the tables they list (wkp.table_versions) and the choices made: one query while none
+    changes."""
+    versions = table_versions.versions(Meeting, Body, Organisation)
     chosen = (kind, tuple(sorted(filters.items())), user.has_perm("meetings.view_meeting"))
 
     def build():
@@ -81,7 +80,9 @@ def _search_filters(user, kind, filters):
         }
         return render_to_string(SEARCH_FILTERS, context)
 
-    html = row_digest.cached("search-filters", rows, chosen, build, templates=(SEARCH_FILTERS,))
+    html = table_versions.cached(
+        "search-filters", versions, chosen, build, templates=(SEARCH_FILTERS,)
+    )
     return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
 
 

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
 from finance.reports import allocations_approved_at
-from wkp import row_digest
+from wkp import table_versions
 from wkp.views import NavSectionMixin
 
 from .. import pack
@@ -120,7 +120,6 @@ def meeting_detail(request, pk):
 
 # What the papers list shows; the large text of a paper is not among it.
 PAPER_LIST_FIELDS = ("pk", "letter", "title", "status", "meeting__id", "meeting__date")
-PAPER_TEXT_FIELDS = ("body_html", "file_text", "file_html", "frozen_html")
 PAPER_LIST_TEMPLATES = ("meetings/partials/paper_list_table.html", "includes/pagination.html")
 
 
@@ -140,14 +139,12 @@ class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
         )
 
     def get(self, request, *args, **kwargs):
-        # The table is kept under a digest of every paper and meeting row (wkp.row_digest): one
-        # query when nothing has changed since it was rendered.
-        rows = row_digest.digest(
-            row_digest.Rows(Paper, exclude=PAPER_TEXT_FIELDS), row_digest.Rows(Meeting)
-        )
+        # The table is kept under the versions of the papers and meetings tables
+        # (wkp.table_versions): one query when nothing has changed since it was rendered.
+        versions = table_versions.versions(Paper, Meeting)
         key = (request.GET.get("page", ""), can_edit_meetings(request.user))
-        html = row_digest.cached(
-            "paper-list", rows, key, self.render_table, templates=PAPER_LIST_TEMPLATES
+        html = table_versions.cached(
+            "paper-list", versions, key, self.render_table, templates=PAPER_LIST_TEMPLATES
         )
         context = {"papers_html": mark_safe(html), "nav_section": self.nav_section}  # noqa: S308
         return render(request, self.template_name, context)

@@ -55,8 +55,9 @@ def count(client, django_assert_num_queries, url, expected):
     return response
 
 
-# The digest of the rows the statement is made from (wkp.row_digest), then from the cache; when
-# it is rendered (first, or after a change), years, ledger amounts, projects, external funding.
+# The versions of the tables the statement is made from (wkp.table_versions), then from the
+# cache; when it is rendered (first, or after a change), years, ledger amounts, projects, external
+# funding.
 STATEMENT = 5 if POSTGRES else 8
 STATEMENT_RENDERED = 9 if POSTGRES else 8
 

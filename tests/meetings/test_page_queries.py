@@ -133,8 +133,9 @@ def test_meeting_list_query_count_is_exact(member_client, django_assert_num_quer
     count(member_client, django_assert_num_queries, url, MEETING_LIST)
 
 
-# Session, user, permissions (4); the digest of the papers and meetings (wkp.row_digest), then
-# from the cache; when the table is rendered (first, or after a change), the count and the page.
+# Session, user, permissions (4); the versions of the papers and meetings tables
+# (wkp.table_versions), then from the cache; when the table is rendered (first, or after a
+# change), the count and the page.
 PAPER_LIST = 5 if POSTGRES else 6
 PAPER_LIST_RENDERED = 7 if POSTGRES else 6
 
@@ -152,11 +153,13 @@ def test_paper_list_query_count_is_exact(member_client, django_assert_num_querie
     assert response.context["papers_html"] == rendered.context["papers_html"]
 
 
-# The search's savepoint (2), the time limit set and reset (PostgreSQL only) and one statement
-# per kind of record (6); the digest of the filters' choices (wkp.row_digest), or, when they are
-# rendered (first, or after a change), years, sub-groups, meetings, organisations.
-SEARCH = 15 if POSTGRES else 16
-SEARCH_RENDERED = 19 if POSTGRES else 16
+# Session, user, permissions (4) and the versions of the tables searched (wkp.table_versions),
+# then the results from the cache; when they are found (first, or after a change), the search's
+# savepoint (2), the time limit set and reset and one statement per kind of record (6). The
+# versions of the filters' tables, then from the cache; when they are rendered, years,
+# sub-groups, meetings, organisations.
+SEARCH = 6 if POSTGRES else 16
+SEARCH_RENDERED = 20 if POSTGRES else 16
 
 
 @pytest.mark.parametrize("size", [10, 1000])

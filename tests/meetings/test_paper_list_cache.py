@@ -1,5 +1,5 @@
-"""The papers list is kept under a digest of the paper and meeting rows (issue 18,
-wkp.row_digest): served from the cache while nothing changes, and every kind of change shows on
+"""The papers list is kept under the versions of the paper and meeting tables (issue 18,
+wkp.table_versions): served from the cache while nothing changes, and every kind of change shows on
 the very next request."""
 
 import datetime

@@ -1,5 +1,5 @@
-"""The search page's filter choices are kept under a digest of the meetings, bodies and
-organisations they list (issue 18, meetings.views.follow._search_filters): a change shows on the
+"""The search page's filter choices are kept under the versions of the meetings, bodies and
+organisations tables (issue 18, meetings.views.follow._search_filters): a change shows on the
 very next request, and each choice made is kept apart."""
 
 import datetime

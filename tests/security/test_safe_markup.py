@@ -54,23 +54,23 @@ REVIEWED = {
     (
         "finance/views.py",
         'report_html=mark_safe(page["report_html"]),  # noqa: S308 - our templates\' output',
-    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    ): "render_to_string output of our autoescaped templates, kept by wkp.table_versions.cached",
     (
         "finance/views.py",
         'chart_html=mark_safe(page["chart_html"]),  # noqa: S308',
-    ): "pygal's SVG of the statement's numbers (as finance/reports.py), kept by row_digest.cached",
+    ): "pygal's SVG of the statement's numbers (as finance/reports.py), kept in the cache",
     (
         "meetings/views/follow.py",
         "return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered",
-    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    ): "render_to_string output of our autoescaped templates, kept by wkp.table_versions.cached",
     (
         "meetings/views/reading.py",
         'context = {"papers_html": mark_safe(html), "nav_section": self.nav_section}  # noqa: S308',
-    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    ): "render_to_string output of our autoescaped templates, kept by wkp.table_versions.cached",
     (
         "subgroups/views.py",
         'context["comparison_html"] = mark_safe(page["comparison_html"])  # noqa: S308',
-    ): "render_to_string output of our autoescaped templates, kept by wkp.row_digest.cached",
+    ): "render_to_string output of our autoescaped templates, kept by wkp.table_versions.cached",
     (
         "templates/meetings/email/notice.txt",
         "{% autoescape off %}Dear {{ user.get_full_name|default:user.username }},",

@@ -26,7 +26,7 @@ QUERIES = {
     "subgroups:update_detail": 8,
     "subgroups:reportingbody_detail": 6,
     "subgroups:annualreport_detail": 8,
-    # The digest of the reports, figures and bodies (wkp.row_digest), then from the cache.
+    # The versions of the reports, figures and bodies tables (wkp.table_versions), then the cache.
     "subgroups:comparison": 5 if connection.vendor == "postgresql" else 7,
 }
 
