@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -120,6 +121,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the project's templates, so templates/django/forms/ may override
+# Django's own (the select with its options in place: much faster for long choice lists).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "wkp.wsgi.application"
 
