@@ -29,6 +29,6 @@ def test_every_select_renders_as_djangos_own_template_would():
     with override_settings(FORM_RENDERER="django.forms.renderers.DjangoTemplates"):
         djangos = str(Form(data, renderer=DjangoTemplates()))
     assert ours.count("<option") == 3 * 5 + 3
-    assert 'Kent &quot;County&quot; &lt;Council&gt;' in ours
+    assert "Kent &quot;County&quot; &lt;Council&gt;" in ours
     assert '<option value="2" selected>' in ours
     assert ours == djangos
