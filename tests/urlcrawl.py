@@ -36,6 +36,27 @@ def project_urls(exclude_admin=True):
         yield "/" + path, name
 
 
+def html_pages(page, base_url):
+    """The URL patterns that answer the signed-in Playwright `page` with an HTML page: returns
+    ([(path, name)], [f"{name} {status}"] of the others). Sample ids are the demo data's first
+    objects; a financial year is the newest. Logging out is never asked for (a GET would sign
+    the crawl itself out)."""
+    from finance.models import FinancialYear
+
+    year = FinancialYear.objects.order_by("start_year").last().start_year
+    pages, skipped = [], []
+    for path, name in project_urls():
+        if name == "logout":
+            continue
+        path = path.replace("/finance/years/1/", f"/finance/years/{year}/")
+        response = page.request.get(f"{base_url}{path}", max_redirects=0)
+        if response.status != 200 or "text/html" not in response.headers["content-type"]:
+            skipped.append(f"{name} {response.status}")
+            continue
+        pages.append((path, name))
+    return pages, skipped
+
+
 # Never followed by a crawl: a GET that signs the crawl out, and the Django admin.
 NOT_FOLLOWED = ("/accounts/logout/", "/admin/")
 

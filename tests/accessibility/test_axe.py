@@ -28,12 +28,16 @@ CHECK_FILE = settings.BASE_DIR / "wkp" / "accessibility_check.json"
 SIGN_IN_PAGES = 5
 
 
-def check_second_step_pages(page, live_server, coordinator, check):
-    """A co-ordinator's first sign-in sets up an app; the next asks for its code."""
+def give_password(page, live_server, user):
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(coordinator.username)
+    page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def check_second_step_pages(page, live_server, coordinator, check):
+    """A co-ordinator's first sign-in sets up an app; the next asks for its code."""
+    give_password(page, live_server, coordinator)
     page.get_by_role("button", name="Set up an authenticator app").wait_for()
     check("two-factor set-up")
     page.get_by_role("button", name="Set up an authenticator app").click()
@@ -48,10 +52,7 @@ def check_second_step_pages(page, live_server, coordinator, check):
     page.locator("#backup-codes").wait_for()
     check("two-factor backup codes")
     page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(coordinator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    give_password(page, live_server, coordinator)
     page.get_by_role("heading", name="Confirm it is you").wait_for()
     check("two-factor second step")
     page.get_by_label("Code").fill("abc")

@@ -8,13 +8,11 @@ back/forward cache for one reason only: its own `Cache-Control: no-store` (signe
 
 import pytest
 
-from finance.models import FinancialYear
 from tests.conftest import PASSWORD
-from tests.urlcrawl import project_urls
+from tests.urlcrawl import html_pages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-NOT_PAGES = {"logout"}
 # Chromium's names for "the page is Cache-Control: no-store" (it restores such a page only when
 # no cookie changed; the session cookie moves on every request, SESSION_SAVE_EVERY_REQUEST).
 NO_STORE_REASONS = {
@@ -51,16 +49,7 @@ def test_every_page_finishes_loading_with_no_request_in_flight_or_failing(
 ):
     page.set_default_timeout(20000)
     sign_in(page, "admin", PASSWORD)
-    year = FinancialYear.objects.order_by("start_year").last().start_year
-    paths = []
-    for path, name in project_urls():
-        if name in NOT_PAGES:
-            continue
-        path = path.replace("/finance/years/1/", f"/finance/years/{year}/")
-        response = page.request.get(f"{live_server.url}{path}", max_redirects=0)
-        if response.status != 200 or "text/html" not in response.headers["content-type"]:
-            continue
-        paths.append((path, name))
+    paths, _ = html_pages(page, live_server.url)
     # The pages settle side by side, TABS at a time (each watched on its own), so that the
     # pauses overlap; every page still has SETTLE_MS after its own load event.
     tabs = [page, *(page.context.new_page() for _ in range(TABS - 1))]
