@@ -116,14 +116,28 @@ def _complete(request, device):
     otp_login(request, device)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def verify(request):
+def _to_step(request, url_name):
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': _next_url(request)})}")
+
+
+def _not_this_step(request, *, needs_app):
+    """Where to send a user for whom this step is not the next: on, when no second step is
+    needed (or it is done); else to the second step if they have an app, or to setting one up."""
     user = request.user
     if not needs_two_factor(user) or user.is_verified():
         return redirect(_next_url(request))
-    if not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
-        return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': _next_url(request)})}")
+    has_app = TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+    if has_app != needs_app:
+        return _to_step(request, "two_factor" if has_app else "two_factor_setup")
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    if (elsewhere := _not_this_step(request, needs_app=True)) is not None:
+        return elsewhere
+    user = request.user
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
@@ -155,17 +169,15 @@ def _spaced(key_b32):
 @require_http_methods(["GET", "POST"])
 def setup(request):
     """Set up an authenticator app: a GET only shows; each POST makes one step."""
+    if (elsewhere := _not_this_step(request, needs_app=False)) is not None:
+        return elsewhere
     user = request.user
-    if not needs_two_factor(user) or user.is_verified():
-        return redirect(_next_url(request))
-    if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
-        return redirect(f"{reverse('two_factor')}?{urlencode({'next': _next_url(request)})}")
     device = _pending_device(user)
     form = CodeForm(setting_up=True)
     if request.method == "POST" and request.POST.get("action") == "start":
         if device is None:
             TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
-        return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': _next_url(request)})}")
+        return _to_step(request, "two_factor_setup")
     if request.method == "POST" and device is not None:
         form = CodeForm(request.POST, setting_up=True)
         if form.is_valid():
