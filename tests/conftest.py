@@ -42,6 +42,16 @@ def pytest_sessionstart(session):
             raise pytest.UsageError(f"WKP_REQUIRE_POSTGRES=1 but the database engine is {engine}")
 
 
+def skip_unless_postgres(why):
+    """Skip a test that needs PostgreSQL on a quick SQLite run. CI sets WKP_REQUIRE_POSTGRES=1,
+    and then the session does not start without PostgreSQL (pytest_sessionstart), so nothing
+    is skipped there."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(f"{why}: needs PostgreSQL (run under tests/with_postgres.sh)")
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username, group=None, **extra):

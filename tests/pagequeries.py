@@ -100,21 +100,10 @@ def _grow_partners(size):
     return organisations, people
 
 
-def _grow_meeting(meeting, size, people, organisations):
-    """`size` agenda items on `meeting`, each with a paper, a presenter, a minute, an attendee,
-    a declaration, an action with two owners and a forward-plan entry."""
-    from meetings import services
-    from meetings.models import (
-        Action,
-        AgendaItem,
-        AgendaItemPaper,
-        Attendance,
-        Declaration,
-        ForwardPlanEntry,
-        MinuteEntry,
-        Paper,
-        letter_for,
-    )
+def grow_agenda(meeting, size, organisations=None):
+    """`size` agenda items on `meeting`, each with a paper (written by the n-th of
+    `organisations`, if given), and a sub-item on every third. Returns (items, papers)."""
+    from meetings.models import AgendaItem, AgendaItemPaper, Paper, letter_for
 
     items = AgendaItem.objects.bulk_create(
         AgendaItem(meeting=meeting, title=f"Item {n}", position=n) for n in range(size)
@@ -130,13 +119,30 @@ def _grow_meeting(meeting, size, people, organisations):
             letter=letter_for(n),
             title=f"Paper {n}",
             body_html="<p>Text</p>",
-            author_organisation=organisations[n],
+            author_organisation=organisations[n] if organisations else None,
         )
         for n in range(size)
     )
     AgendaItemPaper.objects.bulk_create(
         AgendaItemPaper(item=item, paper=paper) for item, paper in zip(items, papers, strict=True)
     )
+    return items, papers
+
+
+def _grow_meeting(meeting, size, people, organisations):
+    """`size` agenda items on `meeting`, each with a paper, a presenter, a minute, an attendee,
+    a declaration, an action with two owners and a forward-plan entry."""
+    from meetings import services
+    from meetings.models import (
+        Action,
+        AgendaItem,
+        Attendance,
+        Declaration,
+        ForwardPlanEntry,
+        MinuteEntry,
+    )
+
+    items, papers = grow_agenda(meeting, size, organisations)
     AgendaItem.presenters.through.objects.bulk_create(
         AgendaItem.presenters.through(agendaitem=item, person=person)
         for item, person in zip(items, people, strict=True)

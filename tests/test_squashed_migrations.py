@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
+from tests.conftest import skip_unless_postgres
 from tests.original_migrations import OUR_APPS
 from wkp import table_versions
 
@@ -155,10 +156,7 @@ def catalogue(name):
 
 @pytest.fixture
 def two_databases():
-    if connection.vendor != "postgresql":
-        if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
-            pytest.fail("WKP_REQUIRE_POSTGRES=1 but the tests run on SQLite")
-        pytest.skip("the schema comparison reads PostgreSQL's catalogue")
+    skip_unless_postgres("the schema comparison (PostgreSQL's catalogue)")
     names = [f"wkp_{way}_{uuid.uuid4().hex[:10]}" for way in ("old", "new")]
     admin = _connect(connection.settings_dict["NAME"])
     admin.autocommit = True

@@ -12,8 +12,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from meetings.models import Action, AgendaItem, AgendaItemPaper, Meeting, Paper, letter_for
+from meetings.models import Action, Meeting, Paper, letter_for
 from tests.factories import BodyFactory, MeetingFactory, PaperFactory
+from tests.pagequeries import grow_agenda
 
 pytestmark = pytest.mark.django_db
 POSTGRES = connection.vendor == "postgresql"
@@ -26,21 +27,7 @@ def published_meeting(**extra):
 def agenda_of(size):
     """A published meeting with `size` items, each with a paper, and a sub-item on every third."""
     meeting = published_meeting()
-    items = AgendaItem.objects.bulk_create(
-        AgendaItem(meeting=meeting, title=f"Item {n}", position=n) for n in range(size)
-    )
-    AgendaItem.objects.bulk_create(
-        AgendaItem(meeting=meeting, parent=item, title=f"Sub {n}", position=0)
-        for n, item in enumerate(items)
-        if n % 3 == 0
-    )
-    papers = Paper.objects.bulk_create(
-        Paper(meeting=meeting, letter=letter_for(n), title=f"Paper {n}", body_html="<p>Text</p>")
-        for n in range(size)
-    )
-    AgendaItemPaper.objects.bulk_create(
-        AgendaItemPaper(item=item, paper=paper) for item, paper in zip(items, papers, strict=True)
-    )
+    grow_agenda(meeting, size)
     return meeting
 
 

@@ -1,18 +1,16 @@
 """Fixtures the backup and restore tests share (on the disk and on an object store)."""
 
-import os
 import uuid
 
 import pytest
 from django.db import connection
 
+from tests.conftest import skip_unless_postgres
+
 
 @pytest.fixture
 def postgres():
-    if connection.vendor != "postgresql":
-        if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
-            pytest.fail("WKP_REQUIRE_POSTGRES=1 but the tests run on SQLite")
-        pytest.skip("backup and restore need PostgreSQL (run under tests/with_postgres.sh)")
+    skip_unless_postgres("backup and restore")
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-import pytest
-from django.conf import settings
+from tests.conftest import skip_unless_postgres
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "load_test.py"
 
@@ -24,10 +23,7 @@ def load_script():
 
 
 def test_members_browse_and_download_with_no_errors_and_no_typesetting(tmp_path):
-    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
-            pytest.fail("WKP_REQUIRE_POSTGRES=1 but the tests are not running on PostgreSQL")
-        pytest.skip("the load test runs against PostgreSQL (tests/with_postgres.sh)")
+    skip_unless_postgres("the load test's servers")
     load_test = load_script()
 
     result = load_test.run(

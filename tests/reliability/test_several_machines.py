@@ -28,6 +28,7 @@ import requests
 from django.conf import settings
 from django_otp.oath import TOTP
 
+from tests.conftest import skip_unless_postgres
 from tests.processes import stop_group
 from tests.reliability.test_load_short import load_script
 from tests.s3 import environment, make_bucket
@@ -150,11 +151,8 @@ def app_key(cluster):
 @pytest.fixture(scope="module")
 def cluster(s3_endpoint, tmp_path_factory):
     """Two gunicorn servers on one scratch database and one bucket; workers started by tests."""
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres"):
-        if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
-            pytest.fail("WKP_REQUIRE_POSTGRES=1 but the tests are not running on PostgreSQL")
-        pytest.skip("several machines need PostgreSQL (tests/with_postgres.sh)")
+    skip_unless_postgres("several machines")
+    database_url = os.environ["DATABASE_URL"]
     load_test = load_script()
     work = tmp_path_factory.mktemp("machines")
     bucket = make_bucket(s3_endpoint)
