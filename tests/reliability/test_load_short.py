@@ -1,4 +1,4 @@
-"""The load test, short: 10 members for 20 s against gunicorn and PostgreSQL on loopback.
+"""The load test, short: 10 members for 10 s against gunicorn and PostgreSQL on loopback.
 
 The same script and scenario as the 5-minute, 50-member benchmark
 (`tests/benchmarks/load_test.py`, figures in the README). It runs on a database of its own, created
@@ -27,7 +27,7 @@ def test_members_browse_and_download_with_no_errors_and_no_typesetting(tmp_path)
     load_test = load_script()
 
     result = load_test.run(
-        os.environ["DATABASE_URL"], users=10, duration=20, spawn_rate=5, workers=2, work=tmp_path
+        os.environ["DATABASE_URL"], users=10, duration=10, spawn_rate=5, workers=2, work=tmp_path
     )
 
     summary = load_test.report(result)
