@@ -28,6 +28,11 @@ must be cleared when a new version is deployed. Tables written on every request 
 workers' clocks (`cache_versioned = False` on the model: visits, heartbeats) have no triggers
 and cannot be part of a key. Other databases (SQLite, for the demo) have no versions: the content
 is built every time.
+
+For migrations: a deferred trigger leaves "pending trigger events" until commit, so a migration
+that writes rows (RunPython) and then alters the same table fails on PostgreSQL ("cannot ALTER
+TABLE … because it has pending trigger events"). Django's documentation already gives the rule
+for tables with foreign keys: keep data and schema changes in separate migrations.
 """
 
 # SQL here is built from the models' own table names only; nothing comes from a request.
