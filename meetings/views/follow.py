@@ -60,9 +60,9 @@ SEARCH_FILTERS = "meetings/partials/search_filters.html"
 
 
 def _search_filters(user, kind, filters):
-    """The filters' choices (years, meetings, sub-groups, organisations), kept under a digest of
-    the tables they list (wkp.table_versions) and the choices made: one query while none
-    changes."""
+    """The filters' choices (years, meetings, sub-groups, organisations), kept under the
+    versions of the tables they list (wkp.table_versions) and the choices made: one query while
+    none changes."""
     versions = table_versions.versions(Meeting, Body, Organisation)
     chosen = (kind, tuple(sorted(filters.items())), user.has_perm("meetings.view_meeting"))
 

@@ -1,4 +1,4 @@
-"""The fund statement page is kept under a digest of the rows it is made from (issue 18,
+"""The fund statement page is kept under the versions of the tables it is made from (issue 18,
 finance.reports.fund_statement_page): every kind of change shows on the very next request."""
 
 import datetime

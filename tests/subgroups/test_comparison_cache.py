@@ -1,5 +1,5 @@
-"""The districts comparison is kept under a digest of the annual reports, crime figures and
-reporting bodies (issue 18, subgroups.reports.comparison_page): every kind of change shows on
+"""The districts comparison is kept under the versions of the annual reports, crime figures and
+reporting bodies tables (issue 18, subgroups.reports.comparison_page): every kind of change shows on
 the very next request, and the page renders in an exact number of queries at two sizes."""
 
 from decimal import Decimal
