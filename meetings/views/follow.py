@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from subgroups.reports import subgroup_choices
 from wkp import table_versions
 from wkp.models import Organisation
-from wkp.templatetags.wkp_format import uk_date
+from wkp.templatetags.wkp_format import short_date, uk_date
 from wkp.views import nothing_changed
 
 from .. import search
@@ -67,23 +67,45 @@ def _search_filters(user, kind, filters):
     chosen = (kind, tuple(sorted(filters.items())), user.has_perm("meetings.view_meeting"))
 
     def build():
-        context = {
-            "kind": kind,
-            "kinds": search.KINDS.items(),
-            "filters": filters,
-            "years": sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True),
-            "meetings": Meeting.objects.visible_to(user)
-            .select_related("body")
-            .order_by("-date")[:60],
-            "subgroups": subgroup_choices(),
-            "organisations": Organisation.objects.order_by("name").values_list("pk", "name"),
-        }
-        return render_to_string(SEARCH_FILTERS, context)
+        meetings = Meeting.objects.visible_to(user).select_related("body").order_by("-date")[:60]
+        years = sorted({d.year for d in Meeting.objects.dates("date", "year")}, reverse=True)
+        selects = [
+            _select("kind", "In", "Everything", search.KINDS.items(), kind),
+            _select("year", "Year", "Any year", ((y, y) for y in years), filters.get("year")),
+            _select(
+                "meeting",
+                "Meeting",
+                "Any meeting",
+                ((m.pk, f"{short_date(m.date)} – {m.display_title}") for m in meetings),
+                filters.get("meeting"),
+            ),
+            _select(
+                "subgroup",
+                "Sub-group",
+                "Any sub-group",
+                subgroup_choices(),
+                filters.get("subgroup"),
+            ),
+            _select(
+                "organisation",
+                "Organisation",
+                "Any organisation",
+                Organisation.objects.order_by("name").values_list("pk", "name"),
+                filters.get("organisation"),
+            ),
+        ]
+        return render_to_string(SEARCH_FILTERS, {"selects": selects})
 
     html = table_versions.cached(
         "search-filters", versions, chosen, build, templates=(SEARCH_FILTERS,)
     )
     return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
+
+
+def _select(name, label, anything, choices, chosen):
+    """One filter's select: its (value, text) choices, the chosen one marked."""
+    options = [(value, text, value == chosen) for value, text in choices]
+    return {"name": name, "label": label, "anything": anything, "options": options}
 
 
 @permission_required("meetings.view_meeting", raise_exception=True)
