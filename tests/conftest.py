@@ -194,9 +194,10 @@ def sign_in(live_server):
 # Many tests build the same documents: every `load_demo` issues the July 2006 pack again, and
 # tests that only read a rendered PDF ask for the same one. WeasyPrint is deterministic, so a
 # worker keeps each successful typesetting (wkp.pdf.typeset, run in its child process) under a key
-# of everything that shapes it: the HTML, the document's name, the media it may fetch and those
-# files' bytes, tagging, the render limits and the static-file settings. Anything else (a changed
-# upload, a new limit, a failure) typesets for real. Everything around the child runs as before:
+# of everything that shapes it: the HTML (less its creation time, as `render_pdf_once` keys it),
+# the document's name, the media it may fetch and those files' bytes, tagging, the render limits
+# and the static-file settings. Anything else (a changed upload, a new limit, a failure) typesets
+# for real. Everything around the child runs as before:
 # the render cache in storage, the "PDF rendered" log line, the pack's checks. Tests of the child
 # process itself (limits, crashes, the fetcher) are marked `typeset_every_time` and never use it;
 # WKP_TEST_TYPESET_ONCE=0 turns it off for a whole run.
@@ -224,7 +225,14 @@ def _typeset_key(args, limits):
         for key in pdf.CARRIED_SETTINGS
         if key != "MEDIA_ROOT"
     )
-    return (html, name, tuple(media), tagged, limits or pdf.current_limits(), static)
+    return (
+        pdf.CREATED_META.sub("", html),
+        name,
+        tuple(media),
+        tagged,
+        limits or pdf.current_limits(),
+        static,
+    )
 
 
 @pytest.fixture(autouse=True)
