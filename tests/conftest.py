@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -50,6 +51,42 @@ def skip_unless_postgres(why):
 
     if connection.vendor != "postgresql":
         pytest.skip(f"{why}: needs PostgreSQL (run under tests/with_postgres.sh)")
+
+
+_TEMPLATE = []  # the name of the copy, once taken
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and on PostgreSQL a copy of it taken before any test runs
+    (see `migrated_postgres_template`). pytest-django makes no database for a run none of whose
+    tests asks for one; then there is nothing to copy."""
+    from django.db import connection
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or not name.startswith(TEST_DATABASE_PREFIX):
+        yield
+        return
+    with django_db_blocker.unblock():
+        connection.close()  # a template must have no one connected
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}_template"')
+            cursor.execute(f'CREATE DATABASE "{name}_template" TEMPLATE "{name}"')
+    _TEMPLATE.append(f"{name}_template")
+    yield
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}_template" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template(django_db_setup):
+    """For tests that serve from a database of their own (gunicorn needs committed data): the
+    name of a freshly migrated database on the test cluster, to `CREATE DATABASE … TEMPLATE` in
+    well under a second instead of migrating from nothing (about 25 s of processor time); None
+    when there is none (then they migrate)."""
+    skip_unless_postgres("a database of its own")
+    return _TEMPLATE[0] if _TEMPLATE else None
 
 
 @pytest.fixture
@@ -258,6 +295,48 @@ def typeset_once_per_worker(request, monkeypatch):
     yield
 
 
+# ---- Made once per run, shared by the pytest-xdist workers
+
+
+@contextlib.contextmanager
+def once_per_run(tmp_path_factory, name):
+    """This run's folder (shared by its workers), held under the lock `name` while the caller
+    makes what is missing from it."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield root
+
+
+def run_with_production_settings(*args, static_root):
+    """manage.py `args` in a child process with DEBUG unset (production, fail closed) and
+    STATIC_ROOT at `static_root`: its output."""
+    from tests.wkp.test_settings import PRODUCTION, run_manage
+
+    env = {k: v for k, v in PRODUCTION.items() if k != "DEBUG"}
+    env.update({"STATIC_ROOT": str(static_root), "ALLOWED_HOSTS": "testserver"})
+    result = run_manage(*args, env_overrides=env, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """The static files as production collects them (WhiteNoise's compressed manifest storage:
+    about 20 s of compressing), collected once per run. Read them; never write there."""
+    with once_per_run(tmp_path_factory, "collected-static") as root:
+        static = root / "collected-static"
+        if not static.exists():
+            partial = root / "collected-static.partial"
+            run_with_production_settings("collectstatic", "--noinput", static_root=partial)
+            partial.rename(static)
+    return static
+
+
 # ---- A migrated SQLite database, made once per run
 #
 # Tests of the SQLite demo (`make run`) start from a freshly migrated SQLite file. Migrating
@@ -280,18 +359,13 @@ def _copy_sqlite(source, target):
 
 @pytest.fixture(scope="session")
 def migrated_sqlite_template(tmp_path_factory):
-    import fcntl
     import subprocess
     import sys
 
     from django.conf import settings as django_settings
 
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # this run's folder, shared by its workers
-    template = root / "migrated-template.sqlite3"
-    with open(root / "migrated-template.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with once_per_run(tmp_path_factory, "migrated-template") as root:
+        template = root / "migrated-template.sqlite3"
         if not template.exists():
             work = root / "migrating" / "db.sqlite3"
             work.parent.mkdir(exist_ok=True)

@@ -70,8 +70,9 @@ print(json.dumps([
 
 
 @contextlib.contextmanager
-def scratch_database(database_url):
-    """A new, empty database on the same PostgreSQL cluster; dropped afterwards."""
+def scratch_database(database_url, template=None):
+    """A new database on the same PostgreSQL cluster, empty or a copy of `template` (a migrated
+    database no one is connected to); dropped afterwards."""
     parts = urlsplit(database_url)
     if not parts.scheme.startswith("postgres"):
         raise SystemExit("The load test needs PostgreSQL: run it under tests/with_postgres.sh.")
@@ -80,7 +81,8 @@ def scratch_database(database_url):
     admin.autocommit = True
     try:
         with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            cursor.execute(f'CREATE DATABASE "{name}"{copy}')
             cursor.execute("SHOW server_version")
             version = cursor.fetchone()[0]
         yield urlunsplit(parts._replace(path=f"/{name}")), version
@@ -119,11 +121,11 @@ class Processes:
                 child.wait()
 
 
-def server_env(database_url, work, logins, *, log_level):
+def server_env(database_url, work, logins, *, log_level, static_root=None):
     """The environment of the benchmarks' manage.py commands and gunicorn: the production
     settings (DEBUG off, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1) on `database_url`, media
-    and static files under `work`, mail kept in memory, and `logins` ({name: password}) for
-    LOAD_DATA to create as members."""
+    and static files under `work` (or the static files already collected in `static_root`), mail
+    kept in memory, and `logins` ({name: password}) for LOAD_DATA to create as members."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "wkp.settings",
@@ -132,7 +134,7 @@ def server_env(database_url, work, logins, *, log_level):
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "MEDIA_ROOT": str(work / "media"),
-        "STATIC_ROOT": str(work / "static"),
+        "STATIC_ROOT": str(static_root or work / "static"),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "LOG_LEVEL": log_level,
         "WKP_LOAD_ACCOUNTS": ",".join(f"{name}:{pw}" for name, pw in logins.items()),
@@ -153,15 +155,16 @@ def manage(env, log, *args, stdout=None):
 
 
 def prepare(env, work):
-    """Migrate and collect static files (side by side), load the demo data, add the members.
+    """Migrate and collect static files (side by side; unless they are collected already), load
+    the demo data, add the members.
 
     Loading the demo data issues (builds) the packs of its published meetings, as the worker
     would after publishing; returns them."""
+    collected = Path(env["STATIC_ROOT"], "staticfiles.json").exists()
     with ThreadPoolExecutor(2) as pool:
-        jobs = [
-            pool.submit(manage, env, work / "migrate.log", "migrate", "--noinput"),
-            pool.submit(manage, env, work / "static.log", "collectstatic", "--noinput"),
-        ]
+        jobs = [pool.submit(manage, env, work / "migrate.log", "migrate", "--noinput")]
+        if not collected:
+            jobs.append(pool.submit(manage, env, work / "static.log", "collectstatic", "--noinput"))
         for job in jobs:
             job.result()
     loaded = manage(env, work / "setup.log", "shell", "-c", LOAD_DATA, stdout=subprocess.PIPE)
@@ -271,13 +274,26 @@ def count_typesetting(setup_log, server_log):
     return builds(setup_log), builds(server_log), web_renders
 
 
-def run(database_url, *, users, duration, spawn_rate, workers, accounts=5, work=None):
-    """Set up, serve, load; return the figures (a dict). Every child process is stopped after."""
+def run(
+    database_url,
+    *,
+    users,
+    duration,
+    spawn_rate,
+    workers,
+    accounts=5,
+    work=None,
+    template=None,
+    static_root=None,
+):
+    """Set up, serve, load; return the figures (a dict). Every child process is stopped after.
+    A `template` database (see `scratch_database`) saves migrating from nothing, and a
+    `static_root` already collected (production settings) saves collecting again."""
     work = Path(work or tempfile.mkdtemp(prefix="wkp-load-"))
     work.mkdir(parents=True, exist_ok=True)
     logins = {f"load-member-{n}": secrets.token_urlsafe(12) for n in range(1, accounts + 1)}
-    with scratch_database(database_url) as (url, pg_version), Processes() as processes:
-        env = server_env(url, work, logins, log_level="INFO")
+    with scratch_database(database_url, template) as (url, pg_version), Processes() as processes:
+        env = server_env(url, work, logins, log_level="INFO", static_root=static_root)
         started = time.monotonic()
         packs = prepare(env, work)
         setup_seconds = time.monotonic() - started

@@ -1,16 +1,14 @@
 """The load test, short: 10 members for 10 s against gunicorn and PostgreSQL on loopback.
 
 The same script and scenario as the 5-minute, 50-member benchmark
-(`tests/benchmarks/load_test.py`, figures in the README). It runs on a database of its own, created
-on the test cluster and dropped afterwards, because gunicorn needs committed data; pytest's
-database is not touched.
+(`tests/benchmarks/load_test.py`, figures in the README). It runs on a database of its own,
+copied from the migrated test database and dropped afterwards, because gunicorn needs committed
+data; pytest's database is not touched.
 """
 
 import importlib.util
 import os
 from pathlib import Path
-
-from tests.conftest import skip_unless_postgres
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "load_test.py"
 
@@ -22,12 +20,20 @@ def load_script():
     return module
 
 
-def test_members_browse_and_download_with_no_errors_and_no_typesetting(tmp_path):
-    skip_unless_postgres("the load test's servers")
+def test_members_browse_and_download_with_no_errors_and_no_typesetting(
+    tmp_path, migrated_postgres_template, collected_static
+):
     load_test = load_script()
 
     result = load_test.run(
-        os.environ["DATABASE_URL"], users=10, duration=10, spawn_rate=5, workers=2, work=tmp_path
+        os.environ["DATABASE_URL"],
+        users=10,
+        duration=10,
+        spawn_rate=5,
+        workers=2,
+        work=tmp_path,
+        template=migrated_postgres_template,
+        static_root=collected_static,
     )
 
     summary = load_test.report(result)

@@ -149,14 +149,17 @@ def app_key(cluster):
 
 
 @pytest.fixture(scope="module")
-def cluster(s3_endpoint, tmp_path_factory):
+def cluster(s3_endpoint, tmp_path_factory, migrated_postgres_template):
     """Two gunicorn servers on one scratch database and one bucket; workers started by tests."""
     skip_unless_postgres("several machines")
     database_url = os.environ["DATABASE_URL"]
     load_test = load_script()
     work = tmp_path_factory.mktemp("machines")
     bucket = make_bucket(s3_endpoint)
-    with load_test.scratch_database(database_url) as (url, _), load_test.Processes() as processes:
+    with (
+        load_test.scratch_database(database_url, migrated_postgres_template) as (url, _),
+        load_test.Processes() as processes,
+    ):
         env = {
             **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
             "DJANGO_SETTINGS_MODULE": "wkp.settings",

@@ -1,13 +1,14 @@
 """Static files as production serves them: WhiteNoise's manifest storage after collectstatic.
 
-Run in a subprocess with DEBUG unset (production settings) and a temporary STATIC_ROOT: a
-hashed file must come compressed (Brotli or gzip, as the browser accepts) with a year-long,
-immutable cache lifetime; the unhashed name only briefly cached; pages must link hashed names.
+Run in a subprocess with DEBUG unset (production settings) on the run's collected static files
+(tests/conftest.py `collected_static`, collected the same way): a hashed file must come
+compressed (Brotli or gzip, as the browser accepts) with a year-long, immutable cache lifetime;
+the unhashed name only briefly cached; pages must link hashed names.
 """
 
 import json
 
-from tests.wkp.test_settings import PRODUCTION, run_manage
+from tests.conftest import run_with_production_settings
 
 PROBE = r"""
 import gzip, json
@@ -43,20 +44,12 @@ print("PROBE" + json.dumps(out))
 """
 
 
-def run(*args, static_root):
-    env = {k: v for k, v in PRODUCTION.items() if k != "DEBUG"}  # unset: production, fail closed
-    env.update({"STATIC_ROOT": str(static_root), "ALLOWED_HOSTS": "testserver"})
-    result = run_manage(*args, env_overrides=env, timeout=600)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return result.stdout
+def test_production_serves_hashed_static_files_compressed_with_long_cache_lifetimes(
+    collected_static,
+):
+    assert (collected_static / "staticfiles.json").is_file()
 
-
-def test_production_serves_hashed_static_files_compressed_with_long_cache_lifetimes(tmp_path):
-    static_root = tmp_path / "static"
-    run("collectstatic", "--noinput", static_root=static_root)
-    assert (static_root / "staticfiles.json").is_file()
-
-    output = run("shell", "-c", PROBE, static_root=static_root)
+    output = run_with_production_settings("shell", "-c", PROBE, static_root=collected_static)
     probe = json.loads(output.split("PROBE", 1)[1])
 
     assert probe["debug"] is False
