@@ -37,16 +37,21 @@ def sync_roles(sender=None, **kwargs):
     model's permissions appear only after migrate, so this post_migrate hook adds them. What it
     gives is recorded (wkp.RoleGrant), and a permission given once is never given again: one an
     administrator removed from a role stays removed.
+
+    post_migrate is sent once for each installed app, after that app's permissions are created
+    (django.contrib.auth's hook comes first); this syncs the permissions of that app alone, so a
+    migrate or flush syncs each app once (it synced every app for each of the 16 apps before).
     """
     from django.apps import apps as global_apps
     from django.db import connections
 
+    label = getattr(sender, "label", None)
+    if label not in (*VIEW_ONLY_APPS, *content_apps()):
+        return
     using = kwargs.get("using") or "default"
     if "wkp_rolegrant" not in connections[using].introspection.table_names():
         return  # migrated back before the record existed: the next migrate syncs
-    for label in (*VIEW_ONLY_APPS, *content_apps()):
-        if global_apps.is_installed(label):
-            _grant(global_apps, label)
+    _grant(global_apps, label)
 
 
 def content_apps():
