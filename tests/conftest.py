@@ -234,10 +234,10 @@ def sign_in(live_server):
 # of everything that shapes it: the HTML (less its creation time, as `render_pdf_once` keys it),
 # the document's name, the media it may fetch and those files' bytes, tagging, the render limits
 # and the static-file settings. Anything else (a changed upload, a new limit, a failure) typesets
-# for real. Everything around the child runs as before:
-# the render cache in storage, the "PDF rendered" log line, the pack's checks. Tests of the child
-# process itself (limits, crashes, the fetcher) are marked `typeset_every_time` and never use it;
-# WKP_TEST_TYPESET_ONCE=0 turns it off for a whole run.
+# for real. Everything around the child runs as before: the render cache in storage, the "PDF
+# rendered" log line, the pack's checks. Tests of the child process itself (limits, crashes, the
+# fetcher) are marked `typeset_every_time` and never use it; WKP_TEST_TYPESET_ONCE=0 turns it off
+# for a whole run.
 _TYPESET = {}
 
 
