@@ -110,8 +110,9 @@ def versioned_tables():
 
 
 def install_triggers(using="default", **kwargs):
-    """post_migrate: the trigger functions (as this code has them), and the triggers on every
-    versioned table lacking them (a table added by a later migration gets them then)."""
+    """post_migrate: the trigger functions (as this code has them), the triggers on every
+    versioned table lacking them (a table added by a later migration gets them then), and none
+    on a table that is no longer versioned (its model now says `cache_versioned = False`)."""
     database = connections[using]
     if database.vendor != "postgresql":
         return
@@ -122,17 +123,22 @@ def install_triggers(using="default", **kwargs):
             return  # migrated back before the table, or only part of the way
         cursor.execute(FUNCTIONS_SQL)
         cursor.execute(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE t.tgname = %s AND c.relname = ANY(%s)",
-            [COMMITTED, tables],
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname IN (%s, %s)",
+            [CHANGED, COMMITTED],
         )
-        done = {name for (name,) in cursor.fetchall()}
-        missing = [table for table in tables if table not in done]
+        present = {name for (name,) in cursor.fetchall()}
         quote = database.ops.quote_name
-        for table in missing:
+        for table in sorted(present - set(tables)):
             cursor.execute(
-                TRIGGERS_SQL.format(table=quote(table), changed=CHANGED, committed=COMMITTED)
+                f"DROP TRIGGER IF EXISTS {CHANGED} ON {quote(table)}; "
+                f"DROP TRIGGER IF EXISTS {COMMITTED} ON {quote(table)}"
             )
+        for table in tables:
+            if table not in present:
+                cursor.execute(
+                    TRIGGERS_SQL.format(table=quote(table), changed=CHANGED, committed=COMMITTED)
+                )
 
 
 def _table_names(models):

@@ -132,6 +132,31 @@ def test_every_table_of_the_apps_has_the_triggers_but_the_busy_ones():
 
 
 @pytest.mark.django_db
+def test_migrate_takes_the_triggers_off_a_table_no_longer_versioned():
+    """As if MeetingVisit had been versioned once and its model then said otherwise."""
+    busy = "meetings_meetingvisit"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            table_versions.TRIGGERS_SQL.format(
+                table=busy, changed=table_versions.CHANGED, committed=table_versions.COMMITTED
+            )
+        )
+        assert triggers_on(cursor, busy) == 2
+        table_versions.install_triggers()
+        assert triggers_on(cursor, busy) == 0
+        assert triggers_on(cursor, "meetings_paper") == 2
+
+
+def triggers_on(cursor, table):
+    cursor.execute(
+        "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE c.relname = %s AND t.tgname IN (%s, %s)",
+        [table, table_versions.CHANGED, table_versions.COMMITTED],
+    )
+    return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
 def test_cached_content_is_built_again_only_when_a_version_changes():
     built = []
 
