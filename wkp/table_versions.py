@@ -123,19 +123,21 @@ def install_triggers(using="default", **kwargs):
             return  # migrated back before the table, or only part of the way
         cursor.execute(FUNCTIONS_SQL)
         cursor.execute(
-            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "WHERE t.tgname IN (%s, %s)",
             [CHANGED, COMMITTED],
         )
-        present = {name for (name,) in cursor.fetchall()}
+        found = cursor.fetchall()
+        # A table with the deferred trigger has both: TRIGGERS_SQL makes it last.
+        done = {table for table, trigger in found if trigger == COMMITTED}
         quote = database.ops.quote_name
-        for table in sorted(present - set(tables)):
+        for table in sorted({table for table, _ in found} - set(tables)):
             cursor.execute(
                 f"DROP TRIGGER IF EXISTS {CHANGED} ON {quote(table)}; "
                 f"DROP TRIGGER IF EXISTS {COMMITTED} ON {quote(table)}"
             )
         for table in tables:
-            if table not in present:
+            if table not in done:
                 cursor.execute(
                     TRIGGERS_SQL.format(table=quote(table), changed=CHANGED, committed=COMMITTED)
                 )

@@ -132,6 +132,15 @@ def test_every_table_of_the_apps_has_the_triggers_but_the_busy_ones():
 
 
 @pytest.mark.django_db
+def test_migrate_gives_a_table_that_lost_its_deferred_trigger_both_again():
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {table_versions.COMMITTED} ON meetings_paper")
+        assert triggers_on(cursor, "meetings_paper") == 1
+        table_versions.install_triggers()
+        assert triggers_on(cursor, "meetings_paper") == 2
+
+
+@pytest.mark.django_db
 def test_migrate_takes_the_triggers_off_a_table_no_longer_versioned():
     """As if MeetingVisit had been versioned once and its model then said otherwise."""
     busy = "meetings_meetingvisit"
