@@ -289,24 +289,56 @@ class DeletePage(RecordPage, DeleteView):
         return self.object.get_absolute_url()
 
 
-class BodyCreateView(CreatePage):
-    model = Body
-    form_class = forms.BodyForm
-    formset_classes = {"objectives": forms.ObjectiveFormSet}
-    heading = "New body: a board, sub-group, conference or partnership"
+def record_pages(model, form_class, *, heading, formsets=None, filled_from_link=(), parent=""):
+    """The add, edit and delete pages of a kind of record, which differ only in these: its
+    model, form and inline formsets, the new page's heading and the fields a link may fill in
+    advance (?subgroup=<id>), and the record it belongs to (shown after a delete)."""
+    fields = {"model": model, "form_class": form_class, "formset_classes": formsets or {}}
+    create = {"heading": heading, "filled_from_link": filled_from_link}
+    return (
+        type(f"{model.__name__}CreateView", (CreatePage,), {**fields, **create}),
+        type(f"{model.__name__}EditView", (EditPage,), fields),
+        type(f"{model.__name__}DeleteView", (DeletePage,), {"model": model, "parent": parent}),
+    )
 
 
-class BodyEditView(EditPage):
-    model = Body
-    form_class = forms.BodyForm
-    formset_classes = {"objectives": forms.ObjectiveFormSet}
+BodyCreateView, BodyEditView, BodyDeleteView = record_pages(
+    Body,
+    forms.BodyForm,
+    heading="New body: a board, sub-group, conference or partnership",
+    formsets={"objectives": forms.ObjectiveFormSet},
+)
 
+UpdateCreateView, UpdateEditView, UpdateDeleteView = record_pages(
+    SubGroupUpdate,
+    forms.SubGroupUpdateForm,
+    heading="New sub-group update",
+    formsets={"sections": forms.UpdateSectionFormSet},
+    filled_from_link=("subgroup",),
+    parent="subgroup",
+)
 
-class BodyDeleteView(DeletePage):
-    model = Body
+ReportingBodyCreateView, ReportingBodyEditView, ReportingBodyDeleteView = record_pages(
+    ReportingBody, forms.ReportingBodyForm, heading="New reporting body"
+)
+
+AnnualReportCreateView, AnnualReportEditView, AnnualReportDeleteView = record_pages(
+    AnnualReport,
+    forms.AnnualReportForm,
+    heading="New annual report",
+    formsets={
+        "sections": forms.ReportSectionFormSet,
+        "measures": forms.HeadlineMeasureFormSet,
+        "figures": forms.CrimeFigureFormSet,
+    },
+    filled_from_link=("body",),
+    parent="body",
+)
 
 
 class MembershipCreateView(CreatePage):
+    """A membership is added from its sub-group's page and shown there."""
+
     model = Membership
     form_class = forms.MembershipForm
     formset_classes = {"nominees": forms.NomineeFormSet}
@@ -348,63 +380,3 @@ class MembershipEditView(EditPage):
 class MembershipDeleteView(DeletePage):
     model = Membership
     parent = "subgroup"
-
-
-class UpdateCreateView(CreatePage):
-    model = SubGroupUpdate
-    form_class = forms.SubGroupUpdateForm
-    formset_classes = {"sections": forms.UpdateSectionFormSet}
-    heading = "New sub-group update"
-    filled_from_link = ("subgroup",)
-
-
-class UpdateEditView(EditPage):
-    model = SubGroupUpdate
-    form_class = forms.SubGroupUpdateForm
-    formset_classes = {"sections": forms.UpdateSectionFormSet}
-
-
-class UpdateDeleteView(DeletePage):
-    model = SubGroupUpdate
-    parent = "subgroup"
-
-
-class ReportingBodyCreateView(CreatePage):
-    model = ReportingBody
-    form_class = forms.ReportingBodyForm
-    heading = "New reporting body"
-
-
-class ReportingBodyEditView(EditPage):
-    model = ReportingBody
-    form_class = forms.ReportingBodyForm
-
-
-class ReportingBodyDeleteView(DeletePage):
-    model = ReportingBody
-
-
-REPORT_FORMSETS = {
-    "sections": forms.ReportSectionFormSet,
-    "measures": forms.HeadlineMeasureFormSet,
-    "figures": forms.CrimeFigureFormSet,
-}
-
-
-class AnnualReportCreateView(CreatePage):
-    model = AnnualReport
-    form_class = forms.AnnualReportForm
-    formset_classes = REPORT_FORMSETS
-    heading = "New annual report"
-    filled_from_link = ("body",)
-
-
-class AnnualReportEditView(EditPage):
-    model = AnnualReport
-    form_class = forms.AnnualReportForm
-    formset_classes = REPORT_FORMSETS
-
-
-class AnnualReportDeleteView(DeletePage):
-    model = AnnualReport
-    parent = "body"
