@@ -14,7 +14,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from subgroups.models import Body
-from wkp.models import Organisation, Person
+from wkp.models import Organisation, Person, optional_link
 
 from .deadlines import paper_deadline
 from .targets import format_target, last_day
@@ -75,12 +75,8 @@ class Meeting(models.Model):
     date = models.DateField()
     start_time = models.TimeField(null=True, blank=True)
     end_time = models.TimeField(null=True, blank=True)
-    venue = models.ForeignKey(
-        Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
-    )
-    contact_officer = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    venue = optional_link(Venue, on_delete=models.PROTECT, related_name="meetings")
+    contact_officer = optional_link(Person, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     replaces_date = models.DateField(
         null=True, blank=True, help_text="The date this meeting replaces, if it was moved."
@@ -170,9 +166,7 @@ class Paper(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="papers")
     letter = models.CharField(max_length=3, blank=True, editable=False)
     title = models.CharField(max_length=300)
-    author_organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author_organisation = optional_link(Organisation, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     separate_attachment = models.BooleanField(
         default=False,
@@ -182,26 +176,20 @@ class Paper(models.Model):
         max_length=200, blank=True, help_text="e.g. “separate Choosing Health attachment”."
     )
     body_html = models.TextField("content", blank=True)
-    minutes_of = models.ForeignKey(
+    minutes_of = optional_link(
         Meeting,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Include the minutes of an earlier meeting as this paper.",
     )
-    subgroup_update = models.ForeignKey(
+    subgroup_update = optional_link(
         "subgroups.SubGroupUpdate",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="papers",
         help_text="A sub-group update recorded on the intranet, shown as this paper's content.",
     )
-    annual_report = models.ForeignKey(
+    annual_report = optional_link(
         "subgroups.AnnualReport",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="papers",
         help_text="A community-safety or community-plan report, shown as this paper's content.",
@@ -212,10 +200,8 @@ class Paper(models.Model):
         blank=True,
         help_text="The fund statement from the ledger as it stood on this date.",
     )
-    event_budget = models.ForeignKey(
+    event_budget = optional_link(
         "finance.EventBudget",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="papers",
         help_text="An event's budget from the finance pages, e.g. the conference's estimated cost.",
@@ -302,9 +288,7 @@ class AgendaItem(models.Model):
         NEXT_MEETINGS = "next_meetings", "Dates of next meetings"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
-    )
+    parent = optional_link("self", on_delete=models.CASCADE, related_name="children")
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -433,9 +417,7 @@ class PackVersion(models.Model):
     supplement = models.FileField(upload_to=pack_path, blank=True, max_length=300)
     supplement_sha256 = models.CharField(max_length=64, blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    issued_by = optional_link(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["meeting", "-number"]
@@ -467,11 +449,9 @@ class PackJob(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pack_jobs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     message = models.TextField(blank=True)
-    version = models.ForeignKey(
-        PackVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    version = optional_link(PackVersion, on_delete=models.SET_NULL, related_name="+")
+    requested_by = optional_link(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -497,24 +477,18 @@ class Attendance(models.Model):
         OFFICER = "officer", "Officer in attendance"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
-    person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="attendances"
-    )
+    person = optional_link(Person, on_delete=models.PROTECT, related_name="attendances")
     name = models.CharField(
         max_length=200, blank=True, help_text="Only for someone not on the partner list."
     )
-    organisation = models.ForeignKey(
+    organisation = optional_link(
         Organisation,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="The organisation they represented.",
     )
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.ATTENDED)
-    substitute_for = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    substitute_for = optional_link(Person, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
     class Meta:
@@ -564,9 +538,7 @@ class Minutes(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     circulated_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
-    approved_at_meeting = models.ForeignKey(
-        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    approved_at_meeting = optional_link(Meeting, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
@@ -685,9 +657,7 @@ class Action(models.Model):
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="actions")
     number = models.PositiveIntegerField()
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions")
-    item = models.ForeignKey(
-        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
-    )
+    item = optional_link(AgendaItem, on_delete=models.SET_NULL, related_name="actions")
     description = models.TextField()
     owner_people = models.ManyToManyField(Person, blank=True, related_name="actions")
     owner_organisations = models.ManyToManyField(Organisation, blank=True, related_name="actions")
@@ -858,20 +828,14 @@ class ForwardPlanEntry(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="forward_plan")
     title = models.CharField(max_length=300)
-    owner_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    owner_organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    owner_person = optional_link(Person, on_delete=models.PROTECT, related_name="+")
+    owner_organisation = optional_link(Organisation, on_delete=models.PROTECT, related_name="+")
     clear_days = models.PositiveSmallIntegerField(
         default=5, help_text="Clear working days between the deadline and the meeting."
     )
     notes = models.TextField(blank=True)
-    paper = models.ForeignKey(
+    paper = optional_link(
         Paper,
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The paper, once it has arrived.",

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from wkp.models import Organisation, Person
+from wkp.models import Organisation, Person, optional_link
 
 from .formatting import format_number
 from .outline import OutlineError, validate_items
@@ -76,10 +76,8 @@ class Body(models.Model):
         help_text="Used in file names and page headers, for example “WKP”.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SUBGROUP)
-    parent = models.ForeignKey(
+    parent = optional_link(
         "self",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="children",
         help_text="The body it reports to: a sub-group's board, or a group's sub-group "
@@ -88,18 +86,14 @@ class Body(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order among its siblings, as the agenda lists them."
     )
-    lead_organisation = models.ForeignKey(
+    lead_organisation = optional_link(
         Organisation,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="led_subgroups",
         help_text="The organisation that chairs or co-ordinates the group.",
     )
-    contact_officer = models.ForeignKey(
+    contact_officer = optional_link(
         Person,
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="Named on the agenda of each new meeting unless the meeting names another.",
@@ -301,10 +295,8 @@ class SubGroupUpdate(models.Model):
     met_at = models.CharField("where it met", max_length=200, blank=True)
     intro = outline_field("introduction")
     next_steps = outline_field("next steps")
-    meeting = models.ForeignKey(
+    meeting = optional_link(
         "meetings.Meeting",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="subgroup_updates",
         verbose_name="board meeting reported to",
@@ -408,10 +400,8 @@ class AnnualReport(models.Model):
     )
     report_date = models.DateField("date of the report", null=True, blank=True)
     intro = outline_field("introduction")
-    meeting = models.ForeignKey(
+    meeting = optional_link(
         "meetings.Meeting",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="annual_reports",
         verbose_name="board meeting reported to",
