@@ -151,6 +151,13 @@ class LiveQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
 
+def paper_content(to, help_text, related_name="papers"):
+    """Another record shown as a paper's content: it cannot be deleted while a paper shows it."""
+    return optional_link(
+        to, on_delete=models.PROTECT, related_name=related_name, help_text=help_text
+    )
+
+
 class Paper(models.Model):
     class Status(models.TextChoices):
         AVAILABLE = "available", "Available"
@@ -176,23 +183,18 @@ class Paper(models.Model):
         max_length=200, blank=True, help_text="e.g. “separate Choosing Health attachment”."
     )
     body_html = models.TextField("content", blank=True)
-    minutes_of = optional_link(
+    minutes_of = paper_content(
         Meeting,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Include the minutes of an earlier meeting as this paper.",
+        "Include the minutes of an earlier meeting as this paper.",
+        related_name="+",  # a meeting's `papers` are those of its own agenda
     )
-    subgroup_update = optional_link(
+    subgroup_update = paper_content(
         "subgroups.SubGroupUpdate",
-        on_delete=models.PROTECT,
-        related_name="papers",
-        help_text="A sub-group update recorded on the intranet, shown as this paper's content.",
+        "A sub-group update recorded on the intranet, shown as this paper's content.",
     )
-    annual_report = optional_link(
+    annual_report = paper_content(
         "subgroups.AnnualReport",
-        on_delete=models.PROTECT,
-        related_name="papers",
-        help_text="A community-safety or community-plan report, shown as this paper's content.",
+        "A community-safety or community-plan report, shown as this paper's content.",
     )
     fund_report_as_of = models.DateField(
         "include the WKP financial report as of",
@@ -200,11 +202,9 @@ class Paper(models.Model):
         blank=True,
         help_text="The fund statement from the ledger as it stood on this date.",
     )
-    event_budget = optional_link(
+    event_budget = paper_content(
         "finance.EventBudget",
-        on_delete=models.PROTECT,
-        related_name="papers",
-        help_text="An event's budget from the finance pages, e.g. the conference's estimated cost.",
+        "An event's budget from the finance pages, e.g. the conference's estimated cost.",
     )
     frozen_html = models.TextField(
         blank=True,

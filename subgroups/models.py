@@ -42,6 +42,17 @@ def outline_field(verbose_name, **kwargs):
     )
 
 
+def reported_to_board(related_name):
+    """The board meeting a sub-group update or annual report went to, if recorded (the meeting
+    is named by string: this app never imports meetings)."""
+    return optional_link(
+        "meetings.Meeting",
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        verbose_name="board meeting reported to",
+    )
+
+
 class BodyQuerySet(models.QuerySet):
     def subgroups(self):
         return self.filter(kind=Body.Kind.SUBGROUP)
@@ -295,12 +306,7 @@ class SubGroupUpdate(models.Model):
     met_at = models.CharField("where it met", max_length=200, blank=True)
     intro = outline_field("introduction")
     next_steps = outline_field("next steps")
-    meeting = optional_link(
-        "meetings.Meeting",
-        on_delete=models.SET_NULL,
-        related_name="subgroup_updates",
-        verbose_name="board meeting reported to",
-    )
+    meeting = reported_to_board(related_name="subgroup_updates")
     issued_by = models.TextField(
         blank=True, help_text="Who issued the paper (name and address), as it is signed off."
     )
@@ -400,12 +406,7 @@ class AnnualReport(models.Model):
     )
     report_date = models.DateField("date of the report", null=True, blank=True)
     intro = outline_field("introduction")
-    meeting = optional_link(
-        "meetings.Meeting",
-        on_delete=models.SET_NULL,
-        related_name="annual_reports",
-        verbose_name="board meeting reported to",
-    )
+    meeting = reported_to_board(related_name="annual_reports")
     history = HistoricalRecords()
 
     objects = AnnualReportQuerySet.as_manager()
