@@ -537,6 +537,18 @@ class CrimeCategory(models.TextChoices):
     VEHICLE_CRIME = "vehicle_crime", "Vehicle crime"
 
 
+def figure_field(verbose_name, minimum):
+    """A crime figure that may be unknown, to one decimal place and no less than `minimum`."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(minimum))],
+    )
+
+
 class CrimeFigure(models.Model):
     """One crime statistic as numbers. Rates are per 1,000 population, whatever the source said."""
 
@@ -559,22 +571,8 @@ class CrimeFigure(models.Model):
         "number in the previous period", null=True, blank=True
     )
     change_count = models.IntegerField("change in number", null=True, blank=True)
-    change_percent = models.DecimalField(
-        "change (per cent)",
-        max_digits=7,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(-100))],
-    )
-    rate_per_1000 = models.DecimalField(
-        "crimes per 1,000 population",
-        max_digits=7,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
+    change_percent = figure_field("change (per cent)", minimum=-100)
+    rate_per_1000 = figure_field("crimes per 1,000 population", minimum=0)
     rank = models.PositiveSmallIntegerField(
         "place in the county", null=True, blank=True, help_text="By number of crimes; 1st = most."
     )
