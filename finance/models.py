@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from wkp.models import optional_link
+from wkp.models import detail_url, optional_link
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -62,8 +61,7 @@ class FinancialYear(models.Model):
     def __str__(self):
         return self.label
 
-    def get_absolute_url(self):
-        return reverse("finance:financialyear_detail", args=[self.start_year])
+    get_absolute_url = detail_url("finance:financialyear_detail", "start_year")
 
     @property
     def label(self):
@@ -284,8 +282,7 @@ class EventBudget(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("finance:eventbudget_detail", args=[self.pk])
+    get_absolute_url = detail_url("finance:eventbudget_detail")
 
 
 class EventBudgetLine(models.Model):

@@ -10,11 +10,10 @@ import string
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from subgroups.models import Body
-from wkp.models import Organisation, Person, optional_link
+from wkp.models import Organisation, Person, detail_url, optional_link
 
 from .deadlines import paper_deadline
 from .targets import format_target, last_day
@@ -117,8 +116,7 @@ class Meeting(models.Model):
     def __str__(self):
         return f"{self.display_title} – {self.date:%d %B %Y}"
 
-    def get_absolute_url(self):
-        return reverse("meetings:meeting_detail", args=[self.pk])
+    get_absolute_url = detail_url("meetings:meeting_detail")
 
     @property
     def display_title(self):
@@ -254,8 +252,7 @@ class Paper(models.Model):
     def __str__(self):
         return f"{self.label} – {self.title}" if self.letter else self.title
 
-    def get_absolute_url(self):
-        return reverse("meetings:paper_detail", args=[self.pk])
+    get_absolute_url = detail_url("meetings:paper_detail")
 
     @property
     def label(self):

@@ -18,10 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from wkp.models import Organisation, Person, optional_link
+from wkp.models import Organisation, Person, detail_url, optional_link
 
 from .formatting import format_number
 from .outline import OutlineError, validate_items
@@ -135,8 +134,7 @@ class Body(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("subgroups:body_detail", args=[self.pk])
+    get_absolute_url = detail_url("subgroups:body_detail")
 
     @property
     def is_subgroup(self):
@@ -320,8 +318,7 @@ class SubGroupUpdate(models.Model):
     def __str__(self):
         return f"{self.title} ({self.met_on:%d %B %Y})"
 
-    def get_absolute_url(self):
-        return reverse("subgroups:update_detail", args=[self.pk])
+    get_absolute_url = detail_url("subgroups:update_detail")
 
 
 class UpdateSection(models.Model):
@@ -372,8 +369,7 @@ class ReportingBody(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("subgroups:reportingbody_detail", args=[self.pk])
+    get_absolute_url = detail_url("subgroups:reportingbody_detail")
 
 
 class AnnualReportQuerySet(models.QuerySet):
@@ -429,8 +425,7 @@ class AnnualReport(models.Model):
     def __str__(self):
         return f"{self.body} – {self.title}"
 
-    def get_absolute_url(self):
-        return reverse("subgroups:annualreport_detail", args=[self.pk])
+    get_absolute_url = detail_url("subgroups:annualreport_detail")
 
     @property
     def period_label(self):

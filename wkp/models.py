@@ -1,10 +1,11 @@
 """The partner list: organisations in the partnership and the people who represent them.
 
-Also the field helper every app's models share (`optional_link`)."""
+Also the field and method helpers every app's models share (`optional_link`, `detail_url`)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 
@@ -16,6 +17,15 @@ def optional_link(to, *, on_delete, related_name, one_to_one=False, **options):
     return field(
         to, null=True, blank=True, on_delete=on_delete, related_name=related_name, **options
     )
+
+
+def detail_url(view_name, attribute="pk"):
+    """A model's `get_absolute_url`: the named view's URL for the object's `attribute`."""
+
+    def get_absolute_url(self):
+        return reverse(view_name, args=[getattr(self, attribute)])
+
+    return get_absolute_url
 
 
 class Sector(models.TextChoices):
