@@ -506,7 +506,20 @@ class Attendance(models.Model):
         return self.person.name if self.person_id else self.name
 
 
-class MinutesQuerySet(models.QuerySet):
+class PublishedQuerySet(models.QuerySet):
+    """Rows members see once published (each subclass says what `published()` means); whoever
+    may change them sees them all, drafts included."""
+
+    def visible_to(self, user):
+        meta = self.model._meta
+        if user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+            return self
+        if user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+            return self.published()
+        return self.none()
+
+
+class MinutesQuerySet(PublishedQuerySet):
     def published(self):
         """Minutes members may read: circulated or approved, of a meeting that is not a draft.
 
@@ -514,13 +527,6 @@ class MinutesQuerySet(models.QuerySet):
         return self.exclude(status=Minutes.Status.DRAFT).exclude(
             meeting__status=Meeting.Status.DRAFT
         )
-
-    def visible_to(self, user):
-        if user.has_perm("meetings.change_minutes"):
-            return self
-        if user.has_perm("meetings.view_minutes"):
-            return self.published()
-        return self.none()
 
 
 class Minutes(models.Model):
@@ -604,7 +610,7 @@ class MinutesAmendment(models.Model):
 PUBLISHED_MINUTES = (Minutes.Status.CIRCULATED, Minutes.Status.APPROVED)
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(PublishedQuerySet):
     def published(self):
         """Actions members may see: recorded in minutes that are circulated or approved, of a
         meeting that is not a draft. An action on draft (or not yet written) minutes is the
@@ -612,13 +618,6 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(meeting__minutes__status__in=PUBLISHED_MINUTES).exclude(
             meeting__status=Meeting.Status.DRAFT
         )
-
-    def visible_to(self, user):
-        if user.has_perm("meetings.change_action"):
-            return self
-        if user.has_perm("meetings.view_action"):
-            return self.published()
-        return self.none()
 
     def open(self):
         return self.filter(status=Action.Status.OPEN)
