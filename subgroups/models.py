@@ -389,7 +389,19 @@ def period_key(start_year, end_year):
     return f"{start_year}-{end_year}"
 
 
-class AnnualReport(models.Model):
+class PeriodMixin:
+    """For what covers the years `start_year` to `end_year`: its period's label and URL key."""
+
+    @property
+    def period_label(self):
+        return period_label(self.start_year, self.end_year)
+
+    @property
+    def period_key(self):
+        return period_key(self.start_year, self.end_year)
+
+
+class AnnualReport(PeriodMixin, models.Model):
     """A reporting body's report for a period (Papers C, D and F of July 2006)."""
 
     body = models.ForeignKey(ReportingBody, on_delete=models.PROTECT, related_name="reports")
@@ -426,14 +438,6 @@ class AnnualReport(models.Model):
         return f"{self.body} – {self.title}"
 
     get_absolute_url = detail_url("subgroups:annualreport_detail")
-
-    @property
-    def period_label(self):
-        return period_label(self.start_year, self.end_year)
-
-    @property
-    def period_key(self):
-        return period_key(self.start_year, self.end_year)
 
     @property
     def measures_placed(self):
