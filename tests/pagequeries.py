@@ -1,5 +1,5 @@
 """Shared parts of the exact query-count tests (issue 18): one world of every kind of record at a
-given size, the counting helper, and the registry of every page's query test.
+given size, the counting helpers, and the registry of every page's query test.
 
 `build(size)` makes one of each record a page is about (a published and a draft meeting, a paper,
 an action, a year, a budget, a sub-group, an update, a report …) and then `size` rows of every kind
@@ -83,6 +83,50 @@ def _count(client, url, expected, name, django_assert_num_queries):
         return len(captured)
     assert response.status_code == 200, name
     return None
+
+
+def count_queries(client, django_assert_num_queries, url, expected, params=None):
+    """Load `url` once (the first request after signing in refreshes the session), then again,
+    counting: the page must answer in exactly `expected` queries. Returns the counted response."""
+    assert client.get(url, params).status_code == 200  # refreshes the session once
+    with django_assert_num_queries(expected):
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response
+
+
+def count_rendered_then_cached(
+    client, django_assert_num_queries, url, rendered, cached, params=None
+):
+    """A page whose content is cached until its tables change: once the session is refreshed (on
+    another page), the first load renders it in exactly `rendered` queries and the next serves it
+    from the cache in exactly `cached`. Returns the two responses."""
+    from django.urls import reverse
+
+    client.get(reverse("accessibility"))  # refreshes the session once
+    with django_assert_num_queries(rendered):
+        first = client.get(url, params)
+    with django_assert_num_queries(cached):
+        second = client.get(url, params)
+    assert first.status_code == second.status_code == 200
+    return first, second
+
+
+def weekly_meetings(body, size, venues=None):
+    """`size` published meetings of `body`, a week apart from 7 January 2000 (the n-th at the
+    n-th of `venues`, if given)."""
+    from meetings.models import Meeting
+
+    return Meeting.objects.bulk_create(
+        Meeting(
+            body=body,
+            status=Meeting.Status.PUBLISHED,
+            date=datetime.date(2000, 1, 7) + datetime.timedelta(days=7 * n),
+            start_time=datetime.time(10, 0),
+            venue=venues[n] if venues else None,
+        )
+        for n in range(size)
+    )
 
 
 def _grow_partners(size):
@@ -188,16 +232,7 @@ def _grow_meetings(size, body, people, organisations):
     Body.objects.bulk_create(
         Body(name=f"Other body {n}", kind=Body.Kind.PARTNERSHIP) for n in range(size)
     )
-    Meeting.objects.bulk_create(
-        Meeting(
-            body=body,
-            status=Meeting.Status.PUBLISHED,
-            date=datetime.date(2000, 1, 7) + datetime.timedelta(days=7 * n),
-            start_time=datetime.time(10, 0),
-            venue=venues[n],
-        )
-        for n in range(size)
-    )
+    weekly_meetings(body, size, venues)
     published = Meeting.objects.create(
         body=body,
         date=datetime.date(2006, 7, 14),
