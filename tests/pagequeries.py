@@ -263,15 +263,10 @@ def _grow_meetings(size, body, people, organisations):
     }
 
 
-def _grow_finance(size, organisations, meeting_pk):
-    from finance.models import (
-        EventBudget,
-        EventBudgetLine,
-        ExternalFunding,
-        FinancialYear,
-        LedgerEntry,
-        Project,
-    )
+def _grow_ledger(size, organisations):
+    """Two years, `size` projects led by partners, twice as many ledger entries, and a grant from
+    each partner."""
+    from finance.models import ExternalFunding, FinancialYear, LedgerEntry, Project
 
     years = [
         FinancialYear.objects.create(
@@ -304,6 +299,19 @@ def _grow_finance(size, organisations, meeting_pk):
         )
         for n, organisation in enumerate(organisations)
     )
+    return {
+        "year": years[0].start_year,
+        "open_year": years[1].start_year,
+        "entry": entries[1].pk,
+        "project": projects[0].pk,
+        "external": ExternalFunding.objects.order_by("pk").first().pk,
+    }
+
+
+def _grow_event_budget(size, meeting_pk):
+    """An event budget for the meeting `meeting_pk`, with `size` lines."""
+    from finance.models import EventBudget, EventBudgetLine
+
     budget = EventBudget.objects.create(
         name="Conference", event_date=datetime.date(2006, 11, 1), meeting_id=meeting_pk
     )
@@ -311,31 +319,13 @@ def _grow_finance(size, organisations, meeting_pk):
         EventBudgetLine(budget=budget, description=f"Line {n}", estimate=Decimal("5.00"))
         for n in range(size)
     )
-    return {
-        "year": years[0].start_year,
-        "open_year": years[1].start_year,
-        "entry": entries[1].pk,
-        "project": projects[0].pk,
-        "budget": budget.pk,
-        "budget_line": lines[0].pk,
-        "external": ExternalFunding.objects.order_by("pk").first().pk,
-    }
+    return {"budget": budget.pk, "budget_line": lines[0].pk}
 
 
 def _grow_subgroups(size, board, organisations, people, meeting_pk):
-    from subgroups.models import (
-        AnnualReport,
-        Body,
-        CrimeCategory,
-        CrimeFigure,
-        HeadlineMeasure,
-        Membership,
-        Nominee,
-        ReportingBody,
-        ReportSection,
-        SubGroupUpdate,
-        UpdateSection,
-    )
+    """`size` sub-groups of `board`; the first with a membership and nominee for each partner,
+    and `size` updates, the first with `size` sections."""
+    from subgroups.models import Body, Membership, Nominee, SubGroupUpdate, UpdateSection
 
     subgroups = Body.objects.bulk_create(
         Body(name=f"Sub-group {n}", parent=board, position=n, lead_organisation=organisations[n])
@@ -362,6 +352,21 @@ def _grow_subgroups(size, board, organisations, people, meeting_pk):
     UpdateSection.objects.bulk_create(
         UpdateSection(update=updates[0], heading=f"Section {n}", position=n) for n in range(size)
     )
+    return {"subgroup": subgroup.pk, "membership": memberships[0].pk, "update": updates[0].pk}
+
+
+def _grow_annual_reports(size, organisations):
+    """A reporting body with `size` annual reports, the last with `size` sections, headline
+    measures and crime figures."""
+    from subgroups.models import (
+        AnnualReport,
+        CrimeCategory,
+        CrimeFigure,
+        HeadlineMeasure,
+        ReportingBody,
+        ReportSection,
+    )
+
     body = ReportingBody.objects.create(
         name="Sevenoaks CSP", kind=ReportingBody.Kind.CSP, organisation=organisations[0]
     )
@@ -382,13 +387,7 @@ def _grow_subgroups(size, board, organisations, people, meeting_pk):
         CrimeFigure(report=report, category=categories[n % len(categories)], count=n, position=n)
         for n in range(size)
     )
-    return {
-        "subgroup": subgroup.pk,
-        "membership": memberships[0].pk,
-        "update": updates[0].pk,
-        "body": body.pk,
-        "report": report.pk,
-    }
+    return {"body": body.pk, "report": report.pk}
 
 
 def build(size):
@@ -400,6 +399,8 @@ def build(size):
     board = BodyFactory()
     ids = {"organisation": organisations[0].pk, "person": people[0].pk}
     ids |= _grow_meetings(size, board, people, organisations)
-    ids |= _grow_finance(size, organisations, ids["published_meeting"])
+    ids |= _grow_ledger(size, organisations)
+    ids |= _grow_event_budget(size, ids["published_meeting"])
     ids |= _grow_subgroups(size, board, organisations, people, ids["published_meeting"])
+    ids |= _grow_annual_reports(size, organisations)
     return ids
