@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from wkp.models import detail_url, optional_link
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -60,8 +61,7 @@ class FinancialYear(models.Model):
     def __str__(self):
         return self.label
 
-    def get_absolute_url(self):
-        return reverse("finance:financialyear_detail", args=[self.start_year])
+    get_absolute_url = detail_url("finance:financialyear_detail", "start_year")
 
     @property
     def label(self):
@@ -105,8 +105,8 @@ class YearReopening(models.Model):
 class Project(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
-    lead_organisation = models.ForeignKey(
-        "wkp.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    lead_organisation = optional_link(
+        "wkp.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     sort_order = models.PositiveIntegerField(
         default=0, help_text="Position in the analysis of projects (lower first)."
@@ -171,45 +171,34 @@ class LedgerEntry(models.Model):
     )
     amount = models.DecimalField(**MONEY)
     description = models.CharField(max_length=200)
-    source = models.ForeignKey(
+    source = optional_link(
         "wkp.Organisation",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="For income: the partner organisation that contributed it, when known.",
     )
-    project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
-    )
-    meeting = models.ForeignKey(
+    project = optional_link(Project, on_delete=models.PROTECT, related_name="allocations")
+    meeting = optional_link(
         "meetings.Meeting",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The meeting that approved this allocation.",
     )
-    agenda_item = models.ForeignKey(
+    agenda_item = optional_link(
         "meetings.AgendaItem",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The agenda item at which it was approved.",
     )
-    reverses = models.OneToOneField(
+    reverses = optional_link(
         "self",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="reversed_by",
         help_text="The entry this one cancels.",
+        one_to_one=True,
     )
-    replaces = models.ForeignKey(
+    replaces = optional_link(
         "self",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="replaced_by",
         help_text="The entry this one corrects.",
@@ -218,8 +207,8 @@ class LedgerEntry(models.Model):
         blank=True,
         help_text="Why an allocation beyond the funds available was accepted (recorded).",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    recorded_by = optional_link(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -284,9 +273,7 @@ class EventBudget(models.Model):
     name = models.CharField(max_length=200)
     event_date = models.DateField()
     venue = models.CharField(max_length=200, blank=True)
-    meeting = models.ForeignKey(
-        "meetings.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    meeting = optional_link("meetings.Meeting", on_delete=models.SET_NULL, related_name="+")
     history = HistoricalRecords()
 
     class Meta:
@@ -295,8 +282,7 @@ class EventBudget(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("finance:eventbudget_detail", args=[self.pk])
+    get_absolute_url = detail_url("finance:eventbudget_detail")
 
 
 class EventBudgetLine(models.Model):

@@ -188,7 +188,8 @@ def post_entry(
             raise ValidationError("Choose the project this allocation is for.", code="project")
         # A correction's reversal is already posted, so the ledger no longer counts the original.
         shortfall = allocation_shortfall(year, amount)
-        if shortfall and not override_reason.strip():
+        override_reason = override_reason.strip()
+        if shortfall and not override_reason:
             raise ValidationError(shortfall_message(shortfall), code="shortfall")
         if not shortfall:
             override_reason = ""
@@ -207,7 +208,7 @@ def post_entry(
         project=project,
         meeting=meeting,
         agenda_item=agenda_item,
-        override_reason=override_reason.strip(),
+        override_reason=override_reason,
         replaces=replaces,
         recorded_by=by,
     )

@@ -1,7 +1,11 @@
 """Fetch-and-check helpers: every meeting, paper or file a view touches comes through here."""
 
+from functools import wraps
+
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
 
 from .models import Attachment, Meeting, Paper
 
@@ -15,6 +19,22 @@ def get_meeting_for_user_or_404(user, pk, **annotations):
         raise Http404
     meetings = Meeting.objects.visible_to(user).select_related("body", "venue", "contact_officer")
     return get_object_or_404(meetings.annotate(**annotations), pk=pk)
+
+
+def meeting_view(permission, *, post_only=False):
+    """A view of one meeting (URL argument `pk`): 405 for anything but POST when `post_only`,
+    then 403 without the permission, then 404 for a meeting the user may not see; the view is
+    called with the meeting in place of its pk."""
+
+    def decorate(view):
+        @wraps(view)
+        def with_meeting(request, pk, **kwargs):
+            return view(request, get_meeting_for_user_or_404(request.user, pk), **kwargs)
+
+        checked = permission_required(permission, raise_exception=True)(with_meeting)
+        return require_POST(checked) if post_only else checked
+
+    return decorate
 
 
 def papers_visible_to(user):

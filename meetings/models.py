@@ -10,11 +10,10 @@ import string
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from subgroups.models import Body
-from wkp.models import Organisation, Person
+from wkp.models import Organisation, Person, detail_url, optional_link
 
 from .deadlines import paper_deadline
 from .targets import format_target, last_day
@@ -75,12 +74,8 @@ class Meeting(models.Model):
     date = models.DateField()
     start_time = models.TimeField(null=True, blank=True)
     end_time = models.TimeField(null=True, blank=True)
-    venue = models.ForeignKey(
-        Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
-    )
-    contact_officer = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    venue = optional_link(Venue, on_delete=models.PROTECT, related_name="meetings")
+    contact_officer = optional_link(Person, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     replaces_date = models.DateField(
         null=True, blank=True, help_text="The date this meeting replaces, if it was moved."
@@ -121,8 +116,7 @@ class Meeting(models.Model):
     def __str__(self):
         return f"{self.display_title} – {self.date:%d %B %Y}"
 
-    def get_absolute_url(self):
-        return reverse("meetings:meeting_detail", args=[self.pk])
+    get_absolute_url = detail_url("meetings:meeting_detail")
 
     @property
     def display_title(self):
@@ -155,6 +149,13 @@ class LiveQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
 
+def paper_content(to, help_text, related_name="papers"):
+    """Another record shown as a paper's content: it cannot be deleted while a paper shows it."""
+    return optional_link(
+        to, on_delete=models.PROTECT, related_name=related_name, help_text=help_text
+    )
+
+
 class Paper(models.Model):
     class Status(models.TextChoices):
         AVAILABLE = "available", "Available"
@@ -170,9 +171,7 @@ class Paper(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="papers")
     letter = models.CharField(max_length=3, blank=True, editable=False)
     title = models.CharField(max_length=300)
-    author_organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author_organisation = optional_link(Organisation, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     separate_attachment = models.BooleanField(
         default=False,
@@ -182,29 +181,18 @@ class Paper(models.Model):
         max_length=200, blank=True, help_text="e.g. “separate Choosing Health attachment”."
     )
     body_html = models.TextField("content", blank=True)
-    minutes_of = models.ForeignKey(
+    minutes_of = paper_content(
         Meeting,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Include the minutes of an earlier meeting as this paper.",
+        "Include the minutes of an earlier meeting as this paper.",
+        related_name="+",  # a meeting's `papers` are those of its own agenda
     )
-    subgroup_update = models.ForeignKey(
+    subgroup_update = paper_content(
         "subgroups.SubGroupUpdate",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="papers",
-        help_text="A sub-group update recorded on the intranet, shown as this paper's content.",
+        "A sub-group update recorded on the intranet, shown as this paper's content.",
     )
-    annual_report = models.ForeignKey(
+    annual_report = paper_content(
         "subgroups.AnnualReport",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="papers",
-        help_text="A community-safety or community-plan report, shown as this paper's content.",
+        "A community-safety or community-plan report, shown as this paper's content.",
     )
     fund_report_as_of = models.DateField(
         "include the WKP financial report as of",
@@ -212,13 +200,9 @@ class Paper(models.Model):
         blank=True,
         help_text="The fund statement from the ledger as it stood on this date.",
     )
-    event_budget = models.ForeignKey(
+    event_budget = paper_content(
         "finance.EventBudget",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="papers",
-        help_text="An event's budget from the finance pages, e.g. the conference's estimated cost.",
+        "An event's budget from the finance pages, e.g. the conference's estimated cost.",
     )
     frozen_html = models.TextField(
         blank=True,
@@ -268,8 +252,7 @@ class Paper(models.Model):
     def __str__(self):
         return f"{self.label} – {self.title}" if self.letter else self.title
 
-    def get_absolute_url(self):
-        return reverse("meetings:paper_detail", args=[self.pk])
+    get_absolute_url = detail_url("meetings:paper_detail")
 
     @property
     def label(self):
@@ -302,9 +285,7 @@ class AgendaItem(models.Model):
         NEXT_MEETINGS = "next_meetings", "Dates of next meetings"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
-    )
+    parent = optional_link("self", on_delete=models.CASCADE, related_name="children")
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -433,9 +414,7 @@ class PackVersion(models.Model):
     supplement = models.FileField(upload_to=pack_path, blank=True, max_length=300)
     supplement_sha256 = models.CharField(max_length=64, blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    issued_by = optional_link(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["meeting", "-number"]
@@ -467,11 +446,9 @@ class PackJob(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pack_jobs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     message = models.TextField(blank=True)
-    version = models.ForeignKey(
-        PackVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    version = optional_link(PackVersion, on_delete=models.SET_NULL, related_name="+")
+    requested_by = optional_link(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -497,24 +474,18 @@ class Attendance(models.Model):
         OFFICER = "officer", "Officer in attendance"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
-    person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="attendances"
-    )
+    person = optional_link(Person, on_delete=models.PROTECT, related_name="attendances")
     name = models.CharField(
         max_length=200, blank=True, help_text="Only for someone not on the partner list."
     )
-    organisation = models.ForeignKey(
+    organisation = optional_link(
         Organisation,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         help_text="The organisation they represented.",
     )
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.ATTENDED)
-    substitute_for = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    substitute_for = optional_link(Person, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
     class Meta:
@@ -535,7 +506,20 @@ class Attendance(models.Model):
         return self.person.name if self.person_id else self.name
 
 
-class MinutesQuerySet(models.QuerySet):
+class PublishedQuerySet(models.QuerySet):
+    """Rows members see once published (each subclass says what `published()` means); whoever
+    may change them sees them all, drafts included."""
+
+    def visible_to(self, user):
+        meta = self.model._meta
+        if user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+            return self
+        if user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+            return self.published()
+        return self.none()
+
+
+class MinutesQuerySet(PublishedQuerySet):
     def published(self):
         """Minutes members may read: circulated or approved, of a meeting that is not a draft.
 
@@ -543,13 +527,6 @@ class MinutesQuerySet(models.QuerySet):
         return self.exclude(status=Minutes.Status.DRAFT).exclude(
             meeting__status=Meeting.Status.DRAFT
         )
-
-    def visible_to(self, user):
-        if user.has_perm("meetings.change_minutes"):
-            return self
-        if user.has_perm("meetings.view_minutes"):
-            return self.published()
-        return self.none()
 
 
 class Minutes(models.Model):
@@ -564,9 +541,7 @@ class Minutes(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     circulated_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
-    approved_at_meeting = models.ForeignKey(
-        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    approved_at_meeting = optional_link(Meeting, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
@@ -635,7 +610,7 @@ class MinutesAmendment(models.Model):
 PUBLISHED_MINUTES = (Minutes.Status.CIRCULATED, Minutes.Status.APPROVED)
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(PublishedQuerySet):
     def published(self):
         """Actions members may see: recorded in minutes that are circulated or approved, of a
         meeting that is not a draft. An action on draft (or not yet written) minutes is the
@@ -643,13 +618,6 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(meeting__minutes__status__in=PUBLISHED_MINUTES).exclude(
             meeting__status=Meeting.Status.DRAFT
         )
-
-    def visible_to(self, user):
-        if user.has_perm("meetings.change_action"):
-            return self
-        if user.has_perm("meetings.view_action"):
-            return self.published()
-        return self.none()
 
     def open(self):
         return self.filter(status=Action.Status.OPEN)
@@ -685,9 +653,7 @@ class Action(models.Model):
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="actions")
     number = models.PositiveIntegerField()
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions")
-    item = models.ForeignKey(
-        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
-    )
+    item = optional_link(AgendaItem, on_delete=models.SET_NULL, related_name="actions")
     description = models.TextField()
     owner_people = models.ManyToManyField(Person, blank=True, related_name="actions")
     owner_organisations = models.ManyToManyField(Organisation, blank=True, related_name="actions")
@@ -858,20 +824,14 @@ class ForwardPlanEntry(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="forward_plan")
     title = models.CharField(max_length=300)
-    owner_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    owner_organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    owner_person = optional_link(Person, on_delete=models.PROTECT, related_name="+")
+    owner_organisation = optional_link(Organisation, on_delete=models.PROTECT, related_name="+")
     clear_days = models.PositiveSmallIntegerField(
         default=5, help_text="Clear working days between the deadline and the meeting."
     )
     notes = models.TextField(blank=True)
-    paper = models.ForeignKey(
+    paper = optional_link(
         Paper,
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The paper, once it has arrived.",

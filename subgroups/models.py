@@ -18,10 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from wkp.models import Organisation, Person
+from wkp.models import Organisation, Person, detail_url, optional_link
 
 from .formatting import format_number
 from .outline import OutlineError, validate_items
@@ -39,6 +38,17 @@ def validate_outline(value):
 def outline_field(verbose_name, **kwargs):
     return models.JSONField(
         verbose_name, default=list, blank=True, validators=[validate_outline], **kwargs
+    )
+
+
+def reported_to_board(related_name):
+    """The board meeting a sub-group update or annual report went to, if recorded (the meeting
+    is named by string: this app never imports meetings)."""
+    return optional_link(
+        "meetings.Meeting",
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        verbose_name="board meeting reported to",
     )
 
 
@@ -76,10 +86,8 @@ class Body(models.Model):
         help_text="Used in file names and page headers, for example “WKP”.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SUBGROUP)
-    parent = models.ForeignKey(
+    parent = optional_link(
         "self",
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="children",
         help_text="The body it reports to: a sub-group's board, or a group's sub-group "
@@ -88,18 +96,14 @@ class Body(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order among its siblings, as the agenda lists them."
     )
-    lead_organisation = models.ForeignKey(
+    lead_organisation = optional_link(
         Organisation,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="led_subgroups",
         help_text="The organisation that chairs or co-ordinates the group.",
     )
-    contact_officer = models.ForeignKey(
+    contact_officer = optional_link(
         Person,
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="Named on the agenda of each new meeting unless the meeting names another.",
@@ -130,8 +134,7 @@ class Body(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("subgroups:body_detail", args=[self.pk])
+    get_absolute_url = detail_url("subgroups:body_detail")
 
     @property
     def is_subgroup(self):
@@ -301,14 +304,7 @@ class SubGroupUpdate(models.Model):
     met_at = models.CharField("where it met", max_length=200, blank=True)
     intro = outline_field("introduction")
     next_steps = outline_field("next steps")
-    meeting = models.ForeignKey(
-        "meetings.Meeting",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="subgroup_updates",
-        verbose_name="board meeting reported to",
-    )
+    meeting = reported_to_board(related_name="subgroup_updates")
     issued_by = models.TextField(
         blank=True, help_text="Who issued the paper (name and address), as it is signed off."
     )
@@ -322,8 +318,7 @@ class SubGroupUpdate(models.Model):
     def __str__(self):
         return f"{self.title} ({self.met_on:%d %B %Y})"
 
-    def get_absolute_url(self):
-        return reverse("subgroups:update_detail", args=[self.pk])
+    get_absolute_url = detail_url("subgroups:update_detail")
 
 
 class UpdateSection(models.Model):
@@ -374,8 +369,7 @@ class ReportingBody(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("subgroups:reportingbody_detail", args=[self.pk])
+    get_absolute_url = detail_url("subgroups:reportingbody_detail")
 
 
 class AnnualReportQuerySet(models.QuerySet):
@@ -395,7 +389,19 @@ def period_key(start_year, end_year):
     return f"{start_year}-{end_year}"
 
 
-class AnnualReport(models.Model):
+class PeriodMixin:
+    """For what covers the years `start_year` to `end_year`: its period's label and URL key."""
+
+    @property
+    def period_label(self):
+        return period_label(self.start_year, self.end_year)
+
+    @property
+    def period_key(self):
+        return period_key(self.start_year, self.end_year)
+
+
+class AnnualReport(PeriodMixin, models.Model):
     """A reporting body's report for a period (Papers C, D and F of July 2006)."""
 
     body = models.ForeignKey(ReportingBody, on_delete=models.PROTECT, related_name="reports")
@@ -408,14 +414,7 @@ class AnnualReport(models.Model):
     )
     report_date = models.DateField("date of the report", null=True, blank=True)
     intro = outline_field("introduction")
-    meeting = models.ForeignKey(
-        "meetings.Meeting",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="annual_reports",
-        verbose_name="board meeting reported to",
-    )
+    meeting = reported_to_board(related_name="annual_reports")
     history = HistoricalRecords()
 
     objects = AnnualReportQuerySet.as_manager()
@@ -438,16 +437,7 @@ class AnnualReport(models.Model):
     def __str__(self):
         return f"{self.body} – {self.title}"
 
-    def get_absolute_url(self):
-        return reverse("subgroups:annualreport_detail", args=[self.pk])
-
-    @property
-    def period_label(self):
-        return period_label(self.start_year, self.end_year)
-
-    @property
-    def period_key(self):
-        return period_key(self.start_year, self.end_year)
+    get_absolute_url = detail_url("subgroups:annualreport_detail")
 
     @property
     def measures_placed(self):
@@ -546,6 +536,18 @@ class CrimeCategory(models.TextChoices):
     VEHICLE_CRIME = "vehicle_crime", "Vehicle crime"
 
 
+def figure_field(verbose_name, minimum):
+    """A crime figure that may be unknown, to one decimal place and no less than `minimum`."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(minimum))],
+    )
+
+
 class CrimeFigure(models.Model):
     """One crime statistic as numbers. Rates are per 1,000 population, whatever the source said."""
 
@@ -568,22 +570,8 @@ class CrimeFigure(models.Model):
         "number in the previous period", null=True, blank=True
     )
     change_count = models.IntegerField("change in number", null=True, blank=True)
-    change_percent = models.DecimalField(
-        "change (per cent)",
-        max_digits=7,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(-100))],
-    )
-    rate_per_1000 = models.DecimalField(
-        "crimes per 1,000 population",
-        max_digits=7,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
+    change_percent = figure_field("change (per cent)", minimum=-100)
+    rate_per_1000 = figure_field("crimes per 1,000 population", minimum=0)
     rank = models.PositiveSmallIntegerField(
         "place in the county", null=True, blank=True, help_text="By number of crimes; 1st = most."
     )

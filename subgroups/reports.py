@@ -30,12 +30,11 @@ from .models import (
     CrimeFigure,
     Membership,
     Nominee,
+    PeriodMixin,
     ReportingBody,
     ReportSection,
     SubGroupUpdate,
     UpdateSection,
-    period_key,
-    period_label,
 )
 
 # --- fetching -------------------------------------------------------------------------------
@@ -172,7 +171,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(PeriodMixin):
     """The districts' figures for one period, side by side, in one unit (per 1,000)."""
 
     start_year: int
@@ -183,13 +182,8 @@ class Comparison:
     rate_chart: str = ""  # data: URL of an SVG chart
     change_chart: str = ""
 
-    @property
-    def label(self):
-        return period_label(self.start_year, self.end_year)
-
-    @property
-    def key(self):
-        return period_key(self.start_year, self.end_year)
+    label = PeriodMixin.period_label
+    key = PeriodMixin.period_key
 
     @property
     def title(self):

@@ -4,12 +4,33 @@ from . import views
 
 app_name = "subgroups"
 
+# The four pages of a kind of record that has all of them: each route, and the suffix of its
+# view (<Kind><Suffix>View) and of its URL name (<kind>_<suffix>).
+CRUD_ROUTES = (
+    ("new/", "Create"),
+    ("<int:pk>/", "Detail"),
+    ("<int:pk>/edit/", "Edit"),
+    ("<int:pk>/delete/", "Delete"),
+)
+
+
+def crud_paths(prefix, kind):
+    """The CRUD_ROUTES of `kind` under `prefix`: crud_paths("updates/", "Update") is updates/new/
+    to views.UpdateCreateView named update_create, updates/<pk>/ to UpdateDetailView named
+    update_detail, and edit and delete likewise."""
+    return [
+        path(
+            prefix + route,
+            getattr(views, f"{kind}{suffix}View").as_view(),
+            name=f"{kind.lower()}_{suffix.lower()}",
+        )
+        for route, suffix in CRUD_ROUTES
+    ]
+
+
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
-    path("new/", views.BodyCreateView.as_view(), name="body_create"),
-    path("<int:pk>/", views.BodyDetailView.as_view(), name="body_detail"),
-    path("<int:pk>/edit/", views.BodyEditView.as_view(), name="body_edit"),
-    path("<int:pk>/delete/", views.BodyDeleteView.as_view(), name="body_delete"),
+    *crud_paths("", "Body"),
     path(
         "<int:subgroup_pk>/members/new/",
         views.MembershipCreateView.as_view(),
@@ -19,25 +40,8 @@ urlpatterns = [
     path(
         "members/<int:pk>/delete/", views.MembershipDeleteView.as_view(), name="membership_delete"
     ),
-    path("updates/new/", views.UpdateCreateView.as_view(), name="update_create"),
-    path("updates/<int:pk>/", views.UpdateDetailView.as_view(), name="update_detail"),
-    path("updates/<int:pk>/edit/", views.UpdateEditView.as_view(), name="update_edit"),
-    path("updates/<int:pk>/delete/", views.UpdateDeleteView.as_view(), name="update_delete"),
-    path("bodies/new/", views.ReportingBodyCreateView.as_view(), name="reportingbody_create"),
-    path("bodies/<int:pk>/", views.ReportingBodyDetailView.as_view(), name="reportingbody_detail"),
-    path("bodies/<int:pk>/edit/", views.ReportingBodyEditView.as_view(), name="reportingbody_edit"),
-    path(
-        "bodies/<int:pk>/delete/",
-        views.ReportingBodyDeleteView.as_view(),
-        name="reportingbody_delete",
-    ),
-    path("reports/new/", views.AnnualReportCreateView.as_view(), name="annualreport_create"),
-    path("reports/<int:pk>/", views.AnnualReportDetailView.as_view(), name="annualreport_detail"),
-    path("reports/<int:pk>/edit/", views.AnnualReportEditView.as_view(), name="annualreport_edit"),
-    path(
-        "reports/<int:pk>/delete/",
-        views.AnnualReportDeleteView.as_view(),
-        name="annualreport_delete",
-    ),
+    *crud_paths("updates/", "Update"),
+    *crud_paths("bodies/", "ReportingBody"),
+    *crud_paths("reports/", "AnnualReport"),
     path("compare/", views.ComparisonView.as_view(), name="comparison"),
 ]

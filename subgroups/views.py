@@ -7,11 +7,12 @@ delete (co-ordinators). Each record's page includes the same partial the meeting
 from collections import Counter
 
 from django.contrib import messages
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count, Prefetch, ProtectedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
@@ -210,7 +211,19 @@ class FormsetMixin:
         return HttpResponseRedirect(self.get_success_url())
 
 
-class CreatePage(SubGroupsPage, FormsetMixin, CreateView):
+class RecordPage(SubGroupsPage):
+    """An edit page of one kind of record: it needs the `action` permission (add, change or
+    delete) on the page's model, as the admin would."""
+
+    action = ""
+
+    def get_permission_required(self):
+        opts = self.model._meta
+        return [f"{opts.app_label}.{get_permission_codename(self.action, opts)}"]
+
+
+class CreatePage(RecordPage, FormsetMixin, CreateView):
+    action = "add"
     template_name = "subgroups/form.html"
     heading = ""
     filled_from_link = ()  # fields a link may choose in advance: ?subgroup=<id>
@@ -233,7 +246,8 @@ class CreatePage(SubGroupsPage, FormsetMixin, CreateView):
         return context
 
 
-class EditPage(UnchangedFormMixin, SubGroupsPage, FormsetMixin, UpdateView):
+class EditPage(UnchangedFormMixin, RecordPage, FormsetMixin, UpdateView):
+    action = "change"
     template_name = "subgroups/form.html"
 
     def unchanged_formsets(self):
@@ -246,8 +260,15 @@ class EditPage(UnchangedFormMixin, SubGroupsPage, FormsetMixin, UpdateView):
         return context
 
 
-class DeletePage(SubGroupsPage, DeleteView):
+class DeletePage(RecordPage, DeleteView):
+    action = "delete"
     template_name = "subgroups/confirm_delete.html"
+    parent = ""  # the field naming the record this one belongs to, shown after the delete
+
+    def get_success_url(self):
+        if self.parent:
+            return getattr(self.object, self.parent).get_absolute_url()
+        return reverse("subgroups:index")
 
     def form_valid(self, form):
         label = str(self.object)
@@ -268,29 +289,56 @@ class DeletePage(SubGroupsPage, DeleteView):
         return self.object.get_absolute_url()
 
 
-class BodyCreateView(CreatePage):
-    permission_required = "subgroups.add_body"
-    model = Body
-    form_class = forms.BodyForm
-    formset_classes = {"objectives": forms.ObjectiveFormSet}
-    heading = "New body: a board, sub-group, conference or partnership"
+def record_pages(model, form_class, *, heading, formsets=None, filled_from_link=(), parent=""):
+    """The add, edit and delete pages of a kind of record, which differ only in these: its
+    model, form and inline formsets, the new page's heading and the fields a link may fill in
+    advance (?subgroup=<id>), and the record it belongs to (shown after a delete)."""
+    fields = {"model": model, "form_class": form_class, "formset_classes": formsets or {}}
+    create = {"heading": heading, "filled_from_link": filled_from_link}
+    return (
+        type(f"{model.__name__}CreateView", (CreatePage,), {**fields, **create}),
+        type(f"{model.__name__}EditView", (EditPage,), fields),
+        type(f"{model.__name__}DeleteView", (DeletePage,), {"model": model, "parent": parent}),
+    )
 
 
-class BodyEditView(EditPage):
-    permission_required = "subgroups.change_body"
-    model = Body
-    form_class = forms.BodyForm
-    formset_classes = {"objectives": forms.ObjectiveFormSet}
+BodyCreateView, BodyEditView, BodyDeleteView = record_pages(
+    Body,
+    forms.BodyForm,
+    heading="New body: a board, sub-group, conference or partnership",
+    formsets={"objectives": forms.ObjectiveFormSet},
+)
 
+UpdateCreateView, UpdateEditView, UpdateDeleteView = record_pages(
+    SubGroupUpdate,
+    forms.SubGroupUpdateForm,
+    heading="New sub-group update",
+    formsets={"sections": forms.UpdateSectionFormSet},
+    filled_from_link=("subgroup",),
+    parent="subgroup",
+)
 
-class BodyDeleteView(DeletePage):
-    permission_required = "subgroups.delete_body"
-    model = Body
-    success_url = reverse_lazy("subgroups:index")
+ReportingBodyCreateView, ReportingBodyEditView, ReportingBodyDeleteView = record_pages(
+    ReportingBody, forms.ReportingBodyForm, heading="New reporting body"
+)
+
+AnnualReportCreateView, AnnualReportEditView, AnnualReportDeleteView = record_pages(
+    AnnualReport,
+    forms.AnnualReportForm,
+    heading="New annual report",
+    formsets={
+        "sections": forms.ReportSectionFormSet,
+        "measures": forms.HeadlineMeasureFormSet,
+        "figures": forms.CrimeFigureFormSet,
+    },
+    filled_from_link=("body",),
+    parent="body",
+)
 
 
 class MembershipCreateView(CreatePage):
-    permission_required = "subgroups.add_membership"
+    """A membership is added from its sub-group's page and shown there."""
+
     model = Membership
     form_class = forms.MembershipForm
     formset_classes = {"nominees": forms.NomineeFormSet}
@@ -319,7 +367,8 @@ class MembershipCreateView(CreatePage):
 
 
 class MembershipEditView(EditPage):
-    permission_required = "subgroups.change_membership"
+    """A membership's own page is its sub-group's (Membership.get_absolute_url)."""
+
     model = Membership
     form_class = forms.MembershipForm
     formset_classes = {"nominees": forms.NomineeFormSet}
@@ -327,95 +376,7 @@ class MembershipEditView(EditPage):
     def get_queryset(self):
         return Membership.objects.select_related("subgroup", "organisation")
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["cancel_url"] = self.object.subgroup.get_absolute_url()
-        return context
-
-    def get_success_url(self):
-        return self.object.subgroup.get_absolute_url()
-
 
 class MembershipDeleteView(DeletePage):
-    permission_required = "subgroups.delete_membership"
     model = Membership
-
-    def get_success_url(self):
-        return self.object.subgroup.get_absolute_url()
-
-    def get_cancel_url(self):
-        return self.object.subgroup.get_absolute_url()
-
-
-class UpdateCreateView(CreatePage):
-    permission_required = "subgroups.add_subgroupupdate"
-    model = SubGroupUpdate
-    form_class = forms.SubGroupUpdateForm
-    formset_classes = {"sections": forms.UpdateSectionFormSet}
-    heading = "New sub-group update"
-    filled_from_link = ("subgroup",)
-
-
-class UpdateEditView(EditPage):
-    permission_required = "subgroups.change_subgroupupdate"
-    model = SubGroupUpdate
-    form_class = forms.SubGroupUpdateForm
-    formset_classes = {"sections": forms.UpdateSectionFormSet}
-
-
-class UpdateDeleteView(DeletePage):
-    permission_required = "subgroups.delete_subgroupupdate"
-    model = SubGroupUpdate
-
-    def get_success_url(self):
-        return self.object.subgroup.get_absolute_url()
-
-
-class ReportingBodyCreateView(CreatePage):
-    permission_required = "subgroups.add_reportingbody"
-    model = ReportingBody
-    form_class = forms.ReportingBodyForm
-    heading = "New reporting body"
-
-
-class ReportingBodyEditView(EditPage):
-    permission_required = "subgroups.change_reportingbody"
-    model = ReportingBody
-    form_class = forms.ReportingBodyForm
-
-
-class ReportingBodyDeleteView(DeletePage):
-    permission_required = "subgroups.delete_reportingbody"
-    model = ReportingBody
-    success_url = reverse_lazy("subgroups:index")
-
-
-REPORT_FORMSETS = {
-    "sections": forms.ReportSectionFormSet,
-    "measures": forms.HeadlineMeasureFormSet,
-    "figures": forms.CrimeFigureFormSet,
-}
-
-
-class AnnualReportCreateView(CreatePage):
-    permission_required = "subgroups.add_annualreport"
-    model = AnnualReport
-    form_class = forms.AnnualReportForm
-    formset_classes = REPORT_FORMSETS
-    heading = "New annual report"
-    filled_from_link = ("body",)
-
-
-class AnnualReportEditView(EditPage):
-    permission_required = "subgroups.change_annualreport"
-    model = AnnualReport
-    form_class = forms.AnnualReportForm
-    formset_classes = REPORT_FORMSETS
-
-
-class AnnualReportDeleteView(DeletePage):
-    permission_required = "subgroups.delete_annualreport"
-    model = AnnualReport
-
-    def get_success_url(self):
-        return self.object.body.get_absolute_url()
+    parent = "subgroup"

@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from tests.s3 import (  # noqa: F401 - fixtures
@@ -22,12 +23,14 @@ PASSWORD = "correct-horse-battery-staple-42"
 # Subprocesses the suite starts drop this variable (tests/wkp/test_settings.py).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-# In CI the property tests run the same (large) set of examples every time, without timing
-# deadlines on a busy machine, so main never turns red by chance; the long randomised runs live
-# in tests/benchmarks/.
-hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-if os.environ.get("WKP_REQUIRE_POSTGRES") == "1":
-    hypothesis_settings.load_profile("ci")
+# Property tests assert results, never time: no deadline and no "too slow" health check, which
+# fail by chance on a busy machine. In CI they also run the same (large) set of examples every
+# time, so main never turns red by chance; the long randomised runs live in tests/benchmarks/.
+UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+hypothesis_settings.register_profile("untimed", **UNTIMED)
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, **UNTIMED)
+IN_CI = os.environ.get("WKP_REQUIRE_POSTGRES") == "1"
+hypothesis_settings.load_profile("ci" if IN_CI else "untimed")
 
 
 def pytest_generate_tests(metafunc):

@@ -1,5 +1,5 @@
 """Shared parts of the exact query-count tests (issue 18): one world of every kind of record at a
-given size, the counting helper, and the registry of every page's query test.
+given size, the counting helpers, and the registry of every page's query test.
 
 `build(size)` makes one of each record a page is about (a published and a draft meeting, a paper,
 an action, a year, a budget, a sub-group, an update, a report …) and then `size` rows of every kind
@@ -83,6 +83,50 @@ def _count(client, url, expected, name, django_assert_num_queries):
         return len(captured)
     assert response.status_code == 200, name
     return None
+
+
+def count_queries(client, django_assert_num_queries, url, expected, params=None):
+    """Load `url` once (the first request after signing in refreshes the session), then again,
+    counting: the page must answer in exactly `expected` queries. Returns the counted response."""
+    assert client.get(url, params).status_code == 200  # refreshes the session once
+    with django_assert_num_queries(expected):
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response
+
+
+def count_rendered_then_cached(
+    client, django_assert_num_queries, url, rendered, cached, params=None
+):
+    """A page whose content is cached until its tables change: once the session is refreshed (on
+    another page), the first load renders it in exactly `rendered` queries and the next serves it
+    from the cache in exactly `cached`. Returns the two responses."""
+    from django.urls import reverse
+
+    client.get(reverse("accessibility"))  # refreshes the session once
+    with django_assert_num_queries(rendered):
+        first = client.get(url, params)
+    with django_assert_num_queries(cached):
+        second = client.get(url, params)
+    assert first.status_code == second.status_code == 200
+    return first, second
+
+
+def weekly_meetings(body, size, venues=None):
+    """`size` published meetings of `body`, a week apart from 7 January 2000 (the n-th at the
+    n-th of `venues`, if given)."""
+    from meetings.models import Meeting
+
+    return Meeting.objects.bulk_create(
+        Meeting(
+            body=body,
+            status=Meeting.Status.PUBLISHED,
+            date=datetime.date(2000, 1, 7) + datetime.timedelta(days=7 * n),
+            start_time=datetime.time(10, 0),
+            venue=venues[n] if venues else None,
+        )
+        for n in range(size)
+    )
 
 
 def _grow_partners(size):
@@ -188,16 +232,7 @@ def _grow_meetings(size, body, people, organisations):
     Body.objects.bulk_create(
         Body(name=f"Other body {n}", kind=Body.Kind.PARTNERSHIP) for n in range(size)
     )
-    Meeting.objects.bulk_create(
-        Meeting(
-            body=body,
-            status=Meeting.Status.PUBLISHED,
-            date=datetime.date(2000, 1, 7) + datetime.timedelta(days=7 * n),
-            start_time=datetime.time(10, 0),
-            venue=venues[n],
-        )
-        for n in range(size)
-    )
+    weekly_meetings(body, size, venues)
     published = Meeting.objects.create(
         body=body,
         date=datetime.date(2006, 7, 14),
@@ -228,15 +263,10 @@ def _grow_meetings(size, body, people, organisations):
     }
 
 
-def _grow_finance(size, organisations, meeting_pk):
-    from finance.models import (
-        EventBudget,
-        EventBudgetLine,
-        ExternalFunding,
-        FinancialYear,
-        LedgerEntry,
-        Project,
-    )
+def _grow_ledger(size, organisations):
+    """Two years, `size` projects led by partners, twice as many ledger entries, and a grant from
+    each partner."""
+    from finance.models import ExternalFunding, FinancialYear, LedgerEntry, Project
 
     years = [
         FinancialYear.objects.create(
@@ -269,6 +299,19 @@ def _grow_finance(size, organisations, meeting_pk):
         )
         for n, organisation in enumerate(organisations)
     )
+    return {
+        "year": years[0].start_year,
+        "open_year": years[1].start_year,
+        "entry": entries[1].pk,
+        "project": projects[0].pk,
+        "external": ExternalFunding.objects.order_by("pk").first().pk,
+    }
+
+
+def _grow_event_budget(size, meeting_pk):
+    """An event budget for the meeting `meeting_pk`, with `size` lines."""
+    from finance.models import EventBudget, EventBudgetLine
+
     budget = EventBudget.objects.create(
         name="Conference", event_date=datetime.date(2006, 11, 1), meeting_id=meeting_pk
     )
@@ -276,31 +319,13 @@ def _grow_finance(size, organisations, meeting_pk):
         EventBudgetLine(budget=budget, description=f"Line {n}", estimate=Decimal("5.00"))
         for n in range(size)
     )
-    return {
-        "year": years[0].start_year,
-        "open_year": years[1].start_year,
-        "entry": entries[1].pk,
-        "project": projects[0].pk,
-        "budget": budget.pk,
-        "budget_line": lines[0].pk,
-        "external": ExternalFunding.objects.order_by("pk").first().pk,
-    }
+    return {"budget": budget.pk, "budget_line": lines[0].pk}
 
 
 def _grow_subgroups(size, board, organisations, people, meeting_pk):
-    from subgroups.models import (
-        AnnualReport,
-        Body,
-        CrimeCategory,
-        CrimeFigure,
-        HeadlineMeasure,
-        Membership,
-        Nominee,
-        ReportingBody,
-        ReportSection,
-        SubGroupUpdate,
-        UpdateSection,
-    )
+    """`size` sub-groups of `board`; the first with a membership and nominee for each partner,
+    and `size` updates, the first with `size` sections."""
+    from subgroups.models import Body, Membership, Nominee, SubGroupUpdate, UpdateSection
 
     subgroups = Body.objects.bulk_create(
         Body(name=f"Sub-group {n}", parent=board, position=n, lead_organisation=organisations[n])
@@ -327,6 +352,21 @@ def _grow_subgroups(size, board, organisations, people, meeting_pk):
     UpdateSection.objects.bulk_create(
         UpdateSection(update=updates[0], heading=f"Section {n}", position=n) for n in range(size)
     )
+    return {"subgroup": subgroup.pk, "membership": memberships[0].pk, "update": updates[0].pk}
+
+
+def _grow_annual_reports(size, organisations):
+    """A reporting body with `size` annual reports, the last with `size` sections, headline
+    measures and crime figures."""
+    from subgroups.models import (
+        AnnualReport,
+        CrimeCategory,
+        CrimeFigure,
+        HeadlineMeasure,
+        ReportingBody,
+        ReportSection,
+    )
+
     body = ReportingBody.objects.create(
         name="Sevenoaks CSP", kind=ReportingBody.Kind.CSP, organisation=organisations[0]
     )
@@ -347,13 +387,7 @@ def _grow_subgroups(size, board, organisations, people, meeting_pk):
         CrimeFigure(report=report, category=categories[n % len(categories)], count=n, position=n)
         for n in range(size)
     )
-    return {
-        "subgroup": subgroup.pk,
-        "membership": memberships[0].pk,
-        "update": updates[0].pk,
-        "body": body.pk,
-        "report": report.pk,
-    }
+    return {"body": body.pk, "report": report.pk}
 
 
 def build(size):
@@ -365,6 +399,8 @@ def build(size):
     board = BodyFactory()
     ids = {"organisation": organisations[0].pk, "person": people[0].pk}
     ids |= _grow_meetings(size, board, people, organisations)
-    ids |= _grow_finance(size, organisations, ids["published_meeting"])
+    ids |= _grow_ledger(size, organisations)
+    ids |= _grow_event_budget(size, ids["published_meeting"])
     ids |= _grow_subgroups(size, board, organisations, people, ids["published_meeting"])
+    ids |= _grow_annual_reports(size, organisations)
     return ids

@@ -30,8 +30,8 @@ COUNTED_ELSEWHERE = {
     "meetings:meeting_detail": f"{MEETINGS}::test_meeting_page_query_count_is_exact",
     "meetings:agenda_edit": f"{MEETINGS}::test_agenda_editor_query_count_is_exact",
     "meetings:meeting_list": f"{MEETINGS}::test_meeting_list_query_count_is_exact",
-    "meetings:paper_list": f"{MEETINGS}::test_paper_list_query_count_is_exact",
-    "meetings:search": f"{MEETINGS}::test_search_page_query_count_is_exact",
+    "meetings:paper_list": f"{MEETINGS}::test_paper_list_and_search_query_counts_are_exact",
+    "meetings:search": f"{MEETINGS}::test_paper_list_and_search_query_counts_are_exact",
     "meetings:action_list": f"{MEETINGS}::test_action_list_query_count_is_exact",
     # Two sizes of agenda items and attachments on an issued paper.
     "meetings:paper_detail": "tests/meetings/test_issued.py"

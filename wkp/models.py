@@ -1,9 +1,31 @@
-"""The partner list: organisations in the partnership and the people who represent them."""
+"""The partner list: organisations in the partnership and the people who represent them.
+
+Also the field and method helpers every app's models share (`optional_link`, `detail_url`)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+
+def optional_link(to, *, on_delete, related_name, one_to_one=False, **options):
+    """A link a row may be without: nullable in the database and left blank in forms.
+
+    A foreign key (with `one_to_one=True`, a one-to-one field); other options pass through."""
+    field = models.OneToOneField if one_to_one else models.ForeignKey
+    return field(
+        to, null=True, blank=True, on_delete=on_delete, related_name=related_name, **options
+    )
+
+
+def detail_url(view_name, attribute="pk"):
+    """A model's `get_absolute_url`: the named view's URL for the object's `attribute`."""
+
+    def get_absolute_url(self):
+        return reverse(view_name, args=[getattr(self, attribute)])
+
+    return get_absolute_url
 
 
 class Sector(models.TextChoices):
@@ -62,18 +84,15 @@ class Organisation(models.Model):
 class Person(models.Model):
     name = models.CharField(max_length=200)
     title = models.CharField("title or role", max_length=200, blank=True)
-    organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
-    )
+    organisation = optional_link(Organisation, on_delete=models.PROTECT, related_name="people")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    user = models.OneToOneField(
+    user = optional_link(
         settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="person",
         verbose_name="login account",
+        one_to_one=True,
     )
     history = HistoricalRecords()
 

@@ -11,6 +11,7 @@ sign-out. Wrong codes are throttled per device by django-otp (the wait doubles a
 """
 
 from base64 import b32encode
+from functools import wraps
 
 import segno
 from django import forms
@@ -120,23 +121,31 @@ def _to_step(request, url_name):
     return redirect(f"{reverse(url_name)}?{urlencode({'next': _next_url(request)})}")
 
 
-def _not_this_step(request, *, needs_app):
-    """Where to send a user for whom this step is not the next: on, when no second step is
-    needed (or it is done); else to the second step if they have an app, or to setting one up."""
-    user = request.user
-    if not needs_two_factor(user) or user.is_verified():
-        return redirect(_next_url(request))
-    has_app = TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
-    if has_app != needs_app:
-        return _to_step(request, "two_factor" if has_app else "two_factor_setup")
-    return None
+def second_step_page(*, needs_app):
+    """A page of the second sign-in step, for a signed-in user by GET or POST. A user for whom it
+    is not the next step goes on: where they were going when no second step is needed (or it is
+    done), else to the second step if they have an app, or to setting one up."""
+
+    def decorate(view):
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        @wraps(view)
+        def page(request):
+            user = request.user
+            if not needs_two_factor(user) or user.is_verified():
+                return redirect(_next_url(request))
+            has_app = TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+            if has_app != needs_app:
+                return _to_step(request, "two_factor" if has_app else "two_factor_setup")
+            return view(request)
+
+        return page
+
+    return decorate
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@second_step_page(needs_app=True)
 def verify(request):
-    if (elsewhere := _not_this_step(request, needs_app=True)) is not None:
-        return elsewhere
     user = request.user
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -165,12 +174,9 @@ def _spaced(key_b32):
     return " ".join(key_b32[i : i + 4] for i in range(0, len(key_b32), 4))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@second_step_page(needs_app=False)
 def setup(request):
     """Set up an authenticator app: a GET only shows; each POST makes one step."""
-    if (elsewhere := _not_this_step(request, needs_app=False)) is not None:
-        return elsewhere
     user = request.user
     device = _pending_device(user)
     form = CodeForm(setting_up=True)

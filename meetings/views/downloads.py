@@ -1,15 +1,13 @@
 """Packs, supplements and paper PDFs, and issuing a pack."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST
 
 from wkp.pdf import PdfRenderError
 
 from .. import pack
-from ..access import get_meeting_for_user_or_404, get_paper_for_user_or_404
+from ..access import get_meeting_for_user_or_404, get_paper_for_user_or_404, meeting_view
 from ..tasks import request_pack_build
 
 
@@ -71,10 +69,8 @@ def paper_pdf_download(request, pk):
     return response
 
 
-@require_POST
-@permission_required("meetings.change_meeting", raise_exception=True)
-def pack_issue(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+@meeting_view("meetings.change_meeting", post_only=True)
+def pack_issue(request, meeting):
     if meeting.published_at is None:
         messages.error(request, "Publish the agenda first: version 1 of the pack is issued then.")
     else:

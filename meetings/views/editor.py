@@ -20,7 +20,7 @@ from wkp.templatetags.wkp_format import uk_date
 from wkp.views import NavSectionMixin, nothing_changed
 
 from .. import services
-from ..access import get_meeting_for_user_or_404
+from ..access import get_meeting_for_user_or_404, meeting_view
 from ..agenda import walk
 from ..editor_forms import CopyAgendaForm, InlineItemForm, ItemPaperForm, NewItemForm
 from ..forms import (
@@ -114,13 +114,12 @@ def _int_param(request, name):
         return None
 
 
-@permission_required("meetings.change_meeting", raise_exception=True)
-def agenda_edit(request, pk):
+@meeting_view("meetings.change_meeting")
+def agenda_edit(request, meeting):
     """The editor. Query parameters say where the co-ordinator is working: `add_after` /
     `add_under` place the "add an item" row, `edit` opens an item's row for editing and
     `paper_for` opens "Add paper" on an item. Links carry them, so every step also works
     without JavaScript; with htmx only the workspace is fetched and swapped in place."""
-    meeting = get_meeting_for_user_or_404(request.user, pk)
     state = {
         "add_after": _int_param(request, "add_after"),
         "add_under": _int_param(request, "add_under"),
@@ -210,11 +209,9 @@ def _editor(meeting, **state):
     return redirect(url)
 
 
-@require_POST
-@permission_required("meetings.add_agendaitem", raise_exception=True)
-def item_add(request, pk):
+@meeting_view("meetings.add_agendaitem", post_only=True)
+def item_add(request, meeting):
     """The "add an item" row: add it where the row is, and open the row again after it."""
-    meeting = get_meeting_for_user_or_404(request.user, pk)
     form = NewItemForm(request.POST, request.FILES, meeting=meeting)
     if form.is_valid():
         paper = form.paper()
@@ -251,11 +248,9 @@ def _with_version(data, field, meeting):
     return data
 
 
-@require_POST
-@permission_required("meetings.add_agendaitem", raise_exception=True)
-def agenda_copy(request, pk):
+@meeting_view("meetings.add_agendaitem", post_only=True)
+def agenda_copy(request, meeting):
     """Copy another meeting's agenda (all items, or only the standing ones) into this one."""
-    meeting = get_meeting_for_user_or_404(request.user, pk)
     form = CopyAgendaForm(request.POST, meeting=meeting)
     if not form.is_valid():
         return render_editor(request, meeting, copy_form=form, status=400)
@@ -278,11 +273,9 @@ def agenda_copy(request, pk):
     return _editor(meeting)
 
 
-@require_POST
-@permission_required("meetings.change_agendaitem", raise_exception=True)
-def agenda_undo(request, pk):
+@meeting_view("meetings.change_agendaitem", post_only=True)
+def agenda_undo(request, meeting):
     """Undo the agenda's last change (see services.undo_last_change)."""
-    meeting = get_meeting_for_user_or_404(request.user, pk)
     try:
         touched = services.undo_last_change(meeting, version=request.POST.get("version"))
     except (services.ConcurrentEdit, ValidationError) as error:
@@ -367,9 +360,8 @@ def report_error(request, error):
         messages.error(request, str(error))
 
 
-@permission_required("meetings.add_agendaitem", raise_exception=True)
-def item_create(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+@meeting_view("meetings.add_agendaitem")
+def item_create(request, meeting):
     form = AgendaItemForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         changes = item_changes(form)
@@ -444,11 +436,9 @@ def item_action(request, pk, action):
     return redirect(reverse("meetings:agenda_edit", args=[meeting.pk]) + f"#item-{item.pk}")
 
 
-@require_POST
-@permission_required("meetings.change_agendaitem", raise_exception=True)
-def agenda_reorder(request, pk):
+@meeting_view("meetings.change_agendaitem", post_only=True)
+def agenda_reorder(request, meeting):
     """Drag and drop posts the whole new tree as JSON: {"version": n, "tree": [[id, parent]…]}."""
-    meeting = get_meeting_for_user_or_404(request.user, pk)
     try:
         payload = json.loads(request.body)
         tree = [
@@ -467,10 +457,8 @@ def agenda_reorder(request, pk):
     return JsonResponse({"ok": True, "version": meeting.version})
 
 
-@require_POST
-@permission_required("meetings.change_meeting", raise_exception=True)
-def meeting_publish(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+@meeting_view("meetings.change_meeting", post_only=True)
+def meeting_publish(request, meeting):
     try:
         services.publish_agenda(meeting, version=request.POST.get("version"), by=request.user)
     except (services.ConcurrentEdit, ValidationError) as error:
@@ -480,9 +468,8 @@ def meeting_publish(request, pk):
     return redirect("meetings:meeting_detail", meeting.pk)
 
 
-@permission_required("meetings.add_paper", raise_exception=True)
-def paper_create(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+@meeting_view("meetings.add_paper")
+def paper_create(request, meeting):
     initial = {}
     item = AgendaItem.objects.live().filter(meeting=meeting, pk=_int_param(request, "item")).first()
     if item is not None:

@@ -1,5 +1,7 @@
 """Minutes, attendance, declarations and the action log."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -7,13 +9,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from wkp.pdf import PdfRenderError, render_pdf_once
 from wkp.views import nothing_changed
 
 from .. import services
-from ..access import get_meeting_for_user_or_404
+from ..access import get_meeting_for_user_or_404, meeting_view
 from ..agenda import load_agenda, walk
 from ..forms import (
     ActionForm,
@@ -27,6 +28,18 @@ from ..forms import (
 from ..minutes import actions_queryset, load_minutes, minutes_visible_to
 from ..models import Action, Attendance, Declaration, MinuteEntry, Minutes
 from .editor import report_error, rich_text_form_page
+
+
+def _saved(request, form, save, done):
+    """Call `save` (a service) for a valid form: True, saying `done`, when it saved; False when
+    it refused (invalid, or changed by someone else meanwhile), its reasons on the form."""
+    try:
+        saved = save()
+    except (services.ConcurrentEdit, ValidationError) as error:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+        return False
+    messages.success(request, done(saved) if callable(done) else done)
+    return True
 
 
 def _minutes_or_404(request, pk):
@@ -69,9 +82,8 @@ def minutes_pdf(request, pk):
     return response
 
 
-@permission_required("meetings.change_minutes", raise_exception=True)
-def minutes_edit(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+@meeting_view("meetings.change_minutes")
+def minutes_edit(request, meeting):
     # Opening the form writes nothing; the minutes row is made on the first save.
     minutes = Minutes.objects.filter(meeting=meeting).first() or Minutes(meeting=meeting)
     if minutes.is_locked:
@@ -95,18 +107,15 @@ def minutes_edit(request, pk):
     if request.method == "POST" and valid:
         if nothing_changed(request, form, attendance, declarations):
             return redirect("meetings:minutes_detail", meeting.pk)
-        try:
-            services.record_minutes(
-                meeting,
-                version=form.cleaned_data["version"],
-                entries=form.entries(),
-                attendance=attendance,
-                declarations=declarations,
-            )
-        except (services.ConcurrentEdit, ValidationError) as error:
-            form.add_error(None, error.messages[0] if hasattr(error, "messages") else str(error))
-        else:
-            messages.success(request, "Minutes and attendance saved.")
+        record = partial(
+            services.record_minutes,
+            meeting,
+            version=form.cleaned_data["version"],
+            entries=form.entries(),
+            attendance=attendance,
+            declarations=declarations,
+        )
+        if _saved(request, form, record, "Minutes and attendance saved."):
             return redirect("meetings:minutes_detail", meeting.pk)
     return rich_text_form_page(
         request,
@@ -118,39 +127,38 @@ def minutes_edit(request, pk):
     )
 
 
-@require_POST
-@permission_required("meetings.change_minutes", raise_exception=True)
-def minutes_circulate(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+def _minutes_step(request, meeting, step, done, **details):
+    """Take the minutes one step on (circulate, approve), report what the step refuses, and go
+    back to the minutes."""
     try:
-        services.circulate_minutes(services.minutes_for(meeting), by=request.user)
+        step(services.minutes_for(meeting), by=request.user, **details)
     except ValidationError as error:
         report_error(request, error)
     else:
-        messages.success(request, "The draft minutes are circulated: members can read them.")
+        messages.success(request, done)
     return redirect("meetings:minutes_detail", meeting.pk)
 
 
-@require_POST
-@permission_required("meetings.change_minutes", raise_exception=True)
-def minutes_approve(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+@meeting_view("meetings.change_minutes", post_only=True)
+def minutes_circulate(request, meeting):
+    done = "The draft minutes are circulated: members can read them."
+    return _minutes_step(request, meeting, services.circulate_minutes, done)
+
+
+@meeting_view("meetings.change_minutes", post_only=True)
+def minutes_approve(request, meeting):
     form = ApproveMinutesForm(request.POST, meeting=meeting)
     if not form.is_valid():
         messages.error(request, "Choose the later meeting at which the minutes were approved.")
         return redirect("meetings:minutes_detail", meeting.pk)
-    try:
-        services.approve_minutes(
-            services.minutes_for(meeting),
-            at_meeting=form.cleaned_data["at_meeting"],
-            by=request.user,
-            today=timezone.localdate(),
-        )
-    except ValidationError as error:
-        report_error(request, error)
-    else:
-        messages.success(request, "The minutes are approved and locked.")
-    return redirect("meetings:minutes_detail", meeting.pk)
+    return _minutes_step(
+        request,
+        meeting,
+        services.approve_minutes,
+        "The minutes are approved and locked.",
+        at_meeting=form.cleaned_data["at_meeting"],
+        today=timezone.localdate(),
+    )
 
 
 @permission_required("meetings.change_minuteentry", raise_exception=True)
@@ -161,12 +169,8 @@ def minute_amend(request, pk):
         request.POST or None, initial={"note": entry.note, "decisions": entry.decisions}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.amend_minute(entry, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "The amendment is recorded.")
+        amend = partial(services.amend_minute, entry, by=request.user, **form.cleaned_data)
+        if _saved(request, form, amend, "The amendment is recorded."):
             return redirect("meetings:minutes_detail", meeting.pk)
     return render(
         request,
@@ -175,29 +179,25 @@ def minute_amend(request, pk):
     )
 
 
-@permission_required("meetings.add_action", raise_exception=True)
-def action_create(request, pk):
-    meeting = get_meeting_for_user_or_404(request.user, pk)
+@meeting_view("meetings.add_action")
+def action_create(request, meeting):
     form = ActionForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            target_date, target_is_month = data["target"]
-            action = services.add_action(
-                meeting,
-                description=data["description"],
-                owner_people=data["owner_people"] or (),
-                owner_organisations=data["owner_organisations"] or (),
-                owner_text=data["owner_text"],
-                target_date=target_date,
-                target_is_month=target_is_month,
-                item=data["item"],
-                number=data["number"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Action {action.number} added to the log.")
+        target_date, target_is_month = data["target"]
+        add = partial(
+            services.add_action,
+            meeting,
+            description=data["description"],
+            owner_people=data["owner_people"] or (),
+            owner_organisations=data["owner_organisations"] or (),
+            owner_text=data["owner_text"],
+            target_date=target_date,
+            target_is_month=target_is_month,
+            item=data["item"],
+            number=data["number"],
+        )
+        if _saved(request, form, add, lambda action: f"Action {action.number} added to the log."):
             return redirect("meetings:minutes_detail", meeting.pk)
     return render(
         request,

@@ -419,6 +419,12 @@ def report(result):
     return "\n".join(lines)
 
 
+def run_options(args, *own):
+    """The command line's options as keyword arguments of run() (they have its parameters'
+    names), but for the script's `own` (such as printing JSON)."""
+    return {name: value for name, value in vars(args).items() if name not in own}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
@@ -433,14 +439,7 @@ def main():
         parser.exit(2, "Set DATABASE_URL, or run under tests/with_postgres.sh.\n")
     # A SIGTERM (CI cancelling) unwinds like Ctrl-C, so the child processes are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    result = run(
-        database_url,
-        users=args.users,
-        duration=args.duration,
-        spawn_rate=args.spawn_rate,
-        workers=args.workers,
-        work=args.work,
-    )
+    result = run(database_url, **run_options(args, "json"))
     print(report(result))
     if args.json:
         print(json.dumps(result, indent=2))

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_test import (  # noqa: E402 - the script's folder is not a package
     Processes,
     prepare,
+    run_options,
     scratch_database,
     server_env,
     start_gunicorn,
@@ -195,14 +196,7 @@ def main():
     if not database_url:
         raise SystemExit("Set DATABASE_URL (run under tests/with_postgres.sh).")
     load_average = os.getloadavg()
-    results, pg_version = run(
-        database_url,
-        workers=args.workers,
-        connections=args.connections,
-        seconds=args.seconds,
-        rounds=args.rounds,
-        work=args.work,
-    )
+    results, pg_version = run(database_url, **run_options(args, "check"))
     print(
         f"# WKP page benchmark ({time.strftime('%Y-%m-%d %H:%M')}): gunicorn {args.workers} "
         f"workers, production settings, PostgreSQL {pg_version}, {args.connections} keep-alive "

@@ -9,7 +9,6 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from meetings.models import Action, AgendaItem, Meeting, Minutes
-from subgroups.models import Body
 from tests.conftest import PASSWORD
 from wkp.models import Person
 
@@ -17,29 +16,22 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def world(make_user):
+def world(make_user, make_july_meeting, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     call_command("loaddata", "fixtures/00_partners.json", verbosity=0)
-    board = Body.objects.create(name="West Kent Partnership", kind="board")
-    july = Meeting.objects.create(
-        body=board,
-        date="2006-07-14",
-        start_time="10:00",
-        status="held",
-        published_at="2006-07-07T09:00:00Z",
-    )
+    july = make_july_meeting("held")
     AgendaItem.objects.create(meeting=july, title="Minutes/Matters Arising", kind="minutes")
     AgendaItem.objects.create(meeting=july, title="Bid appraisal – Ssky Project", position=1)
-    october = Meeting.objects.create(body=board, date="2006-10-20", start_time="10:00")
+    october = Meeting.objects.create(body=july.body, date="2006-10-20", start_time="10:00")
     AgendaItem.objects.create(meeting=october, title="Minutes/Matters Arising", kind="minutes")
     make_user("coordinator", "Co-ordinator")
     make_user("member", "Member")
-    return {"july": Meeting.objects.get(pk=july.pk), "october": october}
+    return {"july": july, "october": october}
 
 
 def test_minutes_with_two_actions_are_approved_and_the_open_action_is_carried_forward(
-    page, live_server, sign_in, world, tmp_path, settings
+    page, live_server, sign_in, world
 ):
-    settings.MEDIA_ROOT = tmp_path
     page.set_default_timeout(20000)
     july, october = world["july"], world["october"]
     tim = Person.objects.get(name="Tim Read")

@@ -6,24 +6,16 @@ import pytest
 from pypdf import PdfReader
 
 from meetings import services
-from meetings.models import AgendaItem, Body, Meeting, Paper
+from meetings.models import AgendaItem, Paper
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def published(make_user, settings, tmp_path):
+def published(make_user, make_july_meeting, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    board = Body.objects.create(name="West Kent Partnership", kind="board")
-    meeting = Meeting.objects.create(
-        body=board,
-        date="2006-07-14",
-        start_time="10:00",
-        status="published",
-        published_at="2006-07-07T09:00:00Z",
-    )
-    meeting.refresh_from_db()  # dates as dates, not the strings given
+    meeting = make_july_meeting("published")
     AgendaItem.objects.create(meeting=meeting, title="Welcome", position=0)
     finance = AgendaItem.objects.create(meeting=meeting, title="Finance", position=1)
     paper = Paper.objects.create(meeting=meeting, title="Budget", body_html="<p>Figures</p>")

@@ -99,66 +99,39 @@ def demo_records():
 def cases(world):
     """URL name → list of (label, URL) to open and save unchanged."""
     meeting = world["meeting"]
-    return {
-        "meetings:meeting_edit": [
-            ("14 July 2006", reverse("meetings:meeting_edit", args=[meeting.pk]))
-        ],
+    items = AgendaItem.objects.live().filter(meeting=meeting)
+    # URL name → (label, URL argument) of each record to open.
+    records = {
+        "meetings:meeting_edit": [("14 July 2006", meeting.pk)],
         "meetings:item_edit": [
-            (f"item {item.title}", reverse("meetings:item_edit", args=[item.pk]))
-            for item in AgendaItem.objects.live()
-            .filter(meeting=meeting)
-            .exclude(presenters=None, scheduled_time=None)[:3]
+            (f"item {item.title}", item.pk)
+            for item in items.exclude(presenters=None, scheduled_time=None)[:3]
         ]
-        + [("item 2", reverse("meetings:item_edit", args=[world["item"].pk]))],
-        "meetings:paper_edit": [
-            (f"{paper.label} {paper.title}", reverse("meetings:paper_edit", args=[paper.pk]))
-            for paper in world["papers"]
-        ],
-        "meetings:minutes_edit": [("minutes", reverse("meetings:minutes_edit", args=[meeting.pk]))],
-        "meetings:action_edit": [
-            (f"action {a.number}", reverse("meetings:action_edit", args=[a.pk]))
-            for a in world["actions"]
-        ],
-        "meetings:forward_plan_edit": [
-            ("entry", reverse("meetings:forward_plan_edit", args=[world["entry"].pk]))
-        ],
-        "meetings:notice_preferences": [("preferences", reverse("meetings:notice_preferences"))],
+        + [("item 2", world["item"].pk)],
+        "meetings:paper_edit": [(f"{p.label} {p.title}", p.pk) for p in world["papers"]],
+        "meetings:minutes_edit": [("minutes", meeting.pk)],
+        "meetings:action_edit": [(f"action {a.number}", a.pk) for a in world["actions"]],
+        "meetings:forward_plan_edit": [("entry", world["entry"].pk)],
         "finance:financialyear_update": [
-            (year.label, reverse("finance:financialyear_update", args=[year.start_year]))
-            for year in FinancialYear.objects.filter(is_closed=False)
+            (year.label, year.start_year) for year in FinancialYear.objects.filter(is_closed=False)
         ],
-        "finance:project_update": [
-            (p.name, reverse("finance:project_update", args=[p.pk])) for p in Project.objects.all()
-        ],
-        "finance:externalfunding_update": [
-            (f.name, reverse("finance:externalfunding_update", args=[f.pk]))
-            for f in ExternalFunding.objects.all()
-        ],
+        "finance:project_update": [(p.name, p.pk) for p in Project.objects.all()],
+        "finance:externalfunding_update": [(f.name, f.pk) for f in ExternalFunding.objects.all()],
         "finance:eventbudgetline_update": [
-            (line.description, reverse("finance:eventbudgetline_update", args=[line.pk]))
-            for line in EventBudgetLine.objects.all()
+            (line.description, line.pk) for line in EventBudgetLine.objects.all()
         ],
-        "subgroups:body_edit": [
-            (body.name, reverse("subgroups:body_edit", args=[body.pk]))
-            for body in Body.objects.all()
-        ],
-        "subgroups:membership_edit": [
-            (str(m), reverse("subgroups:membership_edit", args=[m.pk]))
-            for m in Membership.objects.all()[:3]
-        ],
-        "subgroups:update_edit": [
-            (u.title, reverse("subgroups:update_edit", args=[u.pk]))
-            for u in SubGroupUpdate.objects.all()
-        ],
-        "subgroups:reportingbody_edit": [
-            (b.name, reverse("subgroups:reportingbody_edit", args=[b.pk]))
-            for b in ReportingBody.objects.all()
-        ],
-        "subgroups:annualreport_edit": [
-            (r.title, reverse("subgroups:annualreport_edit", args=[r.pk]))
-            for r in AnnualReport.objects.all()
-        ],
+        "subgroups:body_edit": [(body.name, body.pk) for body in Body.objects.all()],
+        "subgroups:membership_edit": [(str(m), m.pk) for m in Membership.objects.all()[:3]],
+        "subgroups:update_edit": [(u.title, u.pk) for u in SubGroupUpdate.objects.all()],
+        "subgroups:reportingbody_edit": [(b.name, b.pk) for b in ReportingBody.objects.all()],
+        "subgroups:annualreport_edit": [(r.title, r.pk) for r in AnnualReport.objects.all()],
     }
+    pages = {
+        name: [(label, reverse(name, args=[arg])) for label, arg in found]
+        for name, found in records.items()
+    }
+    pages["meetings:notice_preferences"] = [("preferences", reverse("meetings:notice_preferences"))]
+    return pages
 
 
 def snapshot():

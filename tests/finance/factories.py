@@ -38,6 +38,19 @@ def make_entry(year, kind, amount, project=None, posted_on=None, **extra):
     )
 
 
+def make_allocation(year, project, amount, description, *, meeting, item=None):
+    """An allocation to `project` approved at `meeting` (under its agenda `item`, if given)."""
+    return make_entry(
+        year,
+        "allocation",
+        amount,
+        project=project,
+        description=description,
+        meeting=meeting,
+        agenda_item=item,
+    )
+
+
 def make_ledger(years=3, projects_per_year=2):
     """A ledger of `years` actual years and one projected year, with allocations."""
     project_rows = []

@@ -13,21 +13,24 @@ from tests.pagequeries import SIZES, measure_pages
 pytestmark = pytest.mark.django_db
 
 C = "coordinator"
+YEAR = {"start_year": "year"}
+ENTRY = {"pk": "entry"}
+BUDGET = {"pk": "budget"}
 
 PAGES = {
     "finance:financialyear_create": (C, {}, 6),
-    "finance:financialyear_update": (C, {"start_year": "year"}, 6),
+    "finance:financialyear_update": (C, YEAR, 6),
     "finance:financialyear_close": (C, {"start_year": "open_year"}, 6),
-    "finance:financialyear_reopen": (C, {"start_year": "year"}, 6),
+    "finance:financialyear_reopen": (C, YEAR, 6),
     "finance:ledgerentry_create": (C, {}, 11),
-    "finance:ledgerentry_history": ("member", {"pk": "entry"}, 6),
-    "finance:ledgerentry_correct": (C, {"pk": "entry"}, 12),
-    "finance:ledgerentry_reverse": (C, {"pk": "entry"}, 6),
+    "finance:ledgerentry_history": ("member", ENTRY, 6),
+    "finance:ledgerentry_correct": (C, ENTRY, 12),
+    "finance:ledgerentry_reverse": (C, ENTRY, 6),
     "finance:project_create": (C, {}, 6),
     "finance:project_update": (C, {"pk": "project"}, 7),
     "finance:eventbudget_create": (C, {}, 5),
-    "finance:eventbudget_detail": ("member", {"pk": "budget"}, 6),
-    "finance:eventbudgetline_create": (C, {"pk": "budget"}, 6),
+    "finance:eventbudget_detail": ("member", BUDGET, 6),
+    "finance:eventbudgetline_create": (C, BUDGET, 6),
     "finance:eventbudgetline_update": (C, {"pk": "budget_line"}, 6),
     "finance:externalfunding_create": (C, {}, 7),
     "finance:externalfunding_update": (C, {"pk": "external"}, 8),

@@ -14,6 +14,8 @@ from django.db import connection
 from django.urls import reverse
 
 from finance.models import LedgerEntry, Project
+from tests.pagequeries import count_queries as count
+from tests.pagequeries import count_rendered_then_cached
 
 from .factories import make_entry, make_year
 
@@ -47,14 +49,6 @@ def ledger_of(size):
     return years
 
 
-def count(client, django_assert_num_queries, url, expected):
-    assert client.get(url).status_code == 200  # refreshes the session once
-    with django_assert_num_queries(expected):
-        response = client.get(url)
-    assert response.status_code == 200
-    return response
-
-
 # The versions of the tables the statement is made from (wkp.table_versions), then from the
 # cache; when it is rendered (first, or after a change), years, ledger amounts, projects, external
 # funding.
@@ -66,10 +60,9 @@ STATEMENT_RENDERED = 9 if POSTGRES else 8
 def test_statement_query_count_is_exact(member_client, django_assert_num_queries, size):
     ledger_of(size)
     url = reverse("finance:statement_detail")
-    member_client.get(reverse("accessibility"))  # refreshes the session once
-    with django_assert_num_queries(STATEMENT_RENDERED):
-        rendered = member_client.get(url)
-    response = count(member_client, django_assert_num_queries, url, STATEMENT)
+    rendered, response = count_rendered_then_cached(
+        member_client, django_assert_num_queries, url, STATEMENT_RENDERED, STATEMENT
+    )
     assert "Project 19" in rendered.content.decode()
     assert response.context["report_html"] == rendered.context["report_html"]
 

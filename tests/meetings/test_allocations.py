@@ -13,7 +13,7 @@ from finance.models import LedgerEntry, Project
 from meetings import services
 from meetings.models import Meeting, MinuteEntry
 from tests.factories import AgendaItemFactory, MeetingFactory
-from tests.finance.factories import make_entry, make_year
+from tests.finance.factories import make_allocation, make_year
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
@@ -25,23 +25,10 @@ def decision(coordinator):
     bids = AgendaItemFactory(meeting=meeting, title="Bid Appraisal", position=1)
     year = make_year(2006)
     project = Project.objects.create(name="Youth Diversion")
-    allocation = make_entry(
-        year,
-        "allocation",
-        "12345.50",
-        project=project,
-        description="Summer activities",
-        meeting=meeting,
-        agenda_item=bids,
+    allocation = make_allocation(
+        year, project, "12345.50", "Summer activities", meeting=meeting, item=bids
     )
-    make_entry(
-        year,
-        "allocation",
-        "800",
-        project=project,
-        description="Leaflets",
-        meeting=meeting,
-    )
+    make_allocation(year, project, "800", "Leaflets", meeting=meeting)
     minutes = services.minutes_for(meeting)
     MinuteEntry.objects.create(
         minutes=minutes, item=bids, decisions="RESOLVED that the bid be approved."

@@ -42,7 +42,7 @@ from tests.factories import (
     PersonFactory,
     VenueFactory,
 )
-from tests.finance.factories import make_entry, make_year
+from tests.finance.factories import make_allocation, make_entry, make_year
 from wkp.models import Organisation
 
 pytestmark = [
@@ -223,15 +223,7 @@ def test_an_allocation_and_its_reversal_show_on_the_next_request(member_client, 
     cached(member_client, meeting)
     year = make_year(2006)
     project = Project.objects.create(name="Youth Diversion")
-    entry = make_entry(
-        year,
-        "allocation",
-        "800",
-        project=project,
-        description="Leaflets",
-        meeting=meeting,
-        agenda_item=item,
-    )
+    entry = make_allocation(year, project, "800", "Leaflets", meeting=meeting, item=item)
     assert "£800.00 to Youth Diversion: Leaflets" in fresh(member_client, meeting)
     cached(member_client, meeting)
     make_entry(year, "allocation", "-800", project=project, reverses=entry)

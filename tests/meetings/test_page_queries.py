@@ -6,15 +6,14 @@ first request after signing in refreshes the session, wkp.middleware.SessionRefr
 then counted: the session read, the user, the two permission reads, the page's own queries.
 """
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from meetings.models import Action, Meeting, Paper, letter_for
 from tests.factories import BodyFactory, MeetingFactory, PaperFactory
-from tests.pagequeries import grow_agenda
+from tests.pagequeries import count_queries as count
+from tests.pagequeries import count_rendered_then_cached, grow_agenda, weekly_meetings
 
 pytestmark = pytest.mark.django_db
 POSTGRES = connection.vendor == "postgresql"
@@ -29,19 +28,6 @@ def agenda_of(size):
     meeting = published_meeting()
     grow_agenda(meeting, size)
     return meeting
-
-
-def meetings_of(size):
-    body = BodyFactory()
-    Meeting.objects.bulk_create(
-        Meeting(
-            body=body,
-            status=Meeting.Status.PUBLISHED,
-            date=datetime.date(2000, 1, 1) + datetime.timedelta(days=7 * n),
-            start_time=datetime.time(10, 0),
-        )
-        for n in range(size)
-    )
 
 
 def papers_of(size):
@@ -63,14 +49,6 @@ def actions_of(size):
         Action(body=meeting.body, number=n + 1, meeting=meeting, description=f"Action {n}")
         for n in range(size)
     )
-
-
-def count(client, django_assert_num_queries, url, expected, params=None):
-    assert client.get(url, params).status_code == 200  # refreshes the session once
-    with django_assert_num_queries(expected):
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return response
 
 
 # Session, user, the user's and the group's permissions, then the page's own queries. On a
@@ -115,51 +93,57 @@ MEETING_LIST = 5
 
 @pytest.mark.parametrize("size", [10, 200])
 def test_meeting_list_query_count_is_exact(member_client, django_assert_num_queries, size):
-    meetings_of(size)
+    weekly_meetings(BodyFactory(), size)
     url = reverse("meetings:meeting_list")
     count(member_client, django_assert_num_queries, url, MEETING_LIST)
 
 
-# Session, user, permissions (4); the versions of the papers and meetings tables
+# Pages cached until their tables change: the first load after a change renders them, the next
+# comes from the cache.
+# The paper list: session, user, permissions (4); the versions of the papers and meetings tables
 # (wkp.table_versions), then from the cache; when the table is rendered (first, or after a
 # change), the count and the page.
 PAPER_LIST = 5 if POSTGRES else 6
 PAPER_LIST_RENDERED = 7 if POSTGRES else 6
-
-
-@pytest.mark.parametrize("size", [10, 200])
-def test_paper_list_query_count_is_exact(member_client, django_assert_num_queries, size):
-    papers_of(size)
-    url = reverse("meetings:paper_list")
-    member_client.get(reverse("accessibility"))  # refreshes the session once
-    with django_assert_num_queries(PAPER_LIST_RENDERED):
-        rendered = member_client.get(url)
-    with django_assert_num_queries(PAPER_LIST):
-        response = member_client.get(url)
-    assert "Budget paper" in rendered.content.decode()
-    assert response.context["papers_html"] == rendered.context["papers_html"]
-
-
-# Session, user, permissions (4) and the versions of the tables searched (wkp.table_versions),
-# then the results from the cache; when they are found (first, or after a change), the search's
-# savepoint (2), the time limit set and reset and one statement per kind of record (6). The
-# versions of the filters' tables, then from the cache; when they are rendered, years,
-# sub-groups, meetings, organisations.
+# The search: session, user, permissions (4) and the versions of the tables searched
+# (wkp.table_versions), then the results from the cache; when they are found (first, or after a
+# change), the search's savepoint (2), the time limit set and reset and one statement per kind of
+# record (6). The versions of the filters' tables, then from the cache; when they are rendered,
+# years, sub-groups, meetings, organisations.
 SEARCH = 6 if POSTGRES else 16
 SEARCH_RENDERED = 20 if POSTGRES else 16
+CACHED_PAGES = {
+    # URL name: (query string, queries when rendered, from the cache, the context's cached HTML)
+    "meetings:paper_list": (None, PAPER_LIST_RENDERED, PAPER_LIST, "papers_html"),
+    "meetings:search": ({"q": "budget"}, SEARCH_RENDERED, SEARCH, "filters_html"),
+}
 
 
-@pytest.mark.parametrize("size", [10, 1000])
-def test_search_page_query_count_is_exact(member_client, django_assert_num_queries, size):
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("meetings:paper_list", 10),
+        ("meetings:paper_list", 200),
+        ("meetings:search", 10),
+        ("meetings:search", 1000),
+    ],
+)
+def test_paper_list_and_search_query_counts_are_exact(
+    member_client, django_assert_num_queries, name, size
+):
     papers_of(size)
-    url = reverse("meetings:search")
-    member_client.get(reverse("accessibility"))  # refreshes the session once
-    with django_assert_num_queries(SEARCH_RENDERED):
-        rendered = member_client.get(url, {"q": "budget"})
-    with django_assert_num_queries(SEARCH):
-        response = member_client.get(url, {"q": "budget"})
+    params, rendered_count, cached_count, cached_html = CACHED_PAGES[name]
+    rendered, response = count_rendered_then_cached(
+        member_client,
+        django_assert_num_queries,
+        reverse(name),
+        rendered_count,
+        cached_count,
+        params,
+    )
+    assert "Budget paper" in rendered.content.decode()
     assert "Budget paper" in response.content.decode()
-    assert response.context["filters_html"] == rendered.context["filters_html"]
+    assert response.context[cached_html] == rendered.context[cached_html]
 
 
 ACTION_LIST = 5

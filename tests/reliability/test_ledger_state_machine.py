@@ -72,6 +72,8 @@ pence = st.one_of(
     st.sampled_from([1, 999_999_999_999]),  # the smallest and the largest single amount
 )
 amounts = pence.map(lambda p: Decimal(p).scaleb(-2))
+# The services take an amount as a Decimal or as the text a form would give.
+amounts_as_given = st.one_of(amounts, amounts.map(str))
 # Amounts the services and forms must refuse, whatever type they arrive as.
 BAD_AMOUNTS = [
     Decimal("0.00"),
@@ -100,6 +102,12 @@ def whole_pounds(amount):
     return amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
+def year_bounds(start_year):
+    """The first and last days of the financial year that starts in `start_year`: 1 April to
+    31 March."""
+    return datetime.date(start_year, 4, 1), datetime.date(start_year + 1, 3, 31)
+
+
 def is_money(value):
     """A Decimal in pounds and pence: never a float, never NaN, exactly two places."""
     return type(value) is Decimal and value.is_finite() and value.as_tuple().exponent == -2
@@ -113,17 +121,12 @@ class Year:
     actual_from: datetime.date | None
     closed: bool = False
 
+    def __post_init__(self):
+        self.start, self.end = year_bounds(self.start_year)
+
     @property
     def label(self):
         return f"{self.start_year}/{(self.start_year + 1) % 100}"
-
-    @property
-    def start(self):
-        return datetime.date(self.start_year, 4, 1)
-
-    @property
-    def end(self):
-        return datetime.date(self.start_year + 1, 3, 31)
 
     def projected_on(self, day):
         return not (self.kind == "actual" and self.actual_from and self.actual_from <= day)
@@ -361,11 +364,8 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def add_year(self, kind, gap, final_after):
         start_year = max((y.start_year for y in self.model.years), default=FIRST_YEAR - 1) + 1 + gap
-        actual_from = (
-            datetime.date(start_year + 1, 3, 31) + datetime.timedelta(days=final_after)
-            if kind == "actual"
-            else None
-        )
+        _, end = year_bounds(start_year)
+        actual_from = end + datetime.timedelta(days=final_after) if kind == "actual" else None
 
         def create():
             return services.create_year(
@@ -433,16 +433,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # Postings
 
-    @rule(
-        pick=picks,
-        kind=kinds,
-        amount=amounts,
-        as_text=st.booleans(),
-        day=days,
-        project=picks,
-        reason=reasons,
-    )
-    def post(self, pick, kind, amount, as_text, day, project, reason):
+    @rule(pick=picks, kind=kinds, amount=amounts_as_given, day=days, project=picks, reason=reasons)
+    def post(self, pick, kind, amount, day, project, reason):
+        """`amount` arrives as a Decimal or as text; the model keeps the Decimal."""
+        given, amount = amount, Decimal(amount)
         year = self.pick(pick, self.model.years)
         posted_on = year.start + datetime.timedelta(days=day)
         project = self.pick(project, self.projects) if kind == ALLOCATION else None
@@ -451,7 +445,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return services.post_entry(
                 year=FinancialYear(pk=year.pk),
                 kind=kind,
-                amount=str(amount) if as_text else amount,
+                amount=given,
                 posted_on=posted_on,
                 description=f"{kind} {amount}",
                 project=project,

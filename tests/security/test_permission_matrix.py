@@ -37,12 +37,46 @@ PUBLIC = (200, 200, 200, 200, 200)
 LOGIN = (200, 302, 302, 302, 200)  # signed-in users are sent on to the home page
 STAFF = (302, 302, 302, 200, 302)  # the Django admin: staff only (others go to its login)
 
+
+def record_pages(prefix, kwargs, read=(), edit=(), new=None):
+    """The pages of one kind of record, `prefix`_<view>: `prefix`_create (its URL arguments
+    `new`, if it is added to another record) for co-ordinators and administrators only; then, on
+    the record `kwargs` name, each view of `read` for every signed-in role and each of `edit` for
+    co-ordinators and administrators only."""
+    pages = {f"{prefix}_create": [("new", new or {}, EDIT)]}
+    pages |= {f"{prefix}_{view}": [(view, kwargs, READ)] for view in read}
+    pages |= {f"{prefix}_{view}": [(view, kwargs, EDIT)] for view in edit}
+    return pages
+
+
+def managed_record_pages(prefix, kwargs):
+    """A sub-group record's pages: every signed-in role reads it, co-ordinators and
+    administrators add, edit and delete it (a delete page's GET is its confirmation page)."""
+    return record_pages(prefix, kwargs, read=["detail"], edit=["edit", "delete"])
+
+
+# The papers of the world, by id, as the paper pages' cases name them.
+PAPERS = {
+    "paper": "published typed paper",
+    "filed_paper": "uploaded paper",
+    "withdrawn_paper": "withdrawn paper",
+    "deleted_paper": "deleted paper",
+    "draft_paper": "draft meeting's paper",
+}
+
+
+def paper_cases(**expected):
+    """A case for each paper `expected` names (by its world id), with its statuses."""
+    return [(PAPERS[paper], {"pk": paper}, statuses) for paper, statuses in expected.items()]
+
+
 P = "published_meeting"
 D = "draft_meeting"
 CIRCULATED_DRAFT = "draft_meeting_circulated_minutes"
 
 CASES = {
     "home": [("home", {}, READ)],
+    "accessibility": [("statement", {}, READ)],
     # No sign-in; 503 here because no worker has written a heartbeat (test_object_storage.py).
     "healthz": [("health check", {}, (503,) * 5)],
     # The site icon's fixed address sends everyone on to the static file.
@@ -101,36 +135,30 @@ CASES = {
         ("delete", {"pk": "draft_item", "action": "delete"}, POST_ONLY),
     ],
     "meetings:paper_list": [("list", {}, READ)],
-    "meetings:paper_detail": [
-        ("published paper", {"pk": "paper"}, READ),
-        ("uploaded paper", {"pk": "filed_paper"}, READ),
-        ("withdrawn paper", {"pk": "withdrawn_paper"}, EDITOR_ONLY_OBJECT),
-        ("deleted paper", {"pk": "deleted_paper"}, EDITOR_ONLY_OBJECT),
-        ("draft meeting's paper", {"pk": "draft_paper"}, EDITOR_ONLY_OBJECT),
-    ],
-    "meetings:paper_edit": [
-        ("published paper", {"pk": "paper"}, EDIT),
-        ("draft meeting's paper", {"pk": "draft_paper"}, EDIT),
-        ("deleted paper (restore it first)", {"pk": "deleted_paper"}, (302, 403, 404, 404, 302)),
-    ],
+    "meetings:paper_detail": paper_cases(
+        paper=READ,
+        filed_paper=READ,
+        withdrawn_paper=EDITOR_ONLY_OBJECT,
+        deleted_paper=EDITOR_ONLY_OBJECT,
+        draft_paper=EDITOR_ONLY_OBJECT,
+    ),
+    # A deleted paper is restored before it is edited.
+    "meetings:paper_edit": paper_cases(
+        paper=EDIT, draft_paper=EDIT, deleted_paper=(302, 403, 404, 404, 302)
+    ),
     "meetings:paper_delete": [("delete", {"pk": "paper"}, POST_ONLY)],
     "meetings:paper_restore": [("restore", {"pk": "deleted_paper"}, POST_ONLY)],
-    "meetings:paper_file": [
-        ("uploaded file", {"pk": "filed_paper"}, DOWNLOAD),
-        ("typed paper has no file", {"pk": "paper"}, GONE),
-        ("withdrawn paper", {"pk": "withdrawn_paper"}, GONE),
-        ("draft meeting's paper", {"pk": "draft_paper"}, GONE),
-    ],
-    "meetings:paper_pdf": [
-        ("typed paper", {"pk": "paper"}, DOWNLOAD),
-        ("withdrawn paper", {"pk": "withdrawn_paper"}, EDITOR_ONLY_OBJECT),
-        ("deleted paper", {"pk": "deleted_paper"}, GONE),
-        ("draft meeting's paper", {"pk": "draft_paper"}, EDITOR_ONLY_OBJECT),
-    ],
-    "meetings:attachment_create": [
-        ("published paper", {"pk": "paper"}, EDIT),
-        ("deleted paper", {"pk": "deleted_paper"}, (302, 403, 404, 404, 302)),
-    ],
+    # A typed paper has no file.
+    "meetings:paper_file": paper_cases(
+        filed_paper=DOWNLOAD, paper=GONE, withdrawn_paper=GONE, draft_paper=GONE
+    ),
+    "meetings:paper_pdf": paper_cases(
+        paper=DOWNLOAD,
+        withdrawn_paper=EDITOR_ONLY_OBJECT,
+        deleted_paper=GONE,
+        draft_paper=EDITOR_ONLY_OBJECT,
+    ),
+    "meetings:attachment_create": paper_cases(paper=EDIT, deleted_paper=(302, 403, 404, 404, 302)),
     "meetings:attachment_file": [
         ("attachment of a published paper", {"pk": "attachment"}, DOWNLOAD),
         ("attachment of a draft meeting's paper", {"pk": "draft_attachment"}, EDITOR_ONLY_OBJECT),
@@ -141,45 +169,34 @@ CASES = {
     "finance:statement_csv": [("csv", {}, DOWNLOAD)],
     "finance:statement_xlsx": [("xlsx", {}, DOWNLOAD)],
     "finance:statement_pdf": [("pdf", {}, DOWNLOAD)],
-    "finance:financialyear_create": [("new year", {}, EDIT)],
-    "finance:financialyear_detail": [("year", {"start_year": "year"}, READ)],
-    "finance:financialyear_update": [("edit year", {"start_year": "year"}, EDIT)],
-    "finance:financialyear_close": [("close year", {"start_year": "year"}, EDIT)],
-    "finance:financialyear_reopen": [("reopen year", {"start_year": "year"}, EDIT)],
-    "finance:ledgerentry_create": [("new entry", {}, EDIT)],
-    "finance:ledgerentry_history": [("entry history", {"pk": "entry"}, READ)],
-    "finance:ledgerentry_correct": [("correct entry", {"pk": "entry"}, EDIT)],
-    "finance:ledgerentry_reverse": [("reverse entry", {"pk": "entry"}, EDIT)],
+    **record_pages(
+        "finance:financialyear",
+        {"start_year": "year"},
+        read=["detail"],
+        edit=["update", "close", "reopen"],
+    ),
+    **record_pages(
+        "finance:ledgerentry", {"pk": "entry"}, read=["history"], edit=["correct", "reverse"]
+    ),
     "finance:project_list": [("projects", {}, READ)],
-    "finance:project_create": [("new project", {}, EDIT)],
-    "finance:project_update": [("edit project", {"pk": "project"}, EDIT)],
-    "finance:eventbudget_create": [("new budget", {}, EDIT)],
-    "finance:eventbudget_detail": [("budget", {"pk": "budget"}, READ)],
-    "finance:eventbudgetline_create": [("new line", {"pk": "budget"}, EDIT)],
-    "finance:eventbudgetline_update": [("edit line", {"pk": "budget_line"}, EDIT)],
-    "finance:externalfunding_create": [("new funding", {}, EDIT)],
-    "finance:externalfunding_update": [("edit funding", {"pk": "external"}, EDIT)],
+    **record_pages("finance:project", {"pk": "project"}, edit=["update"]),
+    **record_pages("finance:eventbudget", {"pk": "budget"}, read=["detail"]),
+    **record_pages(
+        "finance:eventbudgetline", {"pk": "budget_line"}, edit=["update"], new={"pk": "budget"}
+    ),
+    **record_pages("finance:externalfunding", {"pk": "external"}, edit=["update"]),
     # sub-groups
     "subgroups:index": [("index", {}, READ)],
-    "subgroups:body_create": [("new", {}, EDIT)],
-    "subgroups:body_detail": [("detail", {"pk": "subgroup"}, READ)],
-    "subgroups:body_edit": [("edit", {"pk": "subgroup"}, EDIT)],
-    "subgroups:body_delete": [("delete (confirmation page)", {"pk": "subgroup"}, EDIT)],
-    "subgroups:membership_create": [("new", {"subgroup_pk": "subgroup"}, EDIT)],
-    "subgroups:membership_edit": [("edit", {"pk": "membership"}, EDIT)],
-    "subgroups:membership_delete": [("delete", {"pk": "membership"}, EDIT)],
-    "subgroups:update_create": [("new", {}, EDIT)],
-    "subgroups:update_detail": [("detail", {"pk": "update"}, READ)],
-    "subgroups:update_edit": [("edit", {"pk": "update"}, EDIT)],
-    "subgroups:update_delete": [("delete", {"pk": "update"}, EDIT)],
-    "subgroups:reportingbody_create": [("new", {}, EDIT)],
-    "subgroups:reportingbody_detail": [("detail", {"pk": "body"}, READ)],
-    "subgroups:reportingbody_edit": [("edit", {"pk": "body"}, EDIT)],
-    "subgroups:reportingbody_delete": [("delete", {"pk": "body"}, EDIT)],
-    "subgroups:annualreport_create": [("new", {}, EDIT)],
-    "subgroups:annualreport_detail": [("detail", {"pk": "report"}, READ)],
-    "subgroups:annualreport_edit": [("edit", {"pk": "report"}, EDIT)],
-    "subgroups:annualreport_delete": [("delete", {"pk": "report"}, EDIT)],
+    **managed_record_pages("subgroups:body", {"pk": "subgroup"}),
+    **record_pages(
+        "subgroups:membership",
+        {"pk": "membership"},
+        edit=["edit", "delete"],
+        new={"subgroup_pk": "subgroup"},
+    ),
+    **managed_record_pages("subgroups:update", {"pk": "update"}),
+    **managed_record_pages("subgroups:reportingbody", {"pk": "body"}),
+    **managed_record_pages("subgroups:annualreport", {"pk": "report"}),
     "subgroups:comparison": [("comparison", {}, READ)],
     # minutes, attendance and actions
     # Minutes not yet circulated are the co-ordinators' working draft.
@@ -204,7 +221,6 @@ CASES = {
         ("no such action", {"pk": 99999}, (302, 403, 404, 404, 302)),
         ("action on a draft meeting", {"pk": "draft_action"}, EDIT),
     ],
-    "accessibility": [("statement", {}, READ)],
     "meetings:search": [("search", {}, READ)],
     "meetings:notice_preferences": [("own e-mail notices", {}, READ)],
     "meetings:forward_plan": [("forward plan", {}, READ)],

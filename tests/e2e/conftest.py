@@ -1,0 +1,26 @@
+"""Shared parts of the browser journeys."""
+
+import pytest
+
+from meetings.models import Body, Meeting
+
+
+@pytest.fixture
+def make_july_meeting():
+    """Makes the West Kent Partnership's board and its meeting of 14 July 2006 at 10:00, with
+    the status given, published a week before; read back, so that its dates are dates (not the
+    strings given)."""
+
+    def make(status):
+        board = Body.objects.create(name="West Kent Partnership", kind="board")
+        meeting = Meeting.objects.create(
+            body=board,
+            date="2006-07-14",
+            start_time="10:00",
+            status=status,
+            published_at="2006-07-07T09:00:00Z",
+        )
+        meeting.refresh_from_db()
+        return meeting
+
+    return make
