@@ -1,4 +1,5 @@
 import contextlib
+import gc
 import os
 
 import pytest
@@ -22,6 +23,11 @@ PASSWORD = "correct-horse-battery-staple-42"
 # beside it are still synchronous and safe. Set here so that any subset of the suite works.
 # Subprocesses the suite starts drop this variable (tests/wkp/test_settings.py).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Tests allocate as a render does: millions of short-lived objects (rows, forms, templates).
+# At Python's default thresholds the collector took about a sixth of the ledger state machine's
+# time; the render children use the same thresholds (wkp/pdf.py CHILD_GC_THRESHOLDS).
+gc.set_threshold(100_000, 50, 100)
 
 # Property tests assert results, never time: no deadline and no "too slow" health check, which
 # fail by chance on a busy machine. In CI they also run the same (large) set of examples every

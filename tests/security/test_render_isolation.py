@@ -19,6 +19,7 @@ from meetings.models import Meeting, PackJob
 from meetings.tasks import request_pack_build
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from wkp.pdf import (
+    CHILD_GC_THRESHOLDS,
     Limits,
     PdfRenderError,
     RenderTimeout,
@@ -84,11 +85,13 @@ def new_child(before, thread):
 
 
 def test_renders_run_in_a_child_with_the_limits_and_the_locked_fetcher(fork_server):
-    pid, address_space = run_isolated(
-        _pid_and_address_space, name="probe", limits=Limits(timeout=10, memory_mb=900)
+    pid, address_space, thresholds = run_isolated(
+        _pid_address_space_and_collector, name="probe", limits=Limits(timeout=10, memory_mb=900)
     )
     assert pid != psutil.Process().pid
     assert address_space == (900 * 1024 * 1024, 900 * 1024 * 1024)
+    # The collector runs seldom in a render child, but it runs (see CHILD_GC_THRESHOLDS).
+    assert thresholds == CHILD_GC_THRESHOLDS and min(thresholds) > 0
     rendered = render(
         '<html lang="en"><body><img src="file:///etc/passwd"><p>x</p></body></html>', name="t"
     )
@@ -97,10 +100,11 @@ def test_renders_run_in_a_child_with_the_limits_and_the_locked_fetcher(fork_serv
     assert_no_child_left(fork_server)
 
 
-def _pid_and_address_space():
+def _pid_address_space_and_collector():
+    import gc
     import os
 
-    return os.getpid(), resource.getrlimit(resource.RLIMIT_AS)
+    return os.getpid(), resource.getrlimit(resource.RLIMIT_AS), gc.get_threshold()
 
 
 def test_a_child_that_hangs_is_killed_at_its_time_limit(fork_server):
