@@ -26,8 +26,8 @@ class FinancialYear(models.Model):
     """April to March. Actual years report what happened; a projected year is a budget."""
 
     class Kind(models.TextChoices):
-        ACTUAL = "actual", "Actual"
-        PROJECTED = "projected", "Projected"
+        ACTUAL = "actual"
+        PROJECTED = "projected"
 
     start_year = models.PositiveSmallIntegerField(
         unique=True, help_text="The calendar year in which the financial year starts (1 April)."
@@ -160,8 +160,8 @@ class LedgerEntry(models.Model):
     (the negative of the original, linked by `reverses`) and, if needed, a replacement."""
 
     class Kind(models.TextChoices):
-        INCOME = "income", "Income"
-        OVERHEAD = "overhead", "Overhead"
+        INCOME = "income"
+        OVERHEAD = "overhead"
         ALLOCATION = "allocation", "Project allocation"
 
     year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="entries")

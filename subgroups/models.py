@@ -528,7 +528,7 @@ class CrimeCategory(models.TextChoices):
     THEFT_FROM_VEHICLE = "theft_from_vehicle", "Theft from a motor vehicle"
     CRIMINAL_DAMAGE = "criminal_damage", "Criminal damage"
     COMMON_ASSAULT = "common_assault", "Common assault"
-    ROBBERY = "robbery", "Robbery"
+    ROBBERY = "robbery"
     DISTRACTION_BURGLARY = "distraction_burglary", "Distraction burglary"
     DOMESTIC_BURGLARY = "domestic_burglary", "Domestic burglary (dwellings)"
     OTHER_BURGLARY = "other_burglary", "Burglary other than dwellings"

@@ -31,15 +31,15 @@ def detail_url(view_name, attribute="pk"):
 class Sector(models.TextChoices):
     COUNTY_COUNCIL = "county", "County council"
     DISTRICT_COUNCIL = "district", "District/borough council"
-    POLICE = "police", "Police"
+    POLICE = "police"
     FIRE = "fire", "Fire and rescue"
-    HEALTH = "health", "Health"
-    EDUCATION = "education", "Education"
+    HEALTH = "health"
+    EDUCATION = "education"
     VOLUNTARY = "voluntary", "Voluntary and community"
-    BUSINESS = "business", "Business"
+    BUSINESS = "business"
     TRANSPORT = "transport", "Transport operator"
     GOVERNMENT = "government", "Government and agencies"
-    OTHER = "other", "Other"
+    OTHER = "other"
 
 
 class OrganisationQuerySet(models.QuerySet):
