@@ -13,7 +13,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from subgroups.models import Body
-from wkp.models import Organisation, Person, detail_url, optional_link
+from wkp.models import NamedModel, Organisation, Person, detail_url, optional_link
 
 from .deadlines import paper_deadline
 from .targets import format_target, last_day
@@ -21,7 +21,7 @@ from .targets import format_target, last_day
 MAX_AGENDA_DEPTH = 3
 
 
-class Venue(models.Model):
+class Venue(NamedModel):
     name = models.CharField(max_length=200, unique=True)
     address = models.TextField(blank=True)
     directions = models.TextField(blank=True)
@@ -29,9 +29,6 @@ class Venue(models.Model):
 
     class Meta:
         ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
 class MeetingQuerySet(models.QuerySet):
