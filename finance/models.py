@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from wkp.models import detail_url, optional_link
+from wkp.models import NamedModel, detail_url, optional_link
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -26,8 +26,8 @@ class FinancialYear(models.Model):
     """April to March. Actual years report what happened; a projected year is a budget."""
 
     class Kind(models.TextChoices):
-        ACTUAL = "actual", "Actual"
-        PROJECTED = "projected", "Projected"
+        ACTUAL = "actual"
+        PROJECTED = "projected"
 
     start_year = models.PositiveSmallIntegerField(
         unique=True, help_text="The calendar year in which the financial year starts (1 April)."
@@ -102,7 +102,7 @@ class YearReopening(models.Model):
         return f"{self.year.label} reopened {self.reopened_at:%d %B %Y}"
 
 
-class Project(models.Model):
+class Project(NamedModel):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     lead_organisation = optional_link(
@@ -115,9 +115,6 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["sort_order", "name"]
-
-    def __str__(self):
-        return self.name
 
 
 @dataclass
@@ -160,8 +157,8 @@ class LedgerEntry(models.Model):
     (the negative of the original, linked by `reverses`) and, if needed, a replacement."""
 
     class Kind(models.TextChoices):
-        INCOME = "income", "Income"
-        OVERHEAD = "overhead", "Overhead"
+        INCOME = "income"
+        OVERHEAD = "overhead"
         ALLOCATION = "allocation", "Project allocation"
 
     year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="entries")
@@ -267,7 +264,7 @@ class ExternalFunding(models.Model):
         return f"{self.name} ({self.funder})"
 
 
-class EventBudget(models.Model):
+class EventBudget(NamedModel):
     """The estimated (and, when known, actual) cost of an event such as the 2006 conference."""
 
     name = models.CharField(max_length=200)
@@ -278,9 +275,6 @@ class EventBudget(models.Model):
 
     class Meta:
         ordering = ["-event_date", "pk"]
-
-    def __str__(self):
-        return self.name
 
     get_absolute_url = detail_url("finance:eventbudget_detail")
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from subgroups.models import Body
-from wkp.models import Organisation, Person, detail_url, optional_link
+from wkp.models import NamedModel, Organisation, Person, detail_url, optional_link
 
 from .deadlines import paper_deadline
 from .targets import format_target, last_day
@@ -21,7 +21,7 @@ from .targets import format_target, last_day
 MAX_AGENDA_DEPTH = 3
 
 
-class Venue(models.Model):
+class Venue(NamedModel):
     name = models.CharField(max_length=200, unique=True)
     address = models.TextField(blank=True)
     directions = models.TextField(blank=True)
@@ -29,9 +29,6 @@ class Venue(models.Model):
 
     class Meta:
         ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -56,10 +53,10 @@ class MeetingQuerySet(models.QuerySet):
 
 class Meeting(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        HELD = "held", "Held"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft"
+        PUBLISHED = "published"
+        HELD = "held"
+        CANCELLED = "cancelled"
 
     class SubNumbering(models.TextChoices):
         BULLETS = "bullets", "Bullets (–)"
@@ -158,10 +155,10 @@ def paper_content(to, help_text, related_name="papers"):
 
 class Paper(models.Model):
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
+        AVAILABLE = "available"
         TO_FOLLOW = "to_follow", "To follow"
         TABLED = "tabled", "Tabled at the meeting"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        WITHDRAWN = "withdrawn"
 
     class FileKind(models.TextChoices):
         NONE = "", "None"
@@ -278,9 +275,9 @@ class AgendaItem(models.Model):
     class Kind(models.TextChoices):
         MINUTES = "minutes", "Minutes and matters arising"
         STANDING = "standing", "Standing item"
-        PRESENTATION = "presentation", "Presentation"
-        REPORT = "report", "Report"
-        DISCUSSION = "discussion", "Discussion"
+        PRESENTATION = "presentation"
+        REPORT = "report"
+        DISCUSSION = "discussion"
         AOB = "aob", "Any other business"
         NEXT_MEETINGS = "next_meetings", "Dates of next meetings"
 
@@ -438,10 +435,10 @@ class PackJob(models.Model):
     """A request to build the next pack version, so members can see that one is on its way."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
+        QUEUED = "queued"
         RUNNING = "running", "Being built"
         DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
+        FAILED = "failed"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pack_jobs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -468,9 +465,9 @@ class Attendance(models.Model):
     """Who was at a meeting, in what capacity, and for which organisation."""
 
     class Role(models.TextChoices):
-        ATTENDED = "attended", "Attended"
-        APOLOGIES = "apologies", "Apologies"
-        SUBSTITUTE = "substitute", "Substitute"
+        ATTENDED = "attended"
+        APOLOGIES = "apologies"
+        SUBSTITUTE = "substitute"
         OFFICER = "officer", "Officer in attendance"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
@@ -533,9 +530,9 @@ class Minutes(models.Model):
     """The minutes of one meeting: draft (co-ordinators only), circulated, then approved."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
+        DRAFT = "draft"
         CIRCULATED = "circulated", "Circulated in draft"
-        APPROVED = "approved", "Approved"
+        APPROVED = "approved"
 
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -646,9 +643,9 @@ class Action(models.Model):
     meetings; an action log carried in from elsewhere keeps the numbers it was given."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
-        SUPERSEDED = "superseded", "Superseded"
+        OPEN = "open"
+        DONE = "done"
+        SUPERSEDED = "superseded"
 
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="actions")
     number = models.PositiveIntegerField()

@@ -71,8 +71,8 @@ class OutlineField(forms.CharField):
 class BodyForm(AddPersonMixin, forms.ModelForm):
     add_person_to = ("contact_officer",)
 
-    remit = OutlineField(label="Remit")
-    aims = OutlineField(label="Aims")
+    remit = OutlineField()
+    aims = OutlineField()
 
     class Meta:
         model = Body
@@ -176,7 +176,7 @@ class MeetingChoicesMixin:
 
 class SubGroupUpdateForm(MeetingChoicesMixin, forms.ModelForm):
     intro = OutlineField(label="Introduction")
-    next_steps = OutlineField(label="Next steps", rows=4)
+    next_steps = OutlineField(rows=4)
 
     class Meta:
         model = SubGroupUpdate

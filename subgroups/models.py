@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from wkp.models import Organisation, Person, detail_url, optional_link
+from wkp.models import NamedModel, Organisation, Person, detail_url, optional_link
 
 from .formatting import format_number
 from .outline import OutlineError, validate_items
@@ -64,7 +64,7 @@ class BodyQuerySet(models.QuerySet):
 MAX_BODY_DEPTH = 3
 
 
-class Body(models.Model):
+class Body(NamedModel):
     """Anything that meets: the board, its sub-groups (bodies with a parent), a conference,
     another partnership. Each has its own meetings, standing items, contact officer, action log
     and agenda numbering."""
@@ -130,9 +130,6 @@ class Body(models.Model):
                 violation_error_message="A body cannot be its own parent.",
             )
         ]
-
-    def __str__(self):
-        return self.name
 
     get_absolute_url = detail_url("subgroups:body_detail")
 
@@ -342,7 +339,7 @@ class UpdateSection(models.Model):
         return f"{self.number}. {self.heading}" if self.number else self.heading
 
 
-class ReportingBody(models.Model):
+class ReportingBody(NamedModel):
     class Kind(models.TextChoices):
         CDRP = "cdrp", "Crime and Disorder Reduction Partnership"
         CSP = "csp", "Community Safety Partnership"
@@ -365,9 +362,6 @@ class ReportingBody(models.Model):
     class Meta:
         ordering = ["district", "name"]
         verbose_name_plural = "reporting bodies"
-
-    def __str__(self):
-        return self.name
 
     get_absolute_url = detail_url("subgroups:reportingbody_detail")
 
@@ -528,7 +522,7 @@ class CrimeCategory(models.TextChoices):
     THEFT_FROM_VEHICLE = "theft_from_vehicle", "Theft from a motor vehicle"
     CRIMINAL_DAMAGE = "criminal_damage", "Criminal damage"
     COMMON_ASSAULT = "common_assault", "Common assault"
-    ROBBERY = "robbery", "Robbery"
+    ROBBERY = "robbery"
     DISTRACTION_BURGLARY = "distraction_burglary", "Distraction burglary"
     DOMESTIC_BURGLARY = "domestic_burglary", "Domestic burglary (dwellings)"
     OTHER_BURGLARY = "other_burglary", "Burglary other than dwellings"

@@ -1,6 +1,7 @@
 """The partner list: organisations in the partnership and the people who represent them.
 
-Also the field and method helpers every app's models share (`optional_link`, `detail_url`)."""
+Also the field and method helpers every app's models share (`optional_link`, `detail_url`,
+`NamedModel`)."""
 
 from django.conf import settings
 from django.db import models
@@ -28,18 +29,29 @@ def detail_url(view_name, attribute="pk"):
     return get_absolute_url
 
 
+class NamedModel(models.Model):
+    """A record known by its `name` (an organisation, a venue, a body, a project): it is shown
+    as that name in lists, choice boxes, the admin and its history."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
 class Sector(models.TextChoices):
     COUNTY_COUNCIL = "county", "County council"
     DISTRICT_COUNCIL = "district", "District/borough council"
-    POLICE = "police", "Police"
+    POLICE = "police"
     FIRE = "fire", "Fire and rescue"
-    HEALTH = "health", "Health"
-    EDUCATION = "education", "Education"
+    HEALTH = "health"
+    EDUCATION = "education"
     VOLUNTARY = "voluntary", "Voluntary and community"
-    BUSINESS = "business", "Business"
+    BUSINESS = "business"
     TRANSPORT = "transport", "Transport operator"
     GOVERNMENT = "government", "Government and agencies"
-    OTHER = "other", "Other"
+    OTHER = "other"
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -47,7 +59,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(is_partner=True)
 
 
-class Organisation(models.Model):
+class Organisation(NamedModel):
     name = models.CharField(max_length=200, unique=True)
     short_name = models.CharField(
         max_length=30, blank=True, help_text="Abbreviation used in papers, e.g. KCC, TWBC."
@@ -71,9 +83,6 @@ class Organisation(models.Model):
                 violation_error_message="An organisation with this name already exists.",
             )
         ]
-
-    def __str__(self):
-        return self.name
 
     @property
     def label(self):

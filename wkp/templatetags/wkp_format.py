@@ -1,6 +1,7 @@
 """Money, date and time filters shared by pages and PDFs, so screen and paper agree.
 
-British forms: "£55,000", "Friday 14 July 2006", "10am", "9.30am".
+British forms: "£55,000", "Friday 14 July 2006", "10am", "9.30am". Also `table_head`, the
+caption and column headings of a list table.
 """
 
 import datetime
@@ -103,3 +104,14 @@ def lookup(mapping, key):
         return mapping[key]
     except (KeyError, TypeError, IndexError):
         return ""
+
+
+@register.inclusion_tag("includes/table_head.html")
+def table_head(caption, *columns):
+    """A list table's caption, for screen readers only (the page's heading says it on screen),
+    and its column headings, each scoped to its column:
+    `{% table_head "Papers of this meeting" "Paper" "Title" "Status" %}`.
+
+    A column named "" is left out, for a column some readers do not get:
+    `can_edit|yesno:"Edit,"`."""
+    return {"caption": caption, "columns": [column for column in columns if column]}
