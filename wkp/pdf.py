@@ -1,5 +1,5 @@
-"""The only place WeasyPrint is called: in a child process, with a URL fetcher that refuses by
-default.
+"""PDF rendering: WeasyPrint runs only in a child process (wkp/typesetting.py, the only module
+that loads it), with a URL fetcher that refuses by default.
 
 Documents are rendered with the base URL https://wkp.invalid/, so `{% static %}` paths resolve
 to https://wkp.invalid/static/…; the fetcher serves those from the app's own static files and
@@ -20,8 +20,6 @@ fetcher's record out, its size capped when `Limits.output_bytes` is set. A breac
 (meetings/uploads.py).
 """
 
-import base64
-import binascii
 import contextlib
 import contextvars
 import functools
@@ -31,41 +29,20 @@ import logging
 import math
 import multiprocessing
 import os
-import posixpath
 import re
 import resource
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.reduction import ForkingPickler
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-from wkp import pdf_speed
-
-pdf_speed.install()  # tagged output in linear time (see wkp/pdf_speed.py)
 
 logger = logging.getLogger(__name__)
 
 BASE_URL = "https://wkp.invalid/"
-MAX_RESOURCE_BYTES = 10 * 1024 * 1024
-MAX_DATA_URL_BYTES = 512 * 1024
-MIME_TYPES = {
-    ".css": "text/css",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".woff": "font/woff",
-    ".woff2": "font/woff2",
-    ".ttf": "font/ttf",
-}
 
 
 class PdfRenderError(Exception):
@@ -86,93 +63,6 @@ class RenderTooLarge(RenderLimitExceeded):
 
 class RenderOutputTooLarge(RenderLimitExceeded):
     """The child's answer was larger than `Limits.output_bytes`."""
-
-
-class RefusedURL(ValueError):
-    pass
-
-
-@dataclass
-class LockedFetcher(URLFetcher):
-    """Serves the app's static files and explicitly allowed media; refuses everything else."""
-
-    allowed_media: frozenset = frozenset()
-    refused: list = field(default_factory=list)
-    served: list = field(default_factory=list)
-
-    def __post_init__(self):
-        super().__init__(allow_redirects=False)
-
-    def fetch(self, url, headers=None):
-        try:
-            body, mime_type = self._resolve(url)
-        except RefusedURL as refusal:
-            self.refused.append(url[:200])
-            logger.warning("PDF render refused a resource: %s", refusal)
-            raise
-        self.served.append(url[:200])
-        return URLFetcherResponse(url, body, {"Content-Type": mime_type})
-
-    def _resolve(self, url):
-        if url.startswith("data:"):
-            return self._data_url(url)
-        parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or parts.query:
-            raise RefusedURL(f"not an app resource: {url[:100]}")
-        path = posixpath.normpath(unquote(parts.path)).lstrip("/")
-        if ".." in path.split("/"):
-            raise RefusedURL(f"path escapes its folder: {url[:100]}")
-        static_prefix = settings.STATIC_URL.strip("/") + "/"
-        if path.startswith(static_prefix):
-            return self._static(path.removeprefix(static_prefix))
-        if path.startswith("media/"):
-            return self._media(path.removeprefix("media/"))
-        raise RefusedURL(f"not an app resource: {url[:100]}")
-
-    def _static(self, name):
-        mime_type = MIME_TYPES.get(posixpath.splitext(name)[1].lower())
-        if mime_type is None:
-            raise RefusedURL(f"static file type not allowed: {name}")
-        found = finders.find(name)
-        if found:
-            with open(found, "rb") as handle:
-                return self._bounded(handle.read(MAX_RESOURCE_BYTES + 1), name), mime_type
-        if staticfiles_storage.exists(name):
-            with staticfiles_storage.open(name) as handle:
-                return self._bounded(handle.read(MAX_RESOURCE_BYTES + 1), name), mime_type
-        raise RefusedURL(f"no such static file: {name}")
-
-    def _media(self, name):
-        if name not in self.allowed_media:
-            raise RefusedURL(f"media file not allowed for this document: {name}")
-        mime_type = MIME_TYPES.get(posixpath.splitext(name)[1].lower())
-        if mime_type is None or mime_type == "text/css":
-            raise RefusedURL(f"media file type not allowed: {name}")
-        with default_storage.open(name) as handle:
-            return self._bounded(handle.read(MAX_RESOURCE_BYTES + 1), name), mime_type
-
-    def _data_url(self, url):
-        header, _, payload = url.partition(",")
-        if len(payload) > MAX_DATA_URL_BYTES * 4 // 3 + 4:
-            raise RefusedURL("data: URL too large")
-        mime_type = header[5:].split(";")[0] or "text/plain"
-        if mime_type not in {"image/png", "image/jpeg", "image/svg+xml"}:
-            raise RefusedURL(f"data: URL type not allowed: {mime_type}")
-        try:
-            data = (
-                base64.b64decode(payload, validate=True)
-                if header.endswith(";base64")
-                else unquote(payload).encode()
-            )
-        except (binascii.Error, ValueError) as error:
-            raise RefusedURL("data: URL is malformed") from error
-        return self._bounded(data, "data: URL"), mime_type
-
-    @staticmethod
-    def _bounded(data, name):
-        if len(data) > MAX_RESOURCE_BYTES:
-            raise RefusedURL(f"resource too large: {name}")
-        return data
 
 
 @dataclass(frozen=True)
@@ -286,29 +176,11 @@ def print_template_hash(folders=None):
 
 
 def typeset(html, name, allowed_media, tagged):
-    """The work done in the child: HTML → PDF bytes, page count and anchors."""
-    fetcher = LockedFetcher(allowed_media=frozenset(allowed_media))
-    try:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
-        anchors = {}
-        for index, page in enumerate(document.pages):
-            for anchor in page.anchors:
-                anchors.setdefault(anchor, index)
-        pdf = document.write_pdf(pdf_tags=tagged)
-    except MemoryError:
-        raise
-    except RecursionError as error:
-        raise PdfRenderError(f"{name} is nested too deeply to typeset.") from error
-    except Exception as error:  # WeasyPrint raises many kinds; the caller needs one.
-        logger.exception("PDF render of %s failed", name)
-        raise PdfRenderError(f"{name} could not be typeset ({type(error).__name__}).") from error
-    return RenderedPdf(
-        pdf=pdf,
-        page_count=len(document.pages),
-        anchors=anchors,
-        served=tuple(fetcher.served),
-        refused=tuple(fetcher.refused),
-    )
+    """The work done in the child (wkp/typesetting.py, which loads WeasyPrint): a RenderedPdf.
+    Imported there, not here, so that the web process never loads WeasyPrint."""
+    from wkp.typesetting import typeset_document
+
+    return typeset_document(html, name, allowed_media, tagged)
 
 
 # ---- Isolation

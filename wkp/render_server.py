@@ -13,7 +13,8 @@ import mammoth  # noqa: E402, F401
 import pikepdf  # noqa: E402, F401
 import pypdf  # noqa: E402, F401
 
-import wkp.pdf  # noqa: E402, F401 - loads WeasyPrint and the fetcher
+import wkp.pdf  # noqa: E402
+import wkp.typesetting  # noqa: E402, F401 - loads WeasyPrint and the fetcher
 
 # One small render here, with the print styles, loads the fonts and WeasyPrint's own stylesheets
 # once, not in every child.

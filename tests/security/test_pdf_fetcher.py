@@ -10,8 +10,9 @@ from pypdf import PdfReader
 
 from meetings.pack import build_pack, gather_pack
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
-from wkp.pdf import LockedFetcher, PdfRenderError, render_pdf
+from wkp.pdf import PdfRenderError, render_pdf
 from wkp.sanitise import clean_html
+from wkp.typesetting import LockedFetcher
 
 # These tests are about the render child and its fetcher: every render typesets.
 pytestmark = pytest.mark.typeset_every_time

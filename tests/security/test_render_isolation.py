@@ -219,3 +219,18 @@ def test_the_web_keeps_answering_while_a_download_render_is_killed(
     again = slow.get(url)
     assert again.status_code == 200
     assert again.content.startswith(b"%PDF-")
+
+
+def test_the_web_process_never_loads_weasyprint():
+    """Only the render fork server loads WeasyPrint (wkp/typesetting.py): a process that has
+    loaded the WSGI application, every URL's view and the PDF module has not."""
+    from tests.wkp.test_settings import run_manage
+
+    code = (
+        "import sys; import wkp.wsgi, wkp.pdf, meetings.pack; from django.urls import get_resolver;"
+        "get_resolver().resolve('/');"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'wkp', 'meetings', 'weasyprint'}))"
+    )
+    result = run_manage("shell", "-c", code, env_overrides={"DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['meetings', 'wkp']"
