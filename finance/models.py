@@ -17,11 +17,6 @@ from wkp.models import NamedModel, detail_url, optional_link
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-def year_label(start_year):
-    """The partnership's label for the year starting in April `start_year`: 2003/4, 2009/10."""
-    return f"{start_year}/{(start_year + 1) % 100}"
-
-
 class FinancialYear(models.Model):
     """April to March. Actual years report what happened; a projected year is a budget."""
 
@@ -65,7 +60,8 @@ class FinancialYear(models.Model):
 
     @property
     def label(self):
-        return year_label(self.start_year)
+        """The partnership's label for the year starting in April: 2003/4, 2009/10."""
+        return f"{self.start_year}/{(self.start_year + 1) % 100}"
 
     @property
     def start_date(self):
