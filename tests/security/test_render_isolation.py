@@ -11,6 +11,7 @@ import time
 
 import psutil
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -67,6 +68,8 @@ def render_in_thread(function):
             outcome["value"] = function()
         except Exception as error:
             outcome["error"] = error
+        finally:
+            connections.close_all()  # this thread's own, or the test database outlives the run
         outcome["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=run)
