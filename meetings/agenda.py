@@ -1,9 +1,11 @@
 """The agenda as a numbered tree, built from flat rows in Python (no query per item).
 
 Numbering: top-level items count up from the meeting's `number_from`; sub-items are shown as
-bullets or as 1.1 / 1.1.1 depending on the meeting's setting.
+bullets or as 1.1 / 1.1.1 depending on the meeting's setting. Also the agenda change under way
+(`current_change`), whose tag simple-history's hook writes on each changed item's history row.
 """
 
+import contextvars
 from dataclasses import dataclass, field
 
 from .models import AgendaItem, Meeting, Paper
@@ -161,3 +163,18 @@ def load_agenda(meeting):
         presenters_by_item.setdefault(row.agendaitem_id, []).append(row.person)
     nodes = build_agenda(meeting, items, links, papers_by_id, presenters_by_item)
     return nodes, papers_in_agenda_order(nodes, papers)
+
+
+# The agenda change under way in this context: (meeting id, tag). Its items' history rows carry
+# the tag as their change reason, so "Undo" knows which rows make up the last change.
+current_change = contextvars.ContextVar("current_agenda_change", default=None)
+
+
+def tag_agenda_history(sender, history_instance, **kwargs):
+    """simple-history's pre-create hook: stamp an item's history row with the change it is part
+    of (see `current_change`); connected in apps.py."""
+    change = current_change.get()
+    if change and history_instance.meeting_id == change[0]:
+        history_instance.history_change_reason = (
+            history_instance.history_change_reason or (change[1])
+        )

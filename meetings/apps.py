@@ -10,20 +10,19 @@ class MeetingsConfig(AppConfig):
 
         from .backup import PACKS_CHECK
         from .dashboard import dashboard_for
-        from .demo import issue_demo_packs
 
         registry.add_home_section(
             registry.HomeSection("meetings/home_sections.html", dashboard_for)
         )
         registry.add_backup_check(PACKS_CHECK)
-        registry.add_demo_step(issue_demo_packs)
+        registry.add_demo_step("meetings.demo.issue_demo_packs")
 
         # Audit metadata only: each agenda item's history row names the agenda change it
         # belongs to, which is what "Undo the last change" reverses (services.undo_last_change).
         from simple_history.signals import pre_create_historical_record
 
+        from .agenda import tag_agenda_history
         from .models import AgendaItem
-        from .services import tag_agenda_history
 
         pre_create_historical_record.connect(
             tag_agenda_history, sender=AgendaItem.history.model, dispatch_uid="tag_agenda_history"

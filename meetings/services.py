@@ -4,7 +4,6 @@ Every change to an agenda goes through `claim_version`, so two co-ordinators edi
 meeting never overwrite each other: the second one is told the agenda changed under them.
 """
 
-import contextvars
 import dataclasses
 import hashlib
 import logging
@@ -20,7 +19,7 @@ from django.utils import timezone
 from wkp.pdf import PdfRenderError
 from wkp.templatetags.wkp_format import uk_date
 
-from .agenda import load_agenda, papers_in_agenda_order, walk
+from .agenda import current_change, load_agenda, papers_in_agenda_order, walk
 from .models import (
     MAX_AGENDA_DEPTH,
     Action,
@@ -80,26 +79,11 @@ def _claim(instance, expected_version, message):
     instance.version = expected + 1
 
 
-# The agenda change under way in this context: (meeting id, tag). Its items' history rows carry
-# the tag as their change reason, so "Undo" knows which rows make up the last change.
-current_change = contextvars.ContextVar("current_agenda_change", default=None)
-
-
 def claim_version(meeting, expected_version):
     """Claim the next version of a meeting's agenda (see `_claim`)."""
     _claim(meeting, expected_version, CONFLICT_MESSAGE)
     current_change.set((meeting.pk, f"Agenda version {meeting.version}"))
     transaction.on_commit(lambda: current_change.set(None))
-
-
-def tag_agenda_history(sender, history_instance, **kwargs):
-    """simple-history's pre-create hook: stamp an item's history row with the change it is part
-    of (see `current_change`); connected in apps.py."""
-    change = current_change.get()
-    if change and history_instance.meeting_id == change[0]:
-        history_instance.history_change_reason = (
-            history_instance.history_change_reason or (change[1])
-        )
 
 
 def touch_meeting(meeting):

@@ -7,6 +7,8 @@ to the backup's checks, and the core uses whatever has been registered.
 
 from dataclasses import dataclass
 
+from django.utils.module_loading import import_string
+
 
 @dataclass(frozen=True)
 class HomeSection:
@@ -57,10 +59,12 @@ def backup_checks():
 
 
 def add_demo_step(step):
-    """`step()` runs inside load_demo's transaction after the fixtures are loaded."""
+    """`step`, the dotted path of a function, runs inside load_demo's transaction after the
+    fixtures are loaded. A path, imported only by load_demo, so that registering a step does not
+    load what it uses (a pack build's modules) into every process."""
     if step not in _demo_steps:
         _demo_steps.append(step)
 
 
 def demo_steps():
-    return list(_demo_steps)
+    return [import_string(step) for step in _demo_steps]
