@@ -42,7 +42,6 @@ def _storage_failure(error):
 @task()
 def build_pack_version(job_id):
     from .models import PackJob
-    from .services import issue_pack
 
     job = PackJob.objects.filter(pk=job_id).only("meeting_id", "status").first()
     if job is None or job.status != PackJob.Status.QUEUED:
@@ -58,6 +57,10 @@ def build_pack_version(job_id):
         )
         if job_id not in locked:
             return  # built meanwhile by the worker we waited for
+        # Imported once the job is locked: a worker's first build loads the pack's modules
+        # (about half a second), and an unlocked job that long could be swept up as abandoned.
+        from .services import issue_pack
+
         job = PackJob.objects.select_related("meeting", "requested_by").get(pk=job_id)
         try:
             # Each render runs in a child process killed at this limit (wkp/pdf.py).
