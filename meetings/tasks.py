@@ -58,7 +58,7 @@ def build_pack_version(job_id):
         if job_id not in locked:
             return  # built meanwhile by the worker we waited for
         # Imported once the job is locked: a worker's first build loads the pack's modules
-        # (about half a second), and an unlocked job that long could be swept up as abandoned.
+        # (about half a second), and a build claims its job before anything slow.
         from .services import issue_pack
 
         job = PackJob.objects.select_related("meeting", "requested_by").get(pk=job_id)
@@ -130,9 +130,11 @@ def request_pack_build(meeting, *, by=None):
     return job
 
 
-def _jobs_with_a_waiting_task(pks):
-    """The jobs among `pks` whose task still waits in the database queue (not taken by any
-    worker yet): queuing them again would only add work."""
+def _jobs_with_a_live_task(pks, now):
+    """The jobs among `pks` whose task is still alive in the database queue: waiting for a
+    worker, or taken less than WKP_PACK_REQUEUE_SECONDS ago (a worker that has just taken a
+    task has not locked its job yet). Queuing them again would only add work; a task taken
+    longer ago whose job is unlocked was left by a worker that died."""
     if not pks:
         return set()
     try:
@@ -142,10 +144,11 @@ def _jobs_with_a_waiting_task(pks):
         return set()
     if not isinstance(build_pack_version.get_backend(), DatabaseBackend):
         return set()
-    waiting = DBTaskResult.objects.filter(
-        status="READY", task_path=f"{__name__}.build_pack_version"
+    alive = DBTaskResult.objects.filter(
+        Q(status="READY") | Q(status="RUNNING", started_at__gt=now - requeue_after()),
+        task_path=f"{__name__}.build_pack_version",
     ).values_list("args_kwargs", flat=True)
-    return {args["args"][0] for args in waiting if args.get("args")} & set(pks)
+    return {args["args"][0] for args in alive if args.get("args")} & set(pks)
 
 
 def requeue_pack_jobs():
@@ -164,8 +167,8 @@ def requeue_pack_jobs():
             )
             .values_list("pk", flat=True)
         )
-        waiting = _jobs_with_a_waiting_task(due)
-        due = [pk for pk in due if pk not in waiting]
+        alive = _jobs_with_a_live_task(due, now)
+        due = [pk for pk in due if pk not in alive]
         PackJob.objects.filter(pk__in=due).update(due_at=now + requeue_after())
     for pk in due:
         logger.info("Pack job %s queued again", pk)

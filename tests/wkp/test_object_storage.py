@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Meeting, PackJob, PackVersion
-from meetings.tasks import request_pack_build, requeue_pack_jobs
+from meetings.tasks import build_pack_version, request_pack_build, requeue_after, requeue_pack_jobs
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from tests.s3 import environment, make_bucket
 from tests.security.world import tiny_pdf
@@ -193,6 +193,28 @@ def test_a_pack_build_gives_up_after_its_attempts_and_says_why(
         "The pack could not be built: the file store was unavailable after 2 attempts. "
         "Please issue it again once it is back."
     )
+
+
+def test_the_sweep_leaves_a_job_whose_task_a_worker_has_just_taken(settings):
+    """A task taken a moment ago belongs to a live worker that has not locked its job yet;
+    taken longer ago than the requeue time with its job still unlocked, its worker died."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED, published_at=timezone.now())
+    job = PackJob.objects.create(meeting=meeting, due_at=timezone.now())
+    task = build_pack_version.enqueue(job.pk)
+    assert requeue_pack_jobs() == 0  # its task waits for a worker
+
+    taken = timezone.now()
+    DBTaskResult.objects.filter(pk=task.id).update(status="RUNNING", started_at=taken)
+    assert requeue_pack_jobs() == 0  # just taken
+    with time_machine.travel(taken + requeue_after() - datetime.timedelta(seconds=1)):
+        assert requeue_pack_jobs() == 0
+    with time_machine.travel(taken + requeue_after() + datetime.timedelta(seconds=1)):
+        assert requeue_pack_jobs() == 1  # its worker died
+    again = DBTaskResult.objects.exclude(pk=task.id).get()
+    assert (again.status, again.args_kwargs["args"]) == ("READY", [job.pk])
 
 
 # ---- /healthz
