@@ -197,9 +197,9 @@ def test_coordinator_builds_reorders_and_publishes_an_agenda_with_the_keyboard_o
     tab_to(page, lambda f: f["id"] == "id_title")
     page.keyboard.type("Kent Agreement briefing")
     tab_to(page, lambda f: f["id"] == "id_upload")
-    # Playwright turns on Chromium's file-chooser interception when the first listener is added,
-    # without waiting for it; on a busy machine the key press could arrive first (twice in CI the
-    # chooser never reported), so the page has listened since the start.
+    # Twice under load the chooser never reported. Playwright turns on Chromium's file-chooser
+    # interception when the first listener is added, without waiting for it; listening since the
+    # start rules out the key press arriving before that.
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(one_page_pdf(tmp_path))
