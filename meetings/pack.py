@@ -37,6 +37,15 @@ from wkp.pdf import (
     run_isolated,
     stored_once,
 )
+from wkp.pdf_tags import (
+    StructureError,
+    build_structure,
+    element,
+    link_reference,
+    role_map,
+    split_elements,
+    take_elements,
+)
 from wkp.storage import is_unavailable
 from wkp.templatetags.wkp_format import uk_date
 
@@ -45,17 +54,6 @@ from .minutes import outstanding_actions
 from .models import Paper
 from .papers import paper_html
 from .pdf_fonts import share_fonts, stamp_font, winansi_text
-from .pdf_tags import (
-    StructureError,
-    build_structure,
-    element,
-    link_reference,
-    mark_margin_artifacts,
-    role_map,
-    split_elements,
-    take_elements,
-    with_margin_artifacts,
-)
 from .schedule import next_meetings
 from .uploads import inspect
 
@@ -308,7 +306,9 @@ def typeset_parts(content, notices):
 def _typeset_together(meeting, entries, notices):
     html = render_to_string("meetings/pdf/parts.html", {"entries": entries, "meeting": meeting})
     try:
-        rendered = render(html, name=f"The papers of {meeting}", tagged=True)
+        rendered = render(
+            html, name=f"The papers of {meeting}", tagged=True, margin_artifacts=False
+        )
     except RenderLimitExceeded:
         raise  # retrying paper by paper would multiply the wait; the pack build fails
     except PdfRenderError:
@@ -609,7 +609,7 @@ def typeset_once(html, *, name):
             header, _, data = handle.read().partition(b"\n")
         layout = json.loads(header)
         return RenderedPdf(pdf=data, page_count=layout["page_count"], anchors=layout["anchors"])
-    rendered = render(html, name=name, tagged=True)
+    rendered = render(html, name=name, tagged=True, margin_artifacts=False)
     # One file, its layout on the first line: a pruned cache loses both or neither.
     header = json.dumps({"page_count": rendered.page_count, "anchors": rendered.anchors})
     default_storage.save(path, ContentFile(header.encode() + b"\n" + rendered.pdf))
@@ -841,8 +841,7 @@ def paper_pdf(paper, entry=None):
 
     def make():
         html = render_to_string("meetings/pdf/paper.html", {"entry": entry, "meeting": meeting})
-        # Its running header and footer (margin boxes) become artifacts: see pdf_tags.
-        return with_margin_artifacts(render_pdf(html, name=entry.heading, tagged=True))
+        return render_pdf(html, name=entry.heading, tagged=True)
 
     return stored_once(f"renders/papers/{entry.fingerprint}-tagged.pdf", make)
 
@@ -901,7 +900,6 @@ def supplement_pdf(meeting, entries, number, paper_pdfs=None):
         name=f"Supplement {number}",
     )
     with pikepdf.open(io.BytesIO(cover)) as supplement:
-        mark_margin_artifacts(supplement)
         elements, roles = list(take_elements(supplement) or ()), pikepdf.Dictionary()
         with supplement.open_outline() as outline:
             for entry in entries:

@@ -74,18 +74,38 @@ class RenderedPdf:
     refused: tuple = ()
 
 
-def render(html, *, name, allowed_media=(), tagged=True, fetcher=None, limits=None):
+def render(
+    html,
+    *,
+    name,
+    allowed_media=(),
+    tagged=True,
+    fetcher=None,
+    limits=None,
+    margin_artifacts=True,
+):
     """Typeset an HTML document in a child process (see the module docstring): a RenderedPdf.
 
     `name` labels the document in errors ("Paper B"). Metadata comes from the document itself:
     <title>, <meta name="author">, <meta name="description"> (subject), <html lang>, and
-    <meta name="dcterms.created">. Tagged PDF (structure tree) is on by default. A `fetcher`
-    passed in lends its allowed media to the child's own LockedFetcher and gets its record back.
+    <meta name="dcterms.created">. Tagged PDF (structure tree) is on by default, and the child
+    marks the running header and footer (the page's margin boxes) as artifacts
+    (`wkp.pdf_tags.mark_margin_artifacts`); `margin_artifacts=False` spares that walk of the tree
+    for pages that have none (the pack's, whose header and footer are stamped later). A
+    `fetcher` passed in lends its allowed media to the child's own LockedFetcher and gets its
+    record back.
     """
     if fetcher is not None:
         allowed_media = fetcher.allowed_media
     rendered = run_isolated(
-        typeset, html, name, frozenset(allowed_media), tagged, name=name, limits=limits
+        typeset,
+        html,
+        name,
+        frozenset(allowed_media),
+        tagged,
+        tagged and margin_artifacts,
+        name=name,
+        limits=limits,
     )
     # One line per WeasyPrint layout: the load test counts them to show downloads never typeset.
     logger.info("PDF rendered: %s", name)
@@ -95,11 +115,9 @@ def render(html, *, name, allowed_media=(), tagged=True, fetcher=None, limits=No
     return rendered
 
 
-def render_pdf(html, *, name, allowed_media=(), tagged=True, fetcher=None, limits=None):
-    """Render an HTML document to PDF bytes, in a child process (see `render`)."""
-    return render(
-        html, name=name, allowed_media=allowed_media, tagged=tagged, fetcher=fetcher, limits=limits
-    ).pdf
+def render_pdf(html, *, name, **options):
+    """Render an HTML document to PDF bytes, in a child process (see `render` for `options`)."""
+    return render(html, name=name, **options).pdf
 
 
 CREATED_META = re.compile(r'<meta name="dcterms\.created" content="[^"]*">')
@@ -114,7 +132,8 @@ def render_pdf_once(html, *, name, tagged=True):
     nothing else can change their output.
     """
     digest = hashlib.sha256()
-    digest.update(f"{int(tagged)}\x00{CREATED_META.sub('', html)}\x00".encode())
+    # "artifacts": since the child marks the margin boxes, a file typeset before is not reused.
+    digest.update(f"{int(tagged)}\x00artifacts\x00{CREATED_META.sub('', html)}\x00".encode())
     digest.update(print_style_bytes())
     return stored_once(
         f"renders/documents/{digest.hexdigest()}.pdf",
@@ -175,12 +194,12 @@ def print_template_hash(folders=None):
     return digest.hexdigest()
 
 
-def typeset(html, name, allowed_media, tagged):
+def typeset(html, name, allowed_media, tagged, margin_artifacts=False):
     """The work done in the child (wkp/typesetting.py, which loads WeasyPrint): a RenderedPdf.
     Imported there, not here, so that the web process never loads WeasyPrint."""
     from wkp.typesetting import typeset_document
 
-    return typeset_document(html, name, allowed_media, tagged)
+    return typeset_document(html, name, allowed_media, tagged, margin_artifacts)
 
 
 # ---- Isolation

@@ -22,6 +22,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from wkp import pdf_speed
 from wkp.pdf import BASE_URL, PdfRenderError, RenderedPdf
+from wkp.pdf_tags import with_margin_artifacts
 
 pdf_speed.install()  # tagged output in linear time (see wkp/pdf_speed.py)
 
@@ -128,8 +129,9 @@ class LockedFetcher(URLFetcher):
         return data
 
 
-def typeset_document(html, name, allowed_media, tagged):
-    """HTML → PDF bytes, page count and anchors (a RenderedPdf), in the render child."""
+def typeset_document(html, name, allowed_media, tagged, margin_artifacts=False):
+    """HTML → PDF bytes, page count and anchors (a RenderedPdf), in the render child; with
+    `margin_artifacts`, the margin boxes' content marked as artifacts (wkp/pdf_tags.py)."""
     fetcher = LockedFetcher(allowed_media=frozenset(allowed_media))
     try:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
@@ -138,6 +140,8 @@ def typeset_document(html, name, allowed_media, tagged):
             for anchor in page.anchors:
                 anchors.setdefault(anchor, index)
         pdf = document.write_pdf(pdf_tags=tagged)
+        if margin_artifacts:
+            pdf = with_margin_artifacts(pdf)
     except MemoryError:
         raise
     except RecursionError as error:

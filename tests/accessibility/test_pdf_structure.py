@@ -9,10 +9,11 @@ from html.parser import HTMLParser
 import pikepdf
 import pytest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from meetings.models import Paper
+from meetings.models import Minutes, Paper
 from meetings.pack import build_pack, gather_pack, pack_entry, paper_pdf
-from meetings.pdf_tags import check_structure
+from wkp.pdf_tags import check_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,26 @@ def test_fund_statement_pdf_is_tagged_titled_and_in_british_english(demo, member
         assert str(pdf.Root.Lang) == "en-GB"
         assert str(pdf.docinfo.Title).strip()
         order, _ = structure(pdf)
+        # Its running header and "page N of M" are artifacts, not text that belongs to nothing.
+        assert check_structure(pdf) == []
     assert order.count("/H1") == 1
     assert "/Table" in order
     assert "/TH" in order
+
+
+def test_minutes_pdf_passes_the_structure_checker(demo, member_client):
+    Minutes.objects.create(
+        meeting=demo, status=Minutes.Status.CIRCULATED, circulated_at=timezone.now()
+    )
+    response = member_client.get(f"/meetings/{demo.pk}/minutes.pdf")
+
+    assert response.status_code == 200
+    with pikepdf.open(io.BytesIO(b"".join(response))) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True
+        assert check_structure(pdf) == []
+        footer = [
+            block
+            for block in pikepdf.parse_content_stream(pdf.pages[0])
+            if str(block.operator) == "BDC" and block.operands[0] == pikepdf.Name.Artifact
+        ]
+    assert len(footer) == 3  # the running title, the meeting's date and "page 1 of 1"

@@ -4,7 +4,7 @@ For packs of about 50, 200 and 500 pages (typed papers, and uploaded PDFs, tagge
 in turn), builds each pack tagged (as issued) and untagged (the same build with the tagging
 steps switched off in this script: WeasyPrint without pdf_tags, no structure tree), from cold
 render caches, alternately, and prints the ratio of CPU seconds (this process and its render
-children). Then runs the structure checker (meetings.pdf_tags.check_structure, every page's
+children). Then runs the structure checker (wkp.pdf_tags.check_structure, every page's
 content read) and poppler's `pdfinfo -struct-text` on each tagged pack.
 
     .venv/bin/python tests/benchmarks/pack_tagging.py [--sizes 50,200,500] [--rounds 1]
@@ -124,8 +124,8 @@ if __name__ == "__main__":
 
     from meetings import pack
     from meetings.pack import build_pack, gather_pack
-    from meetings.pdf_tags import check_structure
     from wkp.pdf import render_limits
+    from wkp.pdf_tags import check_structure
 
     with render_limits(timeout=900, memory_mb=3000):
         main()

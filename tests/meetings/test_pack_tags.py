@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 
 from meetings.models import Meeting
 from meetings.pack import build_pack, gather_pack, paper_pdf, supplement_pdf
-from meetings.pdf_tags import build_structure, check_structure, take_elements
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from wkp.pdf import render_pdf
+from wkp.pdf_tags import build_structure, check_structure, take_elements
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import pydyf
 from weasyprint import HTML
 from weasyprint.pdf import tags
 
-from meetings.pdf_tags import check_structure
 from wkp import pdf as _pdf  # noqa: F401 - installs the fixes, as every render does
 from wkp.pdf_speed import WEASYPRINT_BUILD_BOX_TREE, _original
+from wkp.pdf_tags import check_structure
 
 
 def test_page_references_are_kept_and_follow_added_pages():

@@ -1,4 +1,6 @@
-"""One structure tree for an assembled PDF (the meeting pack), and a checker for it.
+"""PDF structure trees: one tree for an assembled PDF (the meeting pack), the running header and
+footer of a document WeasyPrint typeset alone marked as artifacts (in the render child, see
+`wkp.pdf.render`), and a checker for both.
 
 WeasyPrint tags each document it typesets (`pdf_tags=True`): a Document element, sections,
 headings, lists, tables with header cells, links and figures with alternative text, each marked
