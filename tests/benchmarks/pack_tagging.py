@@ -3,11 +3,14 @@
 For packs of about 50, 200 and 500 pages (typed papers, and uploaded PDFs, tagged and untagged
 in turn), builds each pack tagged (as issued) and untagged (the same build with the tagging
 steps switched off in this script: WeasyPrint without pdf_tags, no structure tree), from cold
-render caches, alternately, and prints the ratio of CPU seconds (this process and its render
-children). Then runs the structure checker (wkp.pdf_tags.check_structure, every page's
-content read) and poppler's `pdfinfo -struct-text` on each tagged pack.
+render caches, in pairs (each round's pair in the other order from the last), and prints what
+tagging costs in CPU seconds (this process and its render children): the median of the rounds'
+tagged/untagged ratios with their quartiles and range, the ratio of the medians, and the ratio
+of the best rounds. A single build's CPU time moves by ±20% here, so a few rounds say little.
+Then runs the structure checker (wkp.pdf_tags.check_structure, every page's content read) and
+poppler's `pdfinfo -struct-text` on each tagged pack.
 
-    .venv/bin/python tests/benchmarks/pack_tagging.py [--sizes 50,200,500] [--rounds 1]
+    .venv/bin/python tests/benchmarks/pack_tagging.py [--sizes 50,200,500] [--rounds 5]
 
 Uses a throwaway SQLite database and media folder. Not collected by pytest.
 """
@@ -17,6 +20,7 @@ import contextlib
 import io
 import os
 import shutil
+import statistics
 import subprocess
 import time
 
@@ -67,6 +71,10 @@ def untagged():
             setattr(pack, name, value)
 
 
+def percent(ratio):
+    return f"{(ratio - 1) * 100:+.1f}%"
+
+
 def cold_build(meeting):
     shutil.rmtree(WORK / "media" / "renders", ignore_errors=True)
     pack._FRONT_PAGES_SEEN.clear()
@@ -78,19 +86,22 @@ def cold_build(meeting):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="50,200,500")
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     print(f"# WKP pack tagging benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
     for pages in sizes:
         meeting = tagging_meeting(pages)
         tagged_times, untagged_times = [], []
-        for _ in range(options.rounds):
-            with untagged():
-                _, seconds = cold_build(meeting)
-            untagged_times.append(seconds)
-            built, seconds = cold_build(meeting)
-            tagged_times.append(seconds)
+        for round_ in range(options.rounds):
+            for tagged in (False, True) if round_ % 2 == 0 else (True, False):
+                if tagged:
+                    built, seconds = cold_build(meeting)
+                    tagged_times.append(seconds)
+                else:
+                    with untagged():
+                        _, seconds = cold_build(meeting)
+                    untagged_times.append(seconds)
         with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
             started = time.perf_counter()
             problems = check_structure(pdf)
@@ -103,12 +114,17 @@ def main():
             ["pdfinfo", "-struct-text", str(path)], capture_output=True, check=False
         )
         sections = sum(1 for line in poppler.stdout.splitlines() if line.startswith(b"  Sect "))
-        tagged_s, untagged_s = min(tagged_times), min(untagged_times)
+        ratios = sorted(t / u for t, u in zip(tagged_times, untagged_times, strict=True))
+        low, _, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
+        tagged_s, untagged_s = statistics.median(tagged_times), statistics.median(untagged_times)
         print(
-            f"{pages}-page pack ({built.page_count} pages, {len(built.pdf):,} bytes): "
-            f"tagged build {tagged_s:.2f} s CPU, untagged {untagged_s:.2f} s, "
-            f"tagging costs {(tagged_s / untagged_s - 1) * 100:+.1f}% "
-            f"(best of {options.rounds}); checker: {len(problems)} problems "
+            f"{pages}-page pack ({built.page_count} pages, {len(built.pdf):,} bytes), "
+            f"{options.rounds} rounds: tagged build median {tagged_s:.2f} s CPU, untagged "
+            f"{untagged_s:.2f} s; tagging costs {percent(statistics.median(ratios))} by the "
+            f"median round (quartiles {percent(low)} to {percent(high)}, range "
+            f"{percent(ratios[0])} to {percent(ratios[-1])}), {percent(tagged_s / untagged_s)} "
+            f"by the medians, {percent(min(tagged_times) / min(untagged_times))} by the best "
+            f"rounds; checker: {len(problems)} problems "
             f"({checked:.1f} s); pdfinfo -struct-text: exit {poppler.returncode}, "
             f"{sections} paper sections; PDF/UA-1 claimed: {ua}"
         )
