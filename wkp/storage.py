@@ -6,7 +6,7 @@ never public: objects are written without an ACL (the bucket's own private defau
 file is read by the app and streamed through the permission-checked views, never handed out as a
 bucket address.
 
-A store that cannot be reached raises `StorageUnavailable` (or one of `storage_errors()`):
+A store that cannot be reached raises `StorageUnavailable` (or an error `is_unavailable` knows):
 `StorageUnavailableMiddleware` answers such a request with 503 and a message, and a pack build
 records the reason and tries again later (meetings/tasks.py).
 """
@@ -14,6 +14,7 @@ records the reason and tries again later (meetings/tasks.py).
 import errno
 import logging
 import os
+import sys
 from pathlib import Path
 
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -37,22 +38,16 @@ class StorageUnavailable(Exception):
     """The file store cannot be reached for now; nothing is lost, try again later."""
 
 
-try:
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
-    from storages.backends.s3 import S3Storage
-except ImportError:  # pragma: no cover - the S3 extra is a dependency; the disk works without it
-    S3Storage = None
-    BotoCoreError = ClientError = None
-
-
 def is_unavailable(error):
     """True when `error` says the store is unreachable (as opposed to a missing file)."""
     if isinstance(error, StorageUnavailable):
         return True
-    if BotoCoreError is not None and isinstance(error, BotoCoreError):
+    # botocore is loaded only where the files are in a bucket (PrivateS3Storage); where it is
+    # not, no error can be one of its own.
+    exceptions = sys.modules.get("botocore.exceptions")
+    if exceptions is not None and isinstance(error, exceptions.BotoCoreError):
         return True
-    if ClientError is not None and isinstance(error, ClientError):
+    if exceptions is not None and isinstance(error, exceptions.ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         missing = code in {"404", "NoSuchKey", "NotFound"}
@@ -60,7 +55,13 @@ def is_unavailable(error):
     return isinstance(error, OSError) and error.errno in UNREACHABLE_ERRNOS
 
 
-if S3Storage is not None:
+def __getattr__(name):
+    """`PrivateS3Storage`, made when settings first name it: botocore and django-storages' S3
+    backend take about 0.15 s to import, which a site keeping its files on disk never needs."""
+    if name != "PrivateS3Storage":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from botocore.config import Config
+    from storages.backends.s3 import S3Storage
 
     class PrivateS3Storage(S3Storage):
         """django-storages' S3 storage with this app's safe defaults (see the module docstring):
@@ -87,6 +88,10 @@ if S3Storage is not None:
                 "max_memory_size": 8 * 1024 * 1024,
             }
             super().__init__(**{**defaults, **settings})
+
+    PrivateS3Storage.__qualname__ = name
+    globals()[name] = PrivateS3Storage  # made once
+    return PrivateS3Storage
 
 
 def storage_ok():

@@ -58,6 +58,25 @@ def published_meeting_with_upload(text="Towards 2010"):
 # ---- Chosen by environment
 
 
+def test_a_site_keeping_its_files_on_disk_never_loads_botocore():
+    """The S3 backend is made only when settings name it (wkp.storage.__getattr__): a process
+    that has loaded the WSGI application, every URL's view, the pack and its tasks, and used the
+    storage, has not imported botocore."""
+    script = (
+        "import sys, errno, wkp.wsgi, meetings.pack, meetings.tasks\n"
+        "from django.core.files.storage import default_storage as s\n"
+        "from django.urls import get_resolver\n"
+        "from wkp.storage import is_unavailable, storage_ok\n"
+        "get_resolver().resolve('/')\n"
+        "print(storage_ok(), s.exists('nothing.txt'), is_unavailable(OSError(errno.EIO, 'x')),"
+        " is_unavailable(ValueError()), type(s._wrapped).__name__, 'botocore' in sys.modules)\n"
+    )
+    done = manage("shell", "-c", script, env={"DEBUG": "1"})
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1].split()
+    assert last == ["True", "False", "True", "False", "FileSystemStorage", "False"]
+
+
 def test_storage_backend_s3_puts_files_in_the_bucket_and_needs_a_bucket_name(s3_endpoint):
     bucket = make_bucket(s3_endpoint)
     script = (
