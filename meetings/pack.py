@@ -306,9 +306,7 @@ def typeset_parts(content, notices):
 def _typeset_together(meeting, entries, notices):
     html = render_to_string("meetings/pdf/parts.html", {"entries": entries, "meeting": meeting})
     try:
-        rendered = render(
-            html, name=f"The papers of {meeting}", tagged=True, margin_artifacts=False
-        )
+        rendered = render(html, name=f"The papers of {meeting}", tagged=True)
     except RenderLimitExceeded:
         raise  # retrying paper by paper would multiply the wait; the pack build fails
     except PdfRenderError:
@@ -609,7 +607,7 @@ def typeset_once(html, *, name):
             header, _, data = handle.read().partition(b"\n")
         layout = json.loads(header)
         return RenderedPdf(pdf=data, page_count=layout["page_count"], anchors=layout["anchors"])
-    rendered = render(html, name=name, tagged=True, margin_artifacts=False)
+    rendered = render(html, name=name, tagged=True)
     # One file, its layout on the first line: a pruned cache loses both or neither.
     header = json.dumps({"page_count": rendered.page_count, "anchors": rendered.anchors})
     default_storage.save(path, ContentFile(header.encode() + b"\n" + rendered.pdf))

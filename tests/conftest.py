@@ -258,7 +258,7 @@ def _typeset_key(args, limits):
 
     from wkp import pdf
 
-    html, name, allowed_media, *options = args  # options: tagged, margin_artifacts
+    html, name, allowed_media, tagged = args
     media = []
     for path in sorted(allowed_media):
         try:
@@ -275,7 +275,7 @@ def _typeset_key(args, limits):
         pdf.CREATED_META.sub("", html),
         name,
         tuple(media),
-        tuple(options),
+        tagged,
         limits or pdf.current_limits(),
         static,
     )

@@ -74,38 +74,20 @@ class RenderedPdf:
     refused: tuple = ()
 
 
-def render(
-    html,
-    *,
-    name,
-    allowed_media=(),
-    tagged=True,
-    fetcher=None,
-    limits=None,
-    margin_artifacts=True,
-):
+def render(html, *, name, allowed_media=(), tagged=True, fetcher=None, limits=None):
     """Typeset an HTML document in a child process (see the module docstring): a RenderedPdf.
 
     `name` labels the document in errors ("Paper B"). Metadata comes from the document itself:
     <title>, <meta name="author">, <meta name="description"> (subject), <html lang>, and
-    <meta name="dcterms.created">. Tagged PDF (structure tree) is on by default, and the child
-    marks the running header and footer (the page's margin boxes) as artifacts
-    (`wkp.pdf_tags.mark_margin_artifacts`); `margin_artifacts=False` spares that walk of the tree
-    for pages that have none (the pack's, whose header and footer are stamped later). A
-    `fetcher` passed in lends its allowed media to the child's own LockedFetcher and gets its
-    record back.
+    <meta name="dcterms.created">. Tagged PDF (structure tree) is on by default, with the running
+    header and footer (the page's margin boxes, where it has any) marked as artifacts in the
+    child (wkp/typesetting.py). A `fetcher` passed in lends its allowed media to the child's own
+    LockedFetcher and gets its record back.
     """
     if fetcher is not None:
         allowed_media = fetcher.allowed_media
     rendered = run_isolated(
-        typeset,
-        html,
-        name,
-        frozenset(allowed_media),
-        tagged,
-        tagged and margin_artifacts,
-        name=name,
-        limits=limits,
+        typeset, html, name, frozenset(allowed_media), tagged, name=name, limits=limits
     )
     # One line per WeasyPrint layout: the load test counts them to show downloads never typeset.
     logger.info("PDF rendered: %s", name)
@@ -194,12 +176,12 @@ def print_template_hash(folders=None):
     return digest.hexdigest()
 
 
-def typeset(html, name, allowed_media, tagged, margin_artifacts=False):
+def typeset(html, name, allowed_media, tagged):
     """The work done in the child (wkp/typesetting.py, which loads WeasyPrint): a RenderedPdf.
     Imported there, not here, so that the web process never loads WeasyPrint."""
     from wkp.typesetting import typeset_document
 
-    return typeset_document(html, name, allowed_media, tagged, margin_artifacts)
+    return typeset_document(html, name, allowed_media, tagged)
 
 
 # ---- Isolation

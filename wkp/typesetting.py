@@ -18,6 +18,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.storage import default_storage
 from weasyprint import HTML
+from weasyprint.formatting_structure.boxes import MarginBox
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from wkp import pdf_speed
@@ -129,9 +130,18 @@ class LockedFetcher(URLFetcher):
         return data
 
 
-def typeset_document(html, name, allowed_media, tagged, margin_artifacts=False):
-    """HTML → PDF bytes, page count and anchors (a RenderedPdf), in the render child; with
-    `margin_artifacts`, the margin boxes' content marked as artifacts (wkp/pdf_tags.py)."""
+def _has_margin_boxes(document):
+    """Whether any page has a margin box with content (WeasyPrint keeps only those among its
+    page box's children)."""
+    return any(
+        isinstance(box, MarginBox) for page in document.pages for box in page._page_box.children
+    )
+
+
+def typeset_document(html, name, allowed_media, tagged):
+    """HTML → PDF bytes, page count and anchors (a RenderedPdf), in the render child. Tagged, the
+    content of its margin boxes (running header, "page N of M") is marked as artifacts
+    (wkp/pdf_tags.py); a document without any (the pack's parts) is not walked for them."""
     fetcher = LockedFetcher(allowed_media=frozenset(allowed_media))
     try:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
@@ -140,7 +150,7 @@ def typeset_document(html, name, allowed_media, tagged, margin_artifacts=False):
             for anchor in page.anchors:
                 anchors.setdefault(anchor, index)
         pdf = document.write_pdf(pdf_tags=tagged)
-        if margin_artifacts:
+        if tagged and _has_margin_boxes(document):
             pdf = with_margin_artifacts(pdf)
     except MemoryError:
         raise

@@ -53,7 +53,7 @@ def isolation_overhead(rounds=20):
 
     typeset(html, "warm-up", (), True)
     empty = median_ms(lambda: run_isolated(time.process_time, name="empty"))
-    child = median_ms(lambda: render_pdf(html, name="small", margin_artifacts=False))
+    child = median_ms(lambda: render_pdf(html, name="small"))
     here = median_ms(lambda: typeset(html, "small", (), True))
     print(
         f"per-render isolation cost (median of {rounds}, wall): empty child {empty:.0f} ms; "
@@ -138,9 +138,7 @@ def main():
             html = bare_html(content)
             _, bare = timed(lambda html=html: render_pdf(html, name="bare", tagged=False))
             # The pack is tagged (issue 19): what the assembly adds shows against a tagged render.
-            _, tagged_bare = timed(
-                lambda html=html: render_pdf(html, name="bare", tagged=True, margin_artifacts=False)
-            )
+            _, tagged_bare = timed(lambda html=html: render_pdf(html, name="bare", tagged=True))
             tagged_bares.append(tagged_bare)
             clear_renders()
             built, full = timed(lambda meeting=meeting: build_pack(gather_pack(meeting)))
