@@ -57,6 +57,31 @@ def html_pages(page, base_url):
     return pages, skipped
 
 
+# How long after its load event a page is given to finish what it started (the seen.js request
+# starts at the load event) before a request still in flight is a problem.
+SETTLE_MS = 1500
+
+
+def watch_requests(page):
+    """Requests still in flight, and answers with an error status, as the page makes them."""
+    pending, failures = {}, []
+    page.on("request", lambda request: pending.__setitem__(id(request), request.url))
+    page.on("requestfinished", lambda request: pending.pop(id(request), None))
+
+    def failed(request):
+        pending.pop(id(request), None)
+        failures.append(f"{request.url} failed: {request.failure}")
+
+    page.on("requestfailed", failed)
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and failures.append(f"{response.url} answered {response.status}")
+        ),
+    )
+    return pending, failures
+
+
 # Never followed by a crawl: a GET that signs the crawl out, and the Django admin.
 NOT_FOLLOWED = ("/accounts/logout/", "/admin/")
 

@@ -1,15 +1,12 @@
-"""Every HTML page of the crawl, in Chromium: nothing left loading, nothing missing.
-
-After the load event and a pause, no request the page made may still be in flight (a fetch
-whose response is never read kept the meeting page loading for Lighthouse), and no request may
-meet an error status (the 404 for /favicon.ico). The meeting page must be refused the
-back/forward cache for one reason only: its own `Cache-Control: no-store` (signed-in pages).
+"""The meeting page, in Chromium, is refused the back/forward cache for one reason only: its own
+`Cache-Control: no-store` (signed-in pages). That every page finishes loading, with no request
+in flight or failing, is checked by the crawl in tests/accessibility/test_every_url.py.
 """
 
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.urlcrawl import html_pages
+from tests.urlcrawl import SETTLE_MS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,59 +17,6 @@ NO_STORE_REASONS = {
     "CacheControlNoStoreCookieModified",
     "CacheControlNoStoreHTTPOnlyCookieModified",
 }
-SETTLE_MS = 1500  # long after the seen.js request, which starts at the load event
-TABS = 8
-
-
-def watch_requests(page):
-    """Requests still in flight, and answers with an error status, as the page makes them."""
-    pending, failures = {}, []
-    page.on("request", lambda request: pending.__setitem__(id(request), request.url))
-    page.on("requestfinished", lambda request: pending.pop(id(request), None))
-
-    def failed(request):
-        pending.pop(id(request), None)
-        failures.append(f"{request.url} failed: {request.failure}")
-
-    page.on("requestfailed", failed)
-    page.on(
-        "response",
-        lambda response: (
-            response.status >= 400 and failures.append(f"{response.url} answered {response.status}")
-        ),
-    )
-    return pending, failures
-
-
-def test_every_page_finishes_loading_with_no_request_in_flight_or_failing(
-    page, live_server, sign_in, demo, roles
-):
-    page.set_default_timeout(20000)
-    sign_in(page, "admin", PASSWORD)
-    paths, _ = html_pages(page, live_server.url)
-    # The pages settle side by side, TABS at a time (each watched on its own), so that the
-    # pauses overlap; every page still has SETTLE_MS after its own load event.
-    tabs = [page, *(page.context.new_page() for _ in range(TABS - 1))]
-    watchers = [watch_requests(tab) for tab in tabs]
-    problems, checked = [], []
-    for start in range(0, len(paths), TABS):
-        batch = list(zip(tabs, watchers, paths[start : start + TABS], strict=False))
-        for tab, (pending, failures), (path, _name) in batch:
-            pending.clear()
-            failures.clear()
-            tab.goto(f"{live_server.url}{path}", wait_until="load")
-        batch[-1][0].wait_for_timeout(SETTLE_MS)  # the last page loaded: the others had longer
-        for _tab, (pending, failures), (path, name) in batch:
-            checked.append(name)
-            if pending:
-                problems.append(f"{path}: still in flight after load: {sorted(pending.values())}")
-            if failures:
-                problems.append(f"{path}: {failures}")
-
-    print(f"checked {len(checked)} pages")
-    assert problems == []
-    assert "meetings:meeting_detail" in checked
-    assert len(checked) >= 50
 
 
 def not_restored_reasons(page, first, second):

@@ -1,6 +1,6 @@
 """The site icon: linked from every page and answered at /favicon.ico, so no page logs a 404.
 
-(The browser crawl in tests/e2e/test_every_page_settles.py checks that no page meets a 404.)
+(The browser crawl in tests/accessibility/test_every_url.py checks that no page meets a 404.)
 """
 
 import re
