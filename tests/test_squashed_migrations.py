@@ -2,7 +2,9 @@
 
 Two new databases on the test cluster: one migrated the old way (every original migration, in
 order, with a loader that does not replace them: what existing sites went through), one the new
-way (`manage.py migrate`, which on an empty database applies only the squashed migrations). Their
+way (`migrate`, which on an empty database applies only the squashed migrations: a copy of the
+worker's test database, which pytest-django migrated so before any test ran, or on a run without
+that copy `manage.py migrate` in a new one). Their
 schemas, read from PostgreSQL's catalogue, must be the same: tables, columns (type, length,
 precision, nullability, default, identity, generated expression), indexes and constraints with
 their names (a new database gets the names the originals left: see HISTORIC_NAMES in the squashed
@@ -27,7 +29,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from tests.conftest import skip_unless_postgres
 from tests.original_migrations import OUR_APPS
 from wkp import table_versions
 
@@ -155,15 +156,18 @@ def catalogue(name):
 
 
 @pytest.fixture
-def two_databases():
-    skip_unless_postgres("the schema comparison (PostgreSQL's catalogue)")
+def two_databases(migrated_postgres_template):
+    """An empty database for the old way, and one for the new way: a copy of the freshly
+    migrated test database when there is one (True), else empty (False)."""
     names = [f"wkp_{way}_{uuid.uuid4().hex[:10]}" for way in ("old", "new")]
     admin = _connect(connection.settings_dict["NAME"])
     admin.autocommit = True
+    copied = migrated_postgres_template is not None
     with admin.cursor() as cursor:
-        for name in names:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    yield names
+        cursor.execute(f'CREATE DATABASE "{names[0]}"')
+        template = f' TEMPLATE "{migrated_postgres_template}"' if copied else ""
+        cursor.execute(f'CREATE DATABASE "{names[1]}"{template}')
+    yield *names, copied
     with admin.cursor() as cursor:
         for name in names:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -178,12 +182,12 @@ def test_a_new_database_applies_only_the_squashed_migrations():
 
 @pytest.mark.django_db
 def test_squashed_migrations_build_the_same_database_as_the_originals(two_databases):
-    old, new = two_databases
+    old, new, copied = two_databases
+    ways = [(old, [sys.executable, "-c", MIGRATE_THE_OLD_WAY])]
+    if not copied:
+        ways.append((new, [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]))
     runs = []
-    for name, command in (
-        (old, [sys.executable, "-c", MIGRATE_THE_OLD_WAY]),
-        (new, [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]),
-    ):
+    for name, command in ways:
         env = {**os.environ, "DATABASE_URL": _database_url(name)}
         runs.append(
             subprocess.Popen(
