@@ -165,8 +165,10 @@ def test_an_error_in_the_child_comes_back_as_a_clear_message(fork_server):
 def published_paper(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     meeting = MeetingFactory(status=Meeting.Status.PUBLISHED, published_at=timezone.now())
+    # About 400 pages, so that no machine typesets it within the tests' limits (5 s at most):
+    # a quick run once typeset 100 pages before the 5 s limit came.
     paper = PaperFactory(
-        meeting=meeting, letter="A", title="Long report", body_html=PARAGRAPH * 400
+        meeting=meeting, letter="A", title="Long report", body_html=PARAGRAPH * 1600
     )
     AgendaItemFactory(meeting=meeting).papers.add(paper)
     return paper
