@@ -104,11 +104,22 @@ def _accepting_device(form, user, devices, wrong):
     if devices and all(not device.verify_is_allowed()[0] for device in devices):
         form.add_error("code", "Too many wrong codes. Wait a minute, then enter the newest code.")
         return None
+    refused = []
     for device in devices:
         if verify_token(user, device.persistent_id, code) is not None:
+            _forget_refusals(refused)
             return device
+        refused.append(device)
     form.add_error("code", wrong)
     return None
+
+
+def _forget_refusals(devices):
+    """A right code from one of a person's apps is no wrong guess at their others: put back the
+    failure counts the others earned by refusing it (each device still holds them as loaded), so
+    signing in with a second phone does not make the first one wait."""
+    for device in devices:
+        device.save(update_fields=["throttling_failure_count", "throttling_failure_timestamp"])
 
 
 def _complete(request, device):

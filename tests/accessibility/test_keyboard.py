@@ -209,7 +209,7 @@ def test_coordinator_builds_reorders_and_publishes_an_agenda_with_the_keyboard_o
     assert (paper.file_kind, paper.page_count) == ("pdf", 1)
 
     press_button(page, "Publish agenda")
-    assert page.get_by_text("The agenda is published").first.is_visible()
+    expect(page.get_by_text("The agenda is published").first).to_be_visible()
     meeting.refresh_from_db()
     assert meeting.status == "published"
 

@@ -4,6 +4,7 @@ reads the statement with its chart, and the page's CSP blocks nothing of ours.""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from finance.models import LedgerEntry
 from tests.conftest import PASSWORD
@@ -45,13 +46,12 @@ def test_finance_browser_override_then_member_reads_statement_and_chart(
     page.get_by_label("Description").fill("Conference underwriting")
     page.get_by_label("Project").select_option(label="Ssky Project")
     page.get_by_role("button", name="Post entry").click()
-    assert (
-        page.locator("#error-summary")
-        .get_by_text(
+    # expect() waits for the answer to the click; is_visible() looked before it came.
+    expect(
+        page.locator("#error-summary").get_by_text(
             "This allocation would take 2006/7's projects £4,029 beyond the funds available"
         )
-        .is_visible()
-    )
+    ).to_be_visible()
     page.get_by_label("Override: allocate beyond the funds available").check()
     page.get_by_label("Reason for the override").fill("Agreed by the board, 20 July 2006")
     page.get_by_role("button", name="Post entry").click()

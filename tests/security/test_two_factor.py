@@ -194,6 +194,24 @@ def test_wrong_codes_are_throttled_so_the_right_one_waits(coordinator):
     assert device.throttling_failure_count >= 1
 
 
+def test_a_right_code_from_one_app_is_no_wrong_guess_at_the_others(coordinator):
+    """Every app is asked in turn; the ones that refuse the code must not be throttled for it, or
+    the next sign-in with one of them is refused (a person with two phones, seen in CI)."""
+    first, second = app_for(coordinator), app_for(coordinator)
+    for _ in range(3):
+        client, _ = password_only(coordinator)
+        with time_machine.travel(timezone.now(), tick=False):
+            response = client.post(SECOND_STEP, {"code": totp_code(second)})
+        assert response.status_code == 302
+        second.refresh_from_db()
+        second.last_t -= 1  # the same 30 seconds again, without waiting for a new code
+        second.save()
+    first.refresh_from_db()
+    assert first.throttling_failure_count == 0
+    client, _ = password_only(coordinator)
+    assert client.post(SECOND_STEP, {"code": totp_code(first)}).status_code == 302
+
+
 def test_a_new_app_cannot_be_added_with_the_password_alone(coordinator):
     """Someone who has stolen a password must not be able to enrol their own phone."""
     app_for(coordinator)
