@@ -496,11 +496,9 @@ class Attendance(models.Model):
         ]
 
     def __str__(self):
-        return self.display_name
-
-    @property
-    def display_name(self):
         return self.person.name if self.person_id else self.name
+
+    display_name = property(__str__)
 
 
 class PublishedQuerySet(models.QuerySet):
