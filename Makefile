@@ -13,10 +13,13 @@ RUN_ENV = SITE_URL='$(SITE_URL)' ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,loca
 
 venv: $(VENV)/.installed
 
+# uv installs the same packages as pip in a few seconds instead of about 35 (most of a clean
+# clone's `make test` before the first test); pip does it where uv cannot be had.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	( $(VENV)/bin/pip install --quiet 'uv>=0.9,<1' && \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test]' ) || \
+	( $(VENV)/bin/pip install --quiet --upgrade pip && $(VENV)/bin/pip install --quiet -e '.[test]' )
 	touch $@
 
 # The app runs as production unless DEBUG is set (fail closed); the demo runs in development mode.
