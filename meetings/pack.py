@@ -245,17 +245,42 @@ def gather_pack(meeting):
 
 
 def _part_path(entry):
-    return f"renders/parts/{entry.fingerprint}-tagged.pdf"
+    """Where a typeset paper is found again: a note of the batch file it was typeset in and
+    its place there (the batch is stored once, as the render child returned it)."""
+    return f"renders/parts/{entry.fingerprint}-tagged.json"
+
+
+def _batch_path(data):
+    return f"renders/batches/{hashlib.sha256(data).hexdigest()}.pdf"
 
 
 @dataclass
 class Part:
-    data: bytes
+    data: bytes | None
     is_upload: bool
     page_count: int
-    # A cached part, opened once to count its pages and kept open for assembly to append (it
-    # closes it): each part is read and parsed once per build. Never crosses to a child.
-    opened: object = field(default=None, repr=False, compare=False)
+    # A typeset paper: pages [start, end) of an open batch and its top-level elements there,
+    # for assembly to copy straight into the pack (parsed once per build, never saved apart).
+    # Never crosses to a child (`standalone` makes a part that can).
+    batch: object = field(default=None, repr=False, compare=False)
+    start: int = 0
+    tops: list = field(default_factory=list, repr=False, compare=False)
+
+    def standalone(self):
+        """This part as a PDF file of its own (a part that can be sent to a child)."""
+        if self.batch is None:
+            return self
+        with pikepdf.new() as single:
+            single.pages.extend(self.batch.pages[self.start : self.start + self.page_count])
+            single.Root.StructTreeRoot = single.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.StructTreeRoot,
+                    K=pikepdf.Array([single.copy_foreign(top) for top in self.tops]),
+                )
+            )
+            output = io.BytesIO()
+            single.save(output, deterministic_id=True)
+        return Part(output.getvalue(), False, self.page_count)
 
 
 def _read_upload(entry, notices):
@@ -283,7 +308,7 @@ def _read_upload(entry, notices):
 def typeset_parts(content, notices):
     """Each paper's pages, by letter. Papers not typeset before are typeset together in one
     WeasyPrint pass (as cheap as one document), split at their anchors and cached one by one."""
-    parts, to_typeset = {}, []
+    parts, to_typeset, batches = {}, [], {}
     for entry in content.papers:
         if entry.kind == "upload":
             data, count = _read_upload(entry, notices)
@@ -291,16 +316,35 @@ def typeset_parts(content, notices):
                 parts[entry.paper.letter] = Part(data, True, count)
                 continue
             to_typeset.append((entry, notices[-1]))
-        elif default_storage.exists(_part_path(entry)):
-            with default_storage.open(_part_path(entry), "rb") as handle:
-                data = handle.read()
-            opened = pikepdf.open(io.BytesIO(data))
-            parts[entry.paper.letter] = Part(data, False, len(opened.pages), opened)
+            continue
+        part = _cached_part(entry, batches)
+        if part is not None:
+            parts[entry.paper.letter] = part
         else:
             to_typeset.append((entry, ""))
     if to_typeset:
         parts.update(_typeset_together(content.meeting, to_typeset, notices))
     return parts
+
+
+def _cached_part(entry, batches):
+    """A paper typeset before, from the batch it was typeset in (each batch opened and split
+    once per build, in `batches`), or None."""
+    path = _part_path(entry)
+    if not default_storage.exists(path):
+        return None  # never typeset, or pruned: typeset again
+    with default_storage.open(path, "rb") as handle:
+        note = json.loads(handle.read())
+    name, index, starts = note["batch"], note["index"], note["starts"]
+    if name not in batches:
+        if not default_storage.exists(name):
+            return None
+        with default_storage.open(name, "rb") as handle:
+            batch = pikepdf.open(io.BytesIO(handle.read()))
+        batches[name] = (batch, split_elements(batch, starts))
+    batch, elements = batches[name]
+    end = starts[index + 1] if index + 1 < len(starts) else len(batch.pages)
+    return Part(None, False, end - starts[index], batch, starts[index], elements[index])
 
 
 def _typeset_together(meeting, entries, notices):
@@ -323,29 +367,25 @@ def _typeset_together(meeting, entries, notices):
             parts.update(_typeset_together(meeting, [pair], notices))
         return parts
     anchors, data = rendered.anchors, rendered.pdf
-    parts = {}
-    with pikepdf.open(io.BytesIO(data)) as batch:
-        starts = [anchors[f"part-{entry.paper.letter}"] for entry, _ in entries]
-        ends = starts[1:] + [len(batch.pages)]
-        elements = split_elements(batch, starts)
-        for (entry, notice), start, end, tops in zip(entries, starts, ends, elements, strict=True):
-            with pikepdf.new() as single:
-                single.pages.extend(batch.pages[start:end])
-                # A cached part is only ever read by assembly (take_elements), which numbers
-                # the parent tree for the whole pack: the part keeps its elements, no more.
-                single.Root.StructTreeRoot = single.make_indirect(
-                    pikepdf.Dictionary(
-                        Type=pikepdf.Name.StructTreeRoot,
-                        K=pikepdf.Array([single.copy_foreign(top) for top in tops]),
-                    )
-                )
-                output = io.BytesIO()
-                single.save(output, deterministic_id=True)
-            part = Part(output.getvalue(), False, end - start)
-            if not notice and not default_storage.exists(_part_path(entry)):
-                default_storage.save(_part_path(entry), ContentFile(part.data))
-            parts[entry.paper.letter] = part
-    return parts
+    # Kept open for assembly, which copies each paper's pages and elements straight from it.
+    batch = pikepdf.open(io.BytesIO(data))
+    starts = [anchors[f"part-{entry.paper.letter}"] for entry, _ in entries]
+    ends = starts[1:] + [len(batch.pages)]
+    elements = split_elements(batch, starts)
+    cached = [index for index, (_, notice) in enumerate(entries) if not notice]
+    if cached:
+        name = _batch_path(data)
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(data))
+        for index in cached:
+            path = _part_path(entries[index][0])
+            if not default_storage.exists(path):
+                note = {"batch": name, "index": index, "starts": starts}
+                default_storage.save(path, ContentFile(json.dumps(note).encode()))
+    return {
+        entry.paper.letter: Part(None, False, end - start, batch, start, tops)
+        for (entry, _), start, end, tops in zip(entries, starts, ends, elements, strict=True)
+    }
 
 
 # ---- Header, footer and links, stamped with pikepdf
@@ -412,8 +452,10 @@ def _append_part(pdf, part, heading="", roles=None):
     upload's own when it is tagged (its pages scaled into the body area in place, so their
     marked content stays on the page), else one figure per page whose alternative text says
     what it is. An upload's role map is merged into `roles`."""
-    opened, part.opened = part.opened, None
-    with opened or pikepdf.open(io.BytesIO(part.data)) as source:
+    if part.batch is not None:
+        pdf.pages.extend(part.batch.pages[part.start : part.start + part.page_count])
+        return [pdf.copy_foreign(top) for top in part.tops], []
+    with pikepdf.open(io.BytesIO(part.data)) as source:
         if not part.is_upload:
             try:
                 tops = take_elements(source, cut=False)
@@ -741,6 +783,8 @@ def build_pack(content):
         output = io.BytesIO()
         pack.save(output, deterministic_id=True)
         page_count = len(pack.pages)
+    for batch in {id(part.batch): part.batch for part in parts.values() if part.batch}.values():
+        batch.close()
     logger.info(
         "Pack built: meeting %s, version %s, %s pages", meeting.pk, content.version, page_count
     )
@@ -853,7 +897,7 @@ def _single_upload(content):
     parts = typeset_parts(content, notices)
     return run_isolated(
         stamp_single,
-        parts[entry.paper.letter],
+        parts[entry.paper.letter].standalone(),
         entry.heading,
         _running_footer(meeting),
         _description(meeting),

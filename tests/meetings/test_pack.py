@@ -17,6 +17,7 @@ from meetings import services
 from meetings.models import Meeting, PackVersion, Paper
 from meetings.pack import build_pack, gather_pack, paper_pdf
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from wkp.pdf_tags import check_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -417,6 +418,12 @@ def test_a_rebuild_after_a_change_that_moves_no_page_typesets_only_the_changed_p
     pages = texts(again.pdf)
     assert "Paper B now says that." in pages[again.page_map["B"][0] - 1]
     assert "now says that" not in " ".join(texts(first.pdf))
+    # A and C come from the batch they were first typeset in, with their tags.
+    with pikepdf.open(io.BytesIO(again.pdf)) as pdf:
+        assert check_structure(pdf) == []
+        (document,) = pdf.Root.StructTreeRoot.K
+        sections = [str(kid.T) for kid in document.K if kid.S == "/Sect"]
+    assert sections == [f"Paper {letter} – Report {letter}" for letter in "ABC"]
 
 
 def test_a_rebuild_after_a_paper_grows_lays_out_the_front_matter_with_the_new_page_numbers():
