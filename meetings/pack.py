@@ -3,8 +3,9 @@
 How it is built (DESIGN.md, "The meeting pack"):
 1. `gather_pack` collects everything into a frozen dataclass, with a fingerprint per paper.
 2. Each paper becomes a *part*. Authored papers (typed content, Word files, embedded reports)
-   not typeset before are typeset together in one WeasyPrint pass, split at their anchors and
-   cached one by one under their fingerprint; uploaded PDFs as cleaned at upload.
+   not typeset before are typeset together in one WeasyPrint pass, split at their anchors; the
+   batch is stored once, and a note under each paper's fingerprint says where it is in it;
+   uploaded PDFs as cleaned at upload.
 3. The page of every paper follows from the parts' page counts, so WeasyPrint lays out the
    front matter (cover, agenda with "page N" links, contents) knowing them.
 4. pikepdf appends the parts (uploaded pages scaled into the body area), stamps the running
@@ -307,7 +308,7 @@ def _read_upload(entry, notices):
 
 def typeset_parts(content, notices):
     """Each paper's pages, by letter. Papers not typeset before are typeset together in one
-    WeasyPrint pass (as cheap as one document), split at their anchors and cached one by one."""
+    WeasyPrint pass (as cheap as one document), split at their anchors; see `_cached_part`."""
     parts, to_typeset, batches = {}, [], {}
     for entry in content.papers:
         if entry.kind == "upload":
