@@ -334,18 +334,23 @@ def _cached_part(entry, batches):
     path = _part_path(entry)
     if not default_storage.exists(path):
         return None  # never typeset, or pruned: typeset again
-    with default_storage.open(path, "rb") as handle:
-        note = json.loads(handle.read())
-    name, index, starts = note["batch"], note["index"], note["starts"]
-    if name not in batches:
-        if not default_storage.exists(name):
-            return None
-        with default_storage.open(name, "rb") as handle:
-            batch = pikepdf.open(io.BytesIO(handle.read()))
-        batches[name] = (batch, split_elements(batch, starts))
-    batch, elements = batches[name]
-    end = starts[index + 1] if index + 1 < len(starts) else len(batch.pages)
-    return Part(None, False, end - starts[index], batch, starts[index], elements[index])
+    try:
+        with default_storage.open(path, "rb") as handle:
+            note = json.loads(handle.read())
+        name, index, starts = note["batch"], note["index"], note["starts"]
+        if name not in batches:
+            if not default_storage.exists(name):
+                return None
+            with default_storage.open(name, "rb") as handle:
+                batch = pikepdf.open(io.BytesIO(handle.read()))
+            batches[name] = (batch, split_elements(batch, starts))
+        batch, elements = batches[name]
+        end = starts[index + 1] if index + 1 < len(starts) else len(batch.pages)
+        return Part(None, False, end - starts[index], batch, starts[index], elements[index])
+    except (ValueError, KeyError, IndexError, TypeError, pikepdf.PdfError) as error:
+        # A cache file cut short or spoilt: the paper is typeset again, the pack still built.
+        logger.warning("Pack: the typeset copy of %s is unusable (%s)", entry.heading, error)
+        return None
 
 
 def _typeset_together(meeting, entries, notices):

@@ -8,6 +8,7 @@ import shutil
 import pikepdf
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -424,6 +425,24 @@ def test_a_rebuild_after_a_change_that_moves_no_page_typesets_only_the_changed_p
         (document,) = pdf.Root.StructTreeRoot.K
         sections = [str(kid.T) for kid in document.K if kid.S == "/Sect"]
     assert sections == [f"Paper {letter} – Report {letter}" for letter in "ABC"]
+
+
+def test_a_spoilt_cache_note_means_typesetting_again_not_a_failed_pack():
+    meeting = three_typed_papers()
+    first = build_pack(gather_pack(meeting))
+    content = gather_pack(meeting)
+    note = f"renders/parts/{content.papers[0].fingerprint}-tagged.json"
+    with default_storage.open(note, "rb") as handle:
+        whole = handle.read()
+    default_storage.delete(note)
+    default_storage.save(note, ContentFile(whole[: len(whole) // 2]))
+
+    with renders_logged() as rendered:
+        again = build_pack(gather_pack(meeting))
+
+    assert rendered == [f"The papers of {meeting}"]
+    assert again.page_map == first.page_map
+    assert texts(again.pdf) == texts(first.pdf)
 
 
 def test_a_rebuild_after_a_paper_grows_lays_out_the_front_matter_with_the_new_page_numbers():
