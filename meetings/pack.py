@@ -340,6 +340,7 @@ def _cached_part(entry, batches):
         name, index, starts = note["batch"], note["index"], note["starts"]
         if name not in batches:
             if not default_storage.exists(name):
+                default_storage.delete(path)  # its batch was pruned: a new note replaces it
                 return None
             with default_storage.open(name, "rb") as handle:
                 batch = pikepdf.open(io.BytesIO(handle.read()))
@@ -348,8 +349,10 @@ def _cached_part(entry, batches):
         end = starts[index + 1] if index + 1 < len(starts) else len(batch.pages)
         return Part(None, False, end - starts[index], batch, starts[index], elements[index])
     except (ValueError, KeyError, IndexError, TypeError, pikepdf.PdfError) as error:
-        # A cache file cut short or spoilt: the paper is typeset again, the pack still built.
+        # A cache file cut short or spoilt: the paper is typeset again (and noted afresh), the
+        # pack still built.
         logger.warning("Pack: the typeset copy of %s is unusable (%s)", entry.heading, error)
+        default_storage.delete(path)
         return None
 
 

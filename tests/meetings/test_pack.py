@@ -427,7 +427,7 @@ def test_a_rebuild_after_a_change_that_moves_no_page_typesets_only_the_changed_p
     assert sections == [f"Paper {letter} – Report {letter}" for letter in "ABC"]
 
 
-def test_a_spoilt_cache_note_means_typesetting_again_not_a_failed_pack():
+def test_a_spoilt_cache_note_or_a_pruned_batch_means_typesetting_again_once():
     meeting = three_typed_papers()
     first = build_pack(gather_pack(meeting))
     content = gather_pack(meeting)
@@ -443,6 +443,20 @@ def test_a_spoilt_cache_note_means_typesetting_again_not_a_failed_pack():
     assert rendered == [f"The papers of {meeting}"]
     assert again.page_map == first.page_map
     assert texts(again.pdf) == texts(first.pdf)
+    # The spoilt note was replaced, so the next build typesets nothing; nor after a batch is
+    # pruned, beyond the one build that typesets its papers again.
+    with renders_logged() as rendered:
+        build_pack(gather_pack(meeting))
+    assert rendered == []
+    _, batches = default_storage.listdir("renders/batches")
+    for name in batches:
+        default_storage.delete(f"renders/batches/{name}")
+    with renders_logged() as rendered:
+        build_pack(gather_pack(meeting))
+    assert rendered == [f"The papers of {meeting}"]
+    with renders_logged() as rendered:
+        build_pack(gather_pack(meeting))
+    assert rendered == []
 
 
 def test_a_rebuild_after_a_paper_grows_lays_out_the_front_matter_with_the_new_page_numbers():
