@@ -11,7 +11,7 @@ import pydyf
 from weasyprint import HTML
 from weasyprint.pdf import tags
 
-from wkp import pdf as _pdf  # noqa: F401 - installs the fixes, as every render does
+from wkp import typesetting as _typesetting  # noqa: F401 - installs the fixes, as every render does
 from wkp.pdf_speed import WEASYPRINT_BUILD_BOX_TREE, _original
 from wkp.pdf_tags import check_structure
 
