@@ -15,7 +15,7 @@ from finance import services
 from finance.models import LedgerEntry, Project
 from finance.reports import fund_statement
 
-from .factories import make_year
+from .factories import make_entry, make_year
 
 END = datetime.date(2008, 3, 31)
 
@@ -125,3 +125,47 @@ def test_reverse_entry_refuses_to_reverse_a_reversal(coordinator):
 
     with pytest.raises(ValidationError, match="cannot itself be reversed"):
         services.reverse_entry(reversal, by=coordinator, posted_on=year.start_date)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("entries", [2, 200])
+def test_postings_cost_the_same_queries_however_long_the_ledger(
+    entries, coordinator, django_assert_num_queries
+):
+    """An income, an allocation and a correction each take a fixed number of statements: the
+    services read and lock what they need once, and the database, not `full_clean`, checks the
+    links and the table's constraints again (a correction took 37 statements before, 16 now)."""
+    years = [make_year(2005, "actual"), make_year(2006)]
+    project = Project.objects.create(name="Ssky Project")
+    for number in range(entries):
+        make_entry(years[number % 2], "income", Decimal("10.00"))
+
+    def post(kind, **extra):
+        return services.post_entry(
+            year=years[1],
+            kind=kind,
+            amount=Decimal("5.00"),
+            posted_on=years[1].start_date,
+            description=kind,
+            by=coordinator,
+            **extra,
+        )
+
+    # SAVEPOINT, lock the years, read the year, (an allocation: the years and what each
+    # holds), INSERT the entry and its history row, RELEASE.
+    with django_assert_num_queries(6):
+        post("income")
+    with django_assert_num_queries(8):
+        allocation = post("allocation", project=project)
+    # The same for the reversal (its entry, its project, one reversal only) and then the
+    # replacement, inside the correction's own savepoint.
+    with django_assert_num_queries(16):
+        services.correct_entry(
+            allocation,
+            by=coordinator,
+            amount=Decimal("4.00"),
+            posted_on=years[1].start_date,
+            description="corrected",
+            project=project,
+        )
+    assert LedgerEntry.objects.filter(replaces=allocation, amount=Decimal("4.00")).exists()
