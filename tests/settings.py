@@ -10,9 +10,11 @@ MEDIA_ROOT, as they inherit DEBUG; a MEDIA_ROOT set by the caller is kept.
 """
 
 import atexit
+import importlib.util
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "1")
 if "MEDIA_ROOT" not in os.environ:
@@ -26,4 +28,12 @@ from wkp.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = [
     "tests.hashers.CheapArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# axe-core (carried by axe-playwright-python) served by the live server, for the accessibility
+# checks: Chromium then caches the script and its compiled code across pages, instead of being
+# sent 550 KB to compile on every page checked. Tests only: manage.py runs with wkp.settings.
+STATICFILES_DIRS = [
+    *STATICFILES_DIRS,  # noqa: F405
+    ("tests-axe", Path(importlib.util.find_spec("axe_playwright_python").origin).parent),
 ]

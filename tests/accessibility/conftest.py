@@ -1,7 +1,6 @@
 """Shared fixtures for the accessibility checks: the demo data, the three roles, and axe."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
 from meetings.models import Meeting
@@ -10,16 +9,16 @@ from wkp.roles import COORDINATOR, MEMBER
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA: what the public sector regulations require.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-AXE = Axe()
+AXE_URL = "/static/tests-axe/axe.min.js"  # tests/settings.py: cached by Chromium across pages
 
 
 def axe_violations(page):
-    """Run axe-core (carried offline by axe-playwright-python) on the page once its fonts have
-    loaded: before the icon font arrives, an icon's ligature ("undo") is measured as text.
-    Only violations are collected and sent back: the passes are most of axe's work and of the
-    result's size."""
+    """Run axe-core (carried offline by axe-playwright-python, served as a static file in the
+    tests) on the page once its fonts have loaded: before the icon font arrives, an icon's
+    ligature ("undo") is measured as text. Only violations are collected and sent back: the
+    passes are most of axe's work and of the result's size."""
     page.evaluate("document.fonts.ready.then(() => true)")
-    page.evaluate(AXE.axe_script)
+    page.add_script_tag(url=AXE_URL)
     return page.evaluate(
         "options => axe.run(document, options).then(results => results.violations)",
         {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
