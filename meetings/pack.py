@@ -14,6 +14,7 @@ How it is built (DESIGN.md, "The meeting pack"):
 So a change to one paper re-typesets only that paper and the front matter.
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -306,26 +307,34 @@ def _read_upload(entry, notices):
         return None, 0
 
 
+@contextlib.contextmanager
 def typeset_parts(content, notices):
-    """Each paper's pages, by letter. Papers not typeset before are typeset together in one
-    WeasyPrint pass (as cheap as one document), split at their anchors; see `_cached_part`."""
+    """Each paper's pages, by letter, for the block's use. Papers not typeset before are typeset
+    together in one WeasyPrint pass (as cheap as one document), split at their anchors; see
+    `_cached_part`. A typeset paper is pages of an open batch, closed when the block ends."""
     parts, to_typeset, batches = {}, [], {}
-    for entry in content.papers:
-        if entry.kind == "upload":
-            data, count = _read_upload(entry, notices)
-            if data is not None:
-                parts[entry.paper.letter] = Part(data, True, count)
+    try:
+        for entry in content.papers:
+            if entry.kind == "upload":
+                data, count = _read_upload(entry, notices)
+                if data is not None:
+                    parts[entry.paper.letter] = Part(data, True, count)
+                    continue
+                to_typeset.append((entry, notices[-1]))
                 continue
-            to_typeset.append((entry, notices[-1]))
-            continue
-        part = _cached_part(entry, batches)
-        if part is not None:
-            parts[entry.paper.letter] = part
-        else:
-            to_typeset.append((entry, ""))
-    if to_typeset:
-        parts.update(_typeset_together(content.meeting, to_typeset, notices))
-    return parts
+            part = _cached_part(entry, batches)
+            if part is not None:
+                parts[entry.paper.letter] = part
+            else:
+                to_typeset.append((entry, ""))
+        if to_typeset:
+            parts.update(_typeset_together(content.meeting, to_typeset, notices))
+        yield parts
+    finally:
+        opened = [batch for batch, _ in batches.values()]
+        opened += [part.batch for part in parts.values() if part.batch is not None]
+        for batch in {id(batch): batch for batch in opened}.values():
+            batch.close()
 
 
 def _cached_part(entry, batches):
@@ -723,9 +732,13 @@ def _estimate_front_pages(content):
 
 def build_pack(content):
     """Typeset the pack for `content` (see the module docstring for how)."""
-    meeting = content.meeting
     notices = []
-    parts = typeset_parts(content, notices)
+    with typeset_parts(content, notices) as parts:
+        return _assemble(content, parts, notices)
+
+
+def _assemble(content, parts, notices):
+    meeting = content.meeting
 
     def layout(front_pages):
         page_map, page = {}, front_pages + 1
@@ -792,8 +805,6 @@ def build_pack(content):
         output = io.BytesIO()
         pack.save(output, deterministic_id=True)
         page_count = len(pack.pages)
-    for batch in {id(part.batch): part.batch for part in parts.values() if part.batch}.values():
-        batch.close()
     logger.info(
         "Pack built: meeting %s, version %s, %s pages", meeting.pk, content.version, page_count
     )
@@ -902,11 +913,11 @@ def _single_upload(content):
     uploaded file is only ever opened in a bounded child here (a download is a web request)."""
     entry = content.papers[0]
     meeting = content.meeting
-    notices = []
-    parts = typeset_parts(content, notices)
+    with typeset_parts(content, []) as parts:
+        part = parts[entry.paper.letter].standalone()
     return run_isolated(
         stamp_single,
-        parts[entry.paper.letter].standalone(),
+        part,
         entry.heading,
         _running_footer(meeting),
         _description(meeting),
