@@ -215,21 +215,21 @@ def post_entry(
     return _record(entry, by=by)
 
 
+LINKS = [field.name for field in LedgerEntry._meta.concrete_fields if field.is_relation]
+
+
 def _record(entry, *, by):
     """Check and save a new ledger entry, with who recorded it in its history.
 
     The callers above have loaded (and locked) every record the entry links to and checked the
     rules the table's constraints state (sign, project, one reversal), so only the fields' own
-    checks run here. Asking `full_clean` to check the links and constraints again took eleven
-    more queries per entry; the database still enforces them, and a breach would be a bug here
-    that fails the whole transaction."""
+    checks run here. Asking `full_clean` to check the links and constraints again took eight to
+    eleven more queries per entry; the database still enforces them, and a breach would be a bug
+    here that fails the whole transaction."""
     entry._history_user = by
     entry.full_clean(exclude=LINKS, validate_unique=False, validate_constraints=False)
     entry.save()
     return entry
-
-
-LINKS = [field.name for field in LedgerEntry._meta.concrete_fields if field.is_relation]
 
 
 def _reversal(entry, *, by, posted_on, reason):

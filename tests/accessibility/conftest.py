@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.templatetags.static import static
 
 from meetings.models import Meeting
 from wkp.roles import COORDINATOR, MEMBER
@@ -10,8 +11,8 @@ from wkp.roles import COORDINATOR, MEMBER
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA: what the public sector regulations require.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-AXE_URL = "/static/tests-axe/axe.min.js"  # tests/settings.py: cached by Chromium across pages
-AXE_PATH = finders.find("tests-axe/axe.min.js")
+AXE = "tests-axe/axe.min.js"  # a static file in the tests (tests/settings.py)
+AXE_URL, AXE_PATH = static(AXE), finders.find(AXE)
 
 
 def axe_violations(page):
