@@ -146,6 +146,11 @@ class LiveQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
 
+def names_off_the_list(max_length, help_text, verbose_name=None):
+    """Names as the paper writes them, for people the partner list does not hold."""
+    return models.CharField(verbose_name, max_length=max_length, blank=True, help_text=help_text)
+
+
 def paper_content(to, help_text, related_name="papers"):
     """Another record shown as a paper's content: it cannot be deleted while a paper shows it."""
     return optional_link(
@@ -155,7 +160,7 @@ def paper_content(to, help_text, related_name="papers"):
 
 class Paper(models.Model):
     class Status(models.TextChoices):
-        AVAILABLE = "available"
+        AVAILABLE = "available", "Available"
         TO_FOLLOW = "to_follow", "To follow"
         TABLED = "tabled", "Tabled at the meeting"
         WITHDRAWN = "withdrawn"
@@ -289,11 +294,8 @@ class AgendaItem(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REPORT)
     scheduled_time = models.TimeField(null=True, blank=True)
     presenters = models.ManyToManyField(Person, blank=True, related_name="presentations")
-    presenters_text = models.CharField(
-        "other presenters",
-        max_length=300,
-        blank=True,
-        help_text="Names not on the partner list, separated by commas.",
+    presenters_text = names_off_the_list(
+        300, "Names not on the partner list, separated by commas.", "other presenters"
     )
     papers = models.ManyToManyField(
         Paper, blank=True, through="AgendaItemPaper", related_name="agenda_items"
@@ -414,10 +416,10 @@ class PackVersion(models.Model):
     issued_by = optional_link(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        ordering = ["meeting", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "number"], name="pack_version_unique")
         ]
+        ordering = ["meeting", "-number"]
 
     def __str__(self):
         return f"Pack v{self.number} of {self.meeting}"
@@ -472,9 +474,7 @@ class Attendance(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
     person = optional_link(Person, on_delete=models.PROTECT, related_name="attendances")
-    name = models.CharField(
-        max_length=200, blank=True, help_text="Only for someone not on the partner list."
-    )
+    name = names_off_the_list(200, "Only for someone not on the partner list.")
     organisation = optional_link(
         Organisation,
         on_delete=models.PROTECT,
@@ -652,11 +652,8 @@ class Action(models.Model):
     description = models.TextField()
     owner_people = models.ManyToManyField(Person, blank=True, related_name="actions")
     owner_organisations = models.ManyToManyField(Organisation, blank=True, related_name="actions")
-    owner_text = models.CharField(
-        "owners as written",
-        max_length=100,
-        blank=True,
-        help_text="Initials or names as the action log gives them, e.g. “JW / RB”.",
+    owner_text = names_off_the_list(
+        100, "Initials or names as the action log gives them, e.g. “JW / RB”.", "owners as written"
     )
     target_date = models.DateField(null=True, blank=True)
     target_is_month = models.BooleanField(
@@ -686,6 +683,13 @@ class Action(models.Model):
     def __str__(self):
         return f"Action {self.number}: {self.description[:60]}"
 
+    def is_overdue(self, today):
+        return (
+            self.status == self.Status.OPEN
+            and self.target_due is not None
+            and (self.target_due < today)
+        )
+
     @property
     def target_label(self):
         return format_target(self.target_date, self.target_is_month)
@@ -703,13 +707,6 @@ class Action(models.Model):
     def target_due(self):
         """The last day the target allows: the day itself, or the end of the target month."""
         return last_day(self.target_date, self.target_is_month)
-
-    def is_overdue(self, today):
-        return (
-            self.status == self.Status.OPEN
-            and self.target_due is not None
-            and (self.target_due < today)
-        )
 
 
 class Declaration(models.Model):
@@ -838,8 +835,8 @@ class ForwardPlanEntry(models.Model):
     objects = ForwardPlanEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["meeting__date", "pk"]
         verbose_name_plural = "forward plan entries"
+        ordering = ["meeting__date", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(owner_person__isnull=False) | Q(owner_organisation__isnull=False),
@@ -851,12 +848,12 @@ class ForwardPlanEntry(models.Model):
     def __str__(self):
         return f"{self.title} for {self.meeting}"
 
+    def is_overdue(self, today):
+        return self.paper_id is None and not self.withdrawn and self.due < today
+
     @property
     def due(self):
         return paper_deadline(self.meeting.date, self.clear_days)
-
-    def is_overdue(self, today):
-        return self.paper_id is None and not self.withdrawn and self.due < today
 
     @property
     def owner_label(self):

@@ -263,7 +263,6 @@ class Nominee(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["membership", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["membership", "person"],
@@ -271,6 +270,7 @@ class Nominee(models.Model):
                 violation_error_message="This person is already a nominee on this row.",
             )
         ]
+        ordering = ["membership", "position", "pk"]
 
     def __str__(self):
         return f"{self.person.name} ({self.role})" if self.role else self.person.name
@@ -414,7 +414,6 @@ class AnnualReport(PeriodMixin, models.Model):
     objects = AnnualReportQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-end_year", "body__district"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_year__gte=F("start_year")),
@@ -427,6 +426,7 @@ class AnnualReport(PeriodMixin, models.Model):
                 violation_error_message="This body already has a report for this period.",
             ),
         ]
+        ordering = ["-end_year", "body__district"]
 
     def __str__(self):
         return f"{self.body} – {self.title}"
