@@ -32,6 +32,7 @@ from wkp.pdf import (
     PdfRenderError,
     RenderedPdf,
     RenderLimitExceeded,
+    pdf_bytes,
     print_style_bytes,
     print_template_hash,
     render,
@@ -280,9 +281,8 @@ class Part:
                     K=pikepdf.Array([single.copy_foreign(top) for top in self.tops]),
                 )
             )
-            output = io.BytesIO()
-            single.save(output, deterministic_id=True)
-        return Part(output.getvalue(), False, self.page_count)
+            data = pdf_bytes(single)
+        return Part(data, False, self.page_count)
 
 
 def _read_upload(entry, notices):
@@ -802,14 +802,13 @@ def _assemble(content, parts, notices):
         title = f"Meeting pack – {meeting.display_title}"
         _set_metadata(pack, meeting, title)
         _identify_pdf_ua(pack, title, claim=not untagged and not problems)
-        output = io.BytesIO()
-        pack.save(output, deterministic_id=True)
+        data = pdf_bytes(pack)
         page_count = len(pack.pages)
     logger.info(
         "Pack built: meeting %s, version %s, %s pages", meeting.pk, content.version, page_count
     )
     return BuiltPack(
-        pdf=output.getvalue(),
+        pdf=data,
         page_count=page_count,
         page_map=page_map,
         papers=states,
@@ -944,9 +943,7 @@ def stamp_single(part, heading, footer, description, author, url=""):
             section.K.insert(0, paragraph)
         build_structure(single, [section], roles=roles if len(roles) else None)
         _write_metadata(single, heading, description, author)
-        output = io.BytesIO()
-        single.save(output, deterministic_id=True)
-    return output.getvalue()
+        return pdf_bytes(single)
 
 
 def supplement_pdf(meeting, entries, number, paper_pdfs=None):
@@ -973,9 +970,7 @@ def supplement_pdf(meeting, entries, number, paper_pdfs=None):
         share_fonts(supplement)
         build_structure(supplement, elements, roles=roles if len(roles) else None)
         _set_metadata(supplement, meeting, f"Supplement {number} – {meeting.display_title}")
-        output = io.BytesIO()
-        supplement.save(output, deterministic_id=True)
-        return output.getvalue()
+        return pdf_bytes(supplement)
 
 
 def _append_own_pdf(pdf, data, heading, roles):

@@ -25,6 +25,7 @@ import contextvars
 import functools
 import gc
 import hashlib
+import io
 import logging
 import math
 import multiprocessing
@@ -35,6 +36,7 @@ import signal
 from dataclasses import dataclass
 from multiprocessing.reduction import ForkingPickler
 
+import pikepdf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
@@ -72,6 +74,19 @@ class RenderedPdf:
     anchors: dict  # each id in the document → the index of the page it starts on
     served: tuple = ()
     refused: tuple = ()
+
+
+def pdf_bytes(pdf):
+    """The bytes of a PDF this app assembled with pikepdf (the pack, a paper, a supplement): the
+    same bytes for the same document, and every object in compressed object streams. qpdf's
+    default keeps only the objects that were in a stream in the file they came from, so the
+    structure elements copied into a pack were written out uncompressed: a 200-page pack took
+    1.78 MB and 0.093 s to save, 0.69 MB and 0.054 s so. Not for uploads cleaned as they came
+    (meetings/uploads.py): qpdf can write a damaged file it recovered this way that it cannot
+    read back."""
+    output = io.BytesIO()
+    pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return output.getvalue()
 
 
 def render(html, *, name, allowed_media=(), tagged=True, fetcher=None, limits=None):

@@ -23,6 +23,8 @@ import io
 
 import pikepdf
 
+from wkp.pdf import pdf_bytes
+
 MAX_ELEMENTS = 2_000_000
 HEADINGS = {f"/H{n}": n for n in range(1, 7)}
 Name = pikepdf.Name
@@ -512,6 +514,4 @@ def with_margin_artifacts(data):
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if not mark_margin_artifacts(pdf):
             return data
-        output = io.BytesIO()
-        pdf.save(output, deterministic_id=True)
-        return output.getvalue()
+        return pdf_bytes(pdf)
