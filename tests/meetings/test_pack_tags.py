@@ -65,6 +65,9 @@ def test_pack_with_tagged_and_untagged_uploads_keeps_one_valid_tree(tmp_path):
 
     built = build_pack(gather_pack(meeting))
 
+    # Every structure element (the front matter's, the typed paper's, the tagged upload's, the
+    # pack's own) is written in a compressed object stream, none as plain text (wkp.pdf.pdf_bytes).
+    assert b"/StructElem" not in built.pdf
     with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
         assert check_structure(pdf) == []
         (document,) = pdf.Root.StructTreeRoot.K
@@ -158,6 +161,7 @@ def test_the_supplement_is_tagged_like_the_pack(tmp_path):
 
     data = supplement_pdf(meeting, entries, 1)
 
+    assert b"/StructElem" not in data  # in compressed object streams, as in the pack
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert check_structure(pdf) == []
         (document,) = pdf.Root.StructTreeRoot.K
