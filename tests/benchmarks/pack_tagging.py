@@ -17,7 +17,6 @@ Uses a throwaway SQLite database and media folder. Not collected by pytest.
 
 import argparse
 import contextlib
-import gc
 import io
 import os
 import shutil
@@ -25,7 +24,7 @@ import statistics
 import subprocess
 import time
 
-from synthetic_pack import cpu_seconds, start, synthetic_meeting, upload_pdf
+from synthetic_pack import start, synthetic_meeting, timed, upload_pdf
 
 PARAGRAPH = (
     "<p>The partnership has undertaken a range of projects to support older and vulnerable "
@@ -79,10 +78,7 @@ def percent(ratio):
 def cold_build(meeting):
     shutil.rmtree(WORK / "media" / "renders", ignore_errors=True)
     pack._FRONT_PAGES_SEEN.clear()
-    gc.collect()  # the garbage of the build before is not charged to this one
-    started = cpu_seconds()
-    built = build_pack(gather_pack(meeting))
-    return built, cpu_seconds() - started
+    return timed(lambda: build_pack(gather_pack(meeting)))
 
 
 def main():
