@@ -1,9 +1,10 @@
-"""wkp/pdf_speed.py: pydyf's page references kept per document, and text tagged in its own
-element; both still right."""
+"""wkp/pdf_speed.py: pydyf's page references kept per document, text tagged in its own element,
+and streams compressed at zlib's default level; all still right."""
 
 import io
 import re
 import subprocess
+import zlib
 from collections import Counter
 
 import pikepdf
@@ -93,3 +94,23 @@ def test_text_belongs_to_its_element_and_reads_the_same(tmp_path):
     assert read(_struct_text(ours, tmp_path, "ours.pdf")) == read(
         _struct_text(theirs, tmp_path, "theirs.pdf")
     )
+
+
+def test_streams_are_compressed_at_zlibs_default_level_and_read_back_whole():
+    data = HTML(string=PAGE).write_pdf(pdf_tags=True)
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert check_structure(pdf) == []
+        content = pdf.pages[0].obj.Contents
+        raw, text = content.read_raw_bytes(), content.read_bytes()
+        assert b"BDC" in text and len(raw) < len(text)  # tagged, and compressed
+        assert zlib.compress(text, 9) != zlib.compress(text, 6)  # the levels differ here
+        assert raw == zlib.compress(text, 6)
+        object_streams = [
+            obj
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Type") == "/ObjStm"
+        ]
+        assert object_streams
+        for stream in object_streams:
+            assert stream.read_raw_bytes() == zlib.compress(stream.read_bytes(), 6)
