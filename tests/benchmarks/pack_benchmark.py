@@ -9,9 +9,10 @@ At each size it builds the same synthetic meeting `--runs` times (each time from
 again after one paper changes; a bare WeasyPrint render of the same content before the builds in
 one run and after them in the next, garbage collected before each measurement) and prints the
 median and spread (lowest–highest) of the two ratios. Exits 1 when a median misses its target:
-a full build at most 1.1x the bare (untagged) render, a rebuild after one paper changes at most
-0.25x of a full build. It prints the full build against a tagged bare render too (the pack is
-tagged, and what tagging costs is measured by pack_tagging.py), for information only.
+a full build at most 1.1x a bare render of the same document, a rebuild after one paper changes
+at most 0.25x of a full build. The pack is tagged (issue 19), so the bare render it is held to is
+tagged too: the target measures what assembly adds, and what tagging adds has its own budget
+(pack_tagging.py, at most 10%). The ratio to an untagged bare render is printed as well.
 
 Uses a throwaway SQLite database and media folder. Not collected by pytest.
 """
@@ -88,7 +89,7 @@ def bare_html(content):
 
 def bare_renders(html):
     """CPU seconds of a bare WeasyPrint render of `html`, untagged and tagged (the pack is
-    tagged, issue 19: what assembly adds shows against a tagged render too)."""
+    tagged, issue 19, so the target's render is the tagged one)."""
     _, bare = timed(lambda: render_pdf(html, name="bare", tagged=False))
     _, tagged_bare = timed(lambda: render_pdf(html, name="bare", tagged=True))
     return bare, tagged_bare
@@ -161,19 +162,19 @@ def main():
             fulls.append(full)
             agains.append(again)
             page_count = built.page_count
-        build_ratios = [full / bare for full, bare in zip(fulls, bares, strict=True)]
+        build_ratios = [full / bare for full, bare in zip(fulls, tagged_bares, strict=True)]
         rebuild_ratios = [again / full for again, full in zip(agains, fulls, strict=True)]
-        tagged_ratios = [full / bare for full, bare in zip(fulls, tagged_bares, strict=True)]
+        untagged_ratios = [full / bare for full, bare in zip(fulls, bares, strict=True)]
         build_median = statistics.median(build_ratios)
         rebuild_median = statistics.median(rebuild_ratios)
         print(
             f"{pages}-page synthetic pack ({page_count} pages), {runs} runs: full build median "
-            f"{statistics.median(fulls):.2f} s vs bare WeasyPrint render median "
-            f"{statistics.median(bares):.2f} s; ratio median {build_median:.2f}x "
+            f"{statistics.median(fulls):.2f} s vs bare (tagged) WeasyPrint render median "
+            f"{statistics.median(tagged_bares):.2f} s; ratio median {build_median:.2f}x "
             f"(spread {min(build_ratios):.2f}-{max(build_ratios):.2f}, target <= 1.1x); "
-            f"vs a tagged bare render (median {statistics.median(tagged_bares):.2f} s) median "
-            f"{statistics.median(tagged_ratios):.2f}x (spread {min(tagged_ratios):.2f}-"
-            f"{max(tagged_ratios):.2f}, not a target); "
+            f"vs an untagged bare render (median {statistics.median(bares):.2f} s) median "
+            f"{statistics.median(untagged_ratios):.2f}x (spread {min(untagged_ratios):.2f}-"
+            f"{max(untagged_ratios):.2f}, tagging included); "
             f"after one paper changes median {statistics.median(agains):.2f} s = "
             f"{rebuild_median:.2f}x of a full build (spread {min(rebuild_ratios):.2f}-"
             f"{max(rebuild_ratios):.2f}, target <= 0.25x); peak RSS {rss_mb():.0f} MB"
