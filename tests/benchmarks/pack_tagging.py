@@ -6,11 +6,12 @@ steps switched off in this script: WeasyPrint without pdf_tags, no structure tre
 render caches, in pairs (each round's pair in the other order from the last), and prints what
 tagging costs in CPU seconds (this process and its render children): the median of the rounds'
 tagged/untagged ratios with their quartiles and range, the ratio of the medians, and the ratio
-of the best rounds. A single build's CPU time moves by ±20% here, so a few rounds say little.
+of the best rounds. A single build's CPU time moves by ±20% here, so a few rounds say little:
+fifteen by default.
 Then runs the structure checker (wkp.pdf_tags.check_structure, every page's content read) and
 poppler's `pdfinfo -struct-text` on each tagged pack.
 
-    .venv/bin/python tests/benchmarks/pack_tagging.py [--sizes 50,200,500] [--rounds 5]
+    .venv/bin/python tests/benchmarks/pack_tagging.py [--sizes 50,200,500] [--rounds 15]
 
 Uses a throwaway SQLite database and media folder. Not collected by pytest.
 """
@@ -84,7 +85,7 @@ def cold_build(meeting):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="50,200,500")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     print(f"# WKP pack tagging benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
