@@ -92,7 +92,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def migrated_postgres_template(django_db_setup):
     """For tests that serve from a database of their own (gunicorn needs committed data): the
     name of a freshly migrated database on the test cluster, to `CREATE DATABASE … TEMPLATE` in
-    well under a second instead of migrating from nothing (about 25 s of processor time); None
+    well under a second instead of migrating from nothing (7–8 s of processor time); None
     when there is none (then they migrate)."""
     skip_unless_postgres("a database of its own")
     return _TEMPLATE[0] if _TEMPLATE else None
@@ -349,7 +349,7 @@ def collected_static(tmp_path_factory):
 # ---- A migrated SQLite database, made once per run
 #
 # Tests of the SQLite demo (`make run`) start from a freshly migrated SQLite file. Migrating
-# takes about 25 s of processor time, so one `manage.py migrate` per run makes a template (under
+# takes 7–8 s of processor time, so one `manage.py migrate` per run makes a template (under
 # a lock, shared by the pytest-xdist workers) and each test gets a copy of it.
 
 
