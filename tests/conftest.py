@@ -65,6 +65,34 @@ def skip_unless_postgres(why):
 _TEMPLATE = []  # the name of the copy, once taken
 
 
+def sql_flush_by_delete(ops, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """The test database emptied after each transactional test (browser tests, live servers)
+    with DELETE, not Django's one TRUNCATE of every table: PostgreSQL gives each truncated table
+    new files, which took 0.45 s a flush against 0.07 s for deleting the few rows a test leaves,
+    about a hundred times a run. Django's foreign keys are deferrable, so deleting in any order
+    is checked at commit; sequences keep counting, as a TRUNCATE without RESTART IDENTITY leaves
+    them. Asked to reset sequences (reset_sequences=True), Django's own statement runs."""
+    if reset_sequences or not tables:
+        return _SQL_FLUSH[0](
+            ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    deletes = [f"DELETE FROM {ops.quote_name(table)}" for table in tables]  # noqa: S608
+    return ["SET CONSTRAINTS ALL DEFERRED", *deletes]
+
+
+_SQL_FLUSH = []  # Django's PostgreSQL sql_flush, kept for the cases above
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_by_delete():
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    _SQL_FLUSH.append(DatabaseOperations.sql_flush)
+    DatabaseOperations.sql_flush = sql_flush_by_delete
+    yield
+    DatabaseOperations.sql_flush = _SQL_FLUSH.pop()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, and on PostgreSQL a copy of it taken before any test runs
