@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -17,6 +18,7 @@ from tests.s3 import (  # noqa: F401 - fixtures
 from wkp.roles import COORDINATOR, MEMBER
 
 PASSWORD = "correct-horse-battery-staple-42"
+DJANGO_SQL_FLUSH = PostgresOperations.sql_flush  # kept for `sql_flush_by_delete`
 
 # Playwright's sync API keeps an event loop running in this thread for the rest of the session
 # once a browser test has run (there are browser tests in several folders); the ORM calls made
@@ -73,24 +75,18 @@ def sql_flush_by_delete(ops, style, tables, *, reset_sequences=False, allow_casc
     is checked at commit; sequences keep counting, as a TRUNCATE without RESTART IDENTITY leaves
     them. Asked to reset sequences (reset_sequences=True), Django's own statement runs."""
     if reset_sequences or not tables:
-        return _SQL_FLUSH[0](
+        return DJANGO_SQL_FLUSH(
             ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )
     deletes = [f"DELETE FROM {ops.quote_name(table)}" for table in tables]  # noqa: S608
     return ["SET CONSTRAINTS ALL DEFERRED", *deletes]
 
 
-_SQL_FLUSH = []  # Django's PostgreSQL sql_flush, kept for the cases above
-
-
 @pytest.fixture(scope="session", autouse=True)
 def flush_by_delete():
-    from django.db.backends.postgresql.operations import DatabaseOperations
-
-    _SQL_FLUSH.append(DatabaseOperations.sql_flush)
-    DatabaseOperations.sql_flush = sql_flush_by_delete
+    PostgresOperations.sql_flush = sql_flush_by_delete
     yield
-    DatabaseOperations.sql_flush = _SQL_FLUSH.pop()
+    PostgresOperations.sql_flush = DJANGO_SQL_FLUSH
 
 
 @pytest.fixture(scope="session")
