@@ -32,7 +32,7 @@ def test_a_flush_empties_every_table_by_delete_and_keeps_the_sequences(make_user
     assert not [sql for sql in statements if "TRUNCATE" in sql.upper()]
     assert {f'DELETE FROM "{table}"' for table in filled} <= set(statements)  # noqa: S608
     with connection.cursor() as cursor:
-        assert {table: _rows(cursor, table) for table in tables if _rows(cursor, table)} == {}
+        assert {table: rows for table in tables if (rows := _rows(cursor, table))} == {}
     again = Organisation.objects.create(name="Kent County Council", short_name="KCC")
     assert again.pk > council.pk
 
