@@ -16,8 +16,9 @@ import pypdf  # noqa: E402, F401
 import wkp.pdf  # noqa: E402
 import wkp.typesetting  # noqa: E402, F401 - loads WeasyPrint and the fetcher
 
-# One small render here, with the print styles, loads the fonts and WeasyPrint's own stylesheets
-# once, not in every child.
+# One small render here, with the print styles, loads WeasyPrint's own stylesheets and the
+# process's font configuration (wkp.typesetting.font_configuration) with its fonts once, not in
+# every child.
 WARM_UP = (
     '<html lang="en"><head><link rel="stylesheet" href="/static/css/print.css"></head><body>'
     "<h1>Warm-up</h1><h2>Warm-up</h2><p>Text, <strong>bold</strong> and <em>italic</em>.</p>"
