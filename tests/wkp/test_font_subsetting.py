@@ -1,7 +1,7 @@
 """The render children subset fonts with HarfBuzz (Debian's libharfbuzz-subset0).
 
 Without it WeasyPrint falls back to fontTools, which parses each font's layout tables in Python:
-about 0.2 s more for every document typeset (a third of a one-page render), and a fallback
+about 0.2 s more for every document typeset (most of a one-page render's time), and a fallback
 WeasyPrint says it will drop. It only logs a warning, which the logging settings keep quiet, so
 this test is what notices a machine without the library."""
 
