@@ -12,13 +12,11 @@ django.setup()
 import mammoth  # noqa: E402, F401
 import pikepdf  # noqa: E402, F401
 import pypdf  # noqa: E402, F401
-from weasyprint.pdf import fonts  # noqa: E402
 
 import wkp.pdf  # noqa: E402
-import wkp.typesetting  # noqa: E402, F401 - loads WeasyPrint and the fetcher
+import wkp.typesetting  # noqa: E402 - loads WeasyPrint and the fetcher
 
-# WeasyPrint says this only in a warning the logging settings keep quiet (they show its errors).
-if fonts.harfbuzz_subset is None:
+if wkp.typesetting.font_subsetter() != "harfbuzz":
     logging.getLogger("wkp.pdf").warning(
         "WeasyPrint subsets fonts with fontTools here, about 0.2 s slower a document: install "
         "HarfBuzz's subsetter (Debian: libharfbuzz-subset0)"

@@ -11,20 +11,11 @@ import pikepdf
 from pypdf import PdfReader
 
 from wkp.pdf import render_pdf, run_isolated
-
-
-def weasyprint_subsetter():
-    """Which subsetter WeasyPrint uses in this process (run in a render child)."""
-    from weasyprint.pdf import fonts
-    from weasyprint.text.ffi import harfbuzz
-
-    if fonts.harfbuzz_subset is not None and harfbuzz.hb_version_atleast(4, 1, 0):
-        return "harfbuzz"
-    return "fonttools"
+from wkp.typesetting import font_subsetter
 
 
 def test_render_children_subset_fonts_with_harfbuzz():
-    assert run_isolated(weasyprint_subsetter, name="the subsetter check") == "harfbuzz", (
+    assert run_isolated(font_subsetter, name="the subsetter check") == "harfbuzz", (
         "WeasyPrint would subset fonts with fontTools: install libharfbuzz-subset0 (Debian)"
     )
 
