@@ -19,12 +19,12 @@ from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from meetings.models import Paper
 from meetings.pack import build_pack, gather_pack, paper_pdf
 from tests.conftest import PASSWORD
 from tests.factories import AgendaItemFactory, MeetingFactory
+from tests.pdftext import pdf_text as full_text
 from wkp.roles import COORDINATOR
 from wkp.sanitise import MAX_RICH_TEXT_CHARS
 
@@ -143,7 +143,7 @@ def test_a_word_document_pasted_keeps_headings_lists_table_and_link_in_page_and_
     expect(content.get_by_role("link", name="the housing strategy")).to_be_visible()
 
     pack = build_pack(gather_pack(meeting))
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pack.pdf)).pages)
+    text = full_text(pack.pdf)
     text = re.sub(r"\s+", " ", text)
     for words in (
         "Housing Sub Group",

@@ -3,7 +3,6 @@ date does not change them, template changes reach the render cache, and two work
 at once never collide."""
 
 import datetime
-import io
 import shutil
 import threading
 
@@ -14,19 +13,19 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from meetings import services
 from meetings.models import Meeting, PackVersion, Paper
 from meetings.pack import gather_pack, pack_entry
 from subgroups.models import AnnualReport, SubGroupUpdate
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
+from tests.pdftext import pdf_text as full_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def pdf_text(data):
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    text = full_text(data)
     return " ".join(text.split())
 
 

@@ -8,6 +8,7 @@ from meetings import services
 from meetings.minutes import load_minutes
 from meetings.models import Action, Meeting, MinutesAmendment
 from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory
+from tests.pdftext import pdf_text as full_text
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 27)
@@ -148,8 +149,6 @@ def test_declarations_of_interest_show_in_the_minutes_of_their_item(july):
 
 
 def test_circulated_minutes_of_july_can_be_a_paper_in_octobers_pack(july, october, coordinator):
-    from pypdf import PdfReader
-
     from meetings.models import Paper
     from meetings.pack import build_pack, gather_pack
 
@@ -163,8 +162,6 @@ def test_circulated_minutes_of_july_can_be_a_paper_in_octobers_pack(july, octobe
     )
     minutes_item.papers.add(paper)
 
-    import io
-
     built = build_pack(gather_pack(october))
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(built.pdf)).pages)
+    text = full_text(built.pdf)
     assert "RESOLVED that the bid be supported." in " ".join(text.split())

@@ -12,12 +12,12 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from pypdf import PdfReader
 
 from meetings import services
 from meetings.models import Meeting, PackVersion, Paper
 from meetings.pack import build_pack, gather_pack, paper_pdf
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from tests.pdftext import page_texts
 from wkp.pdf_tags import check_structure
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def demo(db):
 
 
 def texts(pdf_bytes):
-    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages]
+    return page_texts(pdf_bytes)
 
 
 def outline(pdf_bytes):

@@ -13,10 +13,10 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from meetings.models import Meeting
 from meetings.pack import build_pack, gather_pack
+from tests.pdftext import pdf_text
 from tests.security.test_permission_matrix import CASES, admin_cases, resolve_kwargs
 from tests.security.world import build_world, client_for
 from wkp.models import WorkerHeartbeat
@@ -261,7 +261,7 @@ def test_hostile_text_in_pdfs_and_exports_is_text_only(member_client, settings, 
     inject_everywhere()
     meeting = Meeting.objects.get(pk=1)
     built = build_pack(gather_pack(meeting))
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(built.pdf)).pages)
+    text = pdf_text(built.pdf)
     assert "XSS" in text  # the hostile text is printed as text
     for marker in EVALUATED:
         assert marker not in text

@@ -25,6 +25,7 @@ from meetings.models import Attachment, Meeting, Paper
 from meetings.pack import build_pack, gather_pack
 from meetings.papers import NOT_CHECKED
 from tests.factories import MeetingFactory, PaperFactory
+from tests.pdftext import pdf_text as full_text
 from tests.security.badfiles import (
     active_pdfs,
     bad_files,
@@ -255,9 +256,7 @@ def test_a_word_paper_is_converted_once_at_upload_never_on_view(
         in PdfReader(io.BytesIO(single.content)).pages[0].extract_text()
     )
     built = build_pack(gather_pack(meeting))
-    assert "Community safety in Sevenoaks" in "".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(built.pdf)).pages
-    )
+    assert "Community safety in Sevenoaks" in full_text(built.pdf)
 
 
 def test_a_word_file_too_slow_to_convert_is_stopped_at_the_time_limit(

@@ -1,14 +1,13 @@
 """The seed's Papers C, D, F, G, I and J display from structured records, on screen and in PDF."""
 
 import html as html_module
-import io
 import re
 
 import pytest
 from django.urls import reverse
-from pypdf import PdfReader
 
 from subgroups.models import AnnualReport, Body, CrimeFigure, SubGroupUpdate
+from tests.pdftext import pdf_text as full_text
 
 PAPER_C, PAPER_D, PAPER_F = 1, 2, 3  # AnnualReport pks
 PAPER_G, PAPER_I, PAPER_J = 1, 2, 3  # SubGroupUpdate pks
@@ -113,8 +112,7 @@ def test_seed_paper_page_shows_the_papers_text_from_records(seed, member_client,
 
 
 def pdf_text(pdf_bytes):
-    reader = PdfReader(io.BytesIO(pdf_bytes))
-    return normalise(" ".join(page.extract_text() for page in reader.pages))
+    return normalise(full_text(pdf_bytes))
 
 
 @pytest.mark.parametrize(("kind", "pk"), list(EXPECTED))
