@@ -12,7 +12,6 @@ member then reads the meeting page and the pack.
 import datetime
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from meetings.models import AgendaItem, Meeting, PackVersion
 from subgroups.models import Body
 from tests.conftest import PASSWORD
 from tests.meetings.test_views import agenda_lines
+from tests.pdftext import pdf_text
 from wkp.models import Person
 from wkp.roles import COORDINATOR, MEMBER
 
@@ -170,14 +170,6 @@ def enter_case(page, url, case, tmp_path):
     return meeting
 
 
-def pdf_text(data, tmp_path):
-    path = tmp_path / "pack.pdf"
-    path.write_bytes(data)
-    return subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-
-
 @pytest.mark.parametrize("case_path", CASES, ids=[path.stem for path in CASES])
 def test_another_boards_meeting_entered_and_read(
     case_path, page, live_server, sign_in, make_user, tmp_path, settings
@@ -223,7 +215,7 @@ def test_another_boards_meeting_entered_and_read(
         f"{live_server.url}{reverse('meetings:pack_download', args=[meeting.pk])}"
     )
     assert response.status == 200
-    text = " ".join(pdf_text(response.body(), tmp_path).split())
+    text = " ".join(pdf_text(response.body()).split())
     assert case["body"]["name"] in text
     assert "West Kent" not in text
     date = datetime.date.fromisoformat(case["meeting"]["date"])

@@ -17,7 +17,7 @@ from meetings import services
 from meetings.models import Meeting, PackVersion, Paper
 from meetings.pack import build_pack, gather_pack, paper_pdf
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
-from tests.pdftext import page_texts
+from tests.pdftext import page_texts as texts
 from wkp.pdf_tags import check_structure
 
 pytestmark = pytest.mark.django_db
@@ -32,10 +32,6 @@ def media(settings, tmp_path):
 def demo(db):
     call_command("load_demo", "--no-users")
     return Meeting.objects.get(pk=1)
-
-
-def texts(pdf_bytes):
-    return page_texts(pdf_bytes)
 
 
 def outline(pdf_bytes):

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from meetings.models import Meeting
 from meetings.pack import build_pack, gather_pack, paper_pdf, supplement_pdf
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from tests.pdftext import pdf_text
 from wkp.pdf import render_pdf
 from wkp.pdf_tags import build_structure, check_structure, take_elements
 
@@ -99,9 +100,7 @@ def test_pack_with_tagged_and_untagged_uploads_keeps_one_valid_tree(tmp_path):
 
     path = tmp_path / "pack.pdf"
     path.write_bytes(built.pdf)
-    text = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(built.pdf)
     assert "TAGGED TEXT" in text and "MORE TAGGED TEXT" in text and "UNTAGGED 2" in text
     # The contents page names exactly the upload the pack marks as untagged.
     words = " ".join(text.split())
@@ -114,7 +113,7 @@ def test_pack_with_tagged_and_untagged_uploads_keeps_one_valid_tree(tmp_path):
         assert '"TAGGED TEXT' in tree and '"MORE TAGGED TEXT"' in tree
 
 
-def test_each_papers_own_pdf_passes_the_checker(tmp_path):
+def test_each_papers_own_pdf_passes_the_checker():
     """A typed paper's own PDF (running header and footer in WeasyPrint's margin boxes, marked
     as artifacts) and each upload's (stamped) pass the same checker as the pack."""
     meeting, papers = mixed_meeting()
@@ -127,12 +126,7 @@ def test_each_papers_own_pdf_passes_the_checker(tmp_path):
         assert problems == [], (paper.letter, problems)
         # The header and footer are still drawn, as artifacts.
         assert drawn_as_artifacts >= 2, paper.letter
-        path = tmp_path / f"{paper.letter}.pdf"
-        path.write_bytes(data)
-        text = subprocess.run(
-            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        assert "page 1 of" in text, paper.letter
+        assert "page 1 of" in pdf_text(data), paper.letter
     # The untagged upload's own PDF links to its web page, as its figures' alternative text says.
     with pikepdf.open(io.BytesIO(paper_pdf(papers[2]))) as pdf:
         uris = [str(a.A.URI) for a in pdf.pages[0].Annots if "/A" in a]
@@ -278,10 +272,6 @@ def test_an_upload_whose_structure_tree_loops_is_merged_as_untagged():
         (document,) = pdf.Root.StructTreeRoot.K
         (section,) = [kid for kid in document.K if "/T" in kid]
         assert [str(e.S) for e in walk(section)] == ["/Sect", "/P", "/Link", "/Figure"]
-    text = " ".join(
-        subprocess.run(["pdftotext", "-", "-"], input=built.pdf, capture_output=True, check=True)
-        .stdout.decode()
-        .split()
-    )
+    text = " ".join(pdf_text(built.pdf).split())
     # A file that says it is tagged, but whose tags cannot be used: the contents page says so.
     assert "Paper A is an uploaded PDF that is not tagged" in text
