@@ -124,8 +124,8 @@ TEMPLATES = [
 ]
 
 # Widgets render through the project's templates, so templates/django/forms/ may override
-# Django's own (the select with its options in place: much faster for long choice lists).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Django's own; the select is written out in Python (wkp/renderers.py: long choice lists).
+FORM_RENDERER = "wkp.renderers.FormRenderer"
 
 WSGI_APPLICATION = "wkp.wsgi.application"
 
