@@ -1,5 +1,6 @@
 """The suite's flush between transactional tests (tests/conftest.py, `sql_flush_by_delete`)
-leaves the database as Django's TRUNCATE does: every table empty, sequences where they were."""
+leaves the database as Django's TRUNCATE does: every table empty, sequences where they were;
+the foreign-key triggers it skips (as a superuser) are skipped for that transaction only."""
 
 import pytest
 from django.core.management import call_command
@@ -33,6 +34,12 @@ def test_a_flush_empties_every_table_by_delete_and_keeps_the_sequences(make_user
     assert {f'DELETE FROM "{table}"' for table in filled} <= set(statements)  # noqa: S608
     with connection.cursor() as cursor:
         assert {table: rows for table in tables if (rows := _rows(cursor, table))} == {}
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    replica = "SET LOCAL session_replication_role = replica"
+    assert (replica in statements) == superuser
     again = Organisation.objects.create(name="Kent County Council", short_name="KCC")
     assert again.pk > council.pk
 
