@@ -1,7 +1,10 @@
 import contextlib
 import functools
 import gc
+import io
 import os
+import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -347,6 +350,120 @@ def typeset_once_per_worker(request, monkeypatch):
 
     monkeypatch.setattr(pdf, "run_isolated", typeset_once)
     yield
+
+
+# ---- Fixture files loaded once per worker
+#
+# `loaddata` saves each object of the demo fixtures with an UPDATE and an INSERT: 0.35 s, 121
+# times a run (the `seed` fixtures and every `load_demo`). Into empty tables the same files always
+# leave the same rows, so a worker notes the tables a real load writes (the objects' own, their
+# many-to-many tables, and the history that simple-history adds as many-to-many fields are set),
+# keeps what the next real load into those tables, all empty, leaves (COPY … TO, PostgreSQL only),
+# and later loads into empty tables copy those rows back (COPY … FROM: the tables' triggers run as
+# for an INSERT) and reset the sequences as `loaddata` does. Any other load (a table not empty, a
+# changed file, other options) is a real one; WKP_TEST_LOADDATA_ONCE=0 turns this off for a run.
+_LOADED = {}  # key → the tables a real load wrote; then → (models, each table's rows, objects)
+_REAL_LOADDATA = {}  # Django's own method, for the test that compares the two
+_WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE)\s+"([^"]+)"', re.IGNORECASE)
+
+
+def _fixture_key(command, labels):
+    paths = [Path(label) for label in labels]
+    if not paths or not all(path.is_absolute() and path.is_file() for path in paths):
+        return None
+    if command.verbosity or command.app_label or command.excluded_models or command.excluded_apps:
+        return None
+    if command.ignore:
+        return None
+    files = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
+    return command.using, command.format, files
+
+
+def _models_of(tables):
+    """The models (many-to-many tables' included) whose tables these are."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models(include_auto_created=True) if m._meta.db_table in tables]
+
+
+def _date_history_now(connection, tables):
+    """simple-history dates the records it adds as the load runs: so do the copies."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    for model in _models_of(tables):
+        if any(field.column == "history_date" for field in model._meta.fields):
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"UPDATE {table} SET history_date = %s", [now])  # noqa: S608
+
+
+def _all_empty(connection, tables):
+    quote = connection.ops.quote_name
+    sql = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {quote(table)})" for table in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}")
+        return cursor.fetchone()[0]
+
+
+def _copy(connection, table, rows=None):
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if rows is None:
+            out = io.StringIO()
+            cursor.cursor.copy_expert(f"COPY {quote(table)} TO STDOUT", out)
+            return out.getvalue()
+        cursor.cursor.copy_expert(f"COPY {quote(table)} FROM STDIN", io.StringIO(rows))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loaddata_once_per_worker():
+    from django.core.management.commands.loaddata import Command
+    from django.db import connections
+
+    real = _REAL_LOADDATA.setdefault("loaddata", Command.loaddata)
+    if os.environ.get("WKP_TEST_LOADDATA_ONCE") == "0":
+        yield
+        return
+
+    def loaddata_once(self, fixture_labels):
+        connection = connections[self.using]
+        key = _fixture_key(self, fixture_labels) if connection.vendor == "postgresql" else None
+        if key is None:
+            return real(self, fixture_labels)
+        if key not in _LOADED:
+            tables = set()
+
+            def note_writes(execute, sql, params, many, context):
+                if written := _WRITES.match(sql):
+                    tables.add(written.group(1))
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(note_writes):
+                result = real(self, fixture_labels)
+            _LOADED[key] = sorted(tables)
+            return result
+        if isinstance(_LOADED[key], list):
+            tables = _LOADED[key]
+            if not _all_empty(connection, tables):
+                return real(self, fixture_labels)
+            result = real(self, fixture_labels)
+            copied = {table: _copy(connection, table) for table in tables}
+            _LOADED[key] = (frozenset(self.models), copied, self.loaded_object_count)
+            return result
+        models, copied, count = _LOADED[key]
+        if not _all_empty(connection, list(copied)):
+            return real(self, fixture_labels)
+        for table, rows in copied.items():
+            _copy(connection, table, rows)
+        _date_history_now(connection, copied)
+        self.models, self.loaded_object_count = set(models), count
+        self.reset_sequences(connection, _models_of(copied))
+        return None
+
+    Command.loaddata = loaddata_once
+    yield
+    Command.loaddata = real
 
 
 # ---- Made once per run, shared by the pytest-xdist workers
