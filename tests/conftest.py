@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management.commands.loaddata import Command as LoaddataCommand
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -23,6 +24,7 @@ from wkp.roles import COORDINATOR, MEMBER
 
 PASSWORD = "correct-horse-battery-staple-42"
 DJANGO_SQL_FLUSH = PostgresOperations.sql_flush  # kept for `sql_flush_by_delete`
+DJANGO_LOADDATA = LoaddataCommand.loaddata  # kept for `loaddata_once_per_worker`
 
 # Playwright's sync API keeps an event loop running in this thread for the rest of the session
 # once a browser test has run (there are browser tests in several folders); the ORM calls made
@@ -362,8 +364,8 @@ def typeset_once_per_worker(request, monkeypatch):
 # and later loads into empty tables copy those rows back (COPY … FROM: the tables' triggers run as
 # for an INSERT) and reset the sequences as `loaddata` does. Any other load (a table not empty, a
 # changed file, other options) is a real one; WKP_TEST_LOADDATA_ONCE=0 turns this off for a run.
-_LOADED = {}  # key → the tables a real load wrote; then → (models, each table's rows, objects)
-_REAL_LOADDATA = {}  # Django's own method, for the test that compares the two
+_WRITTEN = {}  # key → the tables a real load of those files wrote
+_LOADED = {}  # key → (the models loaded, each written table's rows, the number of objects)
 _WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE)\s+"([^"]+)"', re.IGNORECASE)
 
 
@@ -371,9 +373,9 @@ def _fixture_key(command, labels):
     paths = [Path(label) for label in labels]
     if not paths or not all(path.is_absolute() and path.is_file() for path in paths):
         return None
-    if command.verbosity or command.app_label or command.excluded_models or command.excluded_apps:
+    if command.verbosity or command.app_label or command.ignore:
         return None
-    if command.ignore:
+    if command.excluded_models or command.excluded_apps:
         return None
     files = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
     return command.using, command.format, files
@@ -418,10 +420,8 @@ def _copy(connection, table, rows=None):
 
 @pytest.fixture(scope="session", autouse=True)
 def loaddata_once_per_worker():
-    from django.core.management.commands.loaddata import Command
     from django.db import connections
 
-    real = _REAL_LOADDATA.setdefault("loaddata", Command.loaddata)
     if os.environ.get("WKP_TEST_LOADDATA_ONCE") == "0":
         yield
         return
@@ -429,41 +429,38 @@ def loaddata_once_per_worker():
     def loaddata_once(self, fixture_labels):
         connection = connections[self.using]
         key = _fixture_key(self, fixture_labels) if connection.vendor == "postgresql" else None
-        if key is None:
-            return real(self, fixture_labels)
-        if key not in _LOADED:
-            tables = set()
-
-            def note_writes(execute, sql, params, many, context):
-                if written := _WRITES.match(sql):
-                    tables.add(written.group(1))
-                return execute(sql, params, many, context)
-
-            with connection.execute_wrapper(note_writes):
-                result = real(self, fixture_labels)
-            _LOADED[key] = sorted(tables)
-            return result
-        if isinstance(_LOADED[key], list):
-            tables = _LOADED[key]
-            if not _all_empty(connection, tables):
-                return real(self, fixture_labels)
-            result = real(self, fixture_labels)
-            copied = {table: _copy(connection, table) for table in tables}
+        if key in _LOADED and _all_empty(connection, list(_LOADED[key][1])):
+            models, copied, count = _LOADED[key]
+            for table, rows in copied.items():
+                _copy(connection, table, rows)
+            _date_history_now(connection, copied)
+            self.models, self.loaded_object_count = set(models), count
+            self.reset_sequences(connection, _models_of(copied))
+            return None
+        if key is None or key in _LOADED:
+            return DJANGO_LOADDATA(self, fixture_labels)
+        if key in _WRITTEN:
+            if not _all_empty(connection, _WRITTEN[key]):
+                return DJANGO_LOADDATA(self, fixture_labels)
+            result = DJANGO_LOADDATA(self, fixture_labels)
+            copied = {table: _copy(connection, table) for table in _WRITTEN[key]}
             _LOADED[key] = (frozenset(self.models), copied, self.loaded_object_count)
             return result
-        models, copied, count = _LOADED[key]
-        if not _all_empty(connection, list(copied)):
-            return real(self, fixture_labels)
-        for table, rows in copied.items():
-            _copy(connection, table, rows)
-        _date_history_now(connection, copied)
-        self.models, self.loaded_object_count = set(models), count
-        self.reset_sequences(connection, _models_of(copied))
-        return None
+        tables = set()
 
-    Command.loaddata = loaddata_once
+        def note_writes(execute, sql, params, many, context):
+            if written := _WRITES.match(sql):
+                tables.add(written.group(1))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(note_writes):
+            result = DJANGO_LOADDATA(self, fixture_labels)
+        _WRITTEN[key] = sorted(tables)
+        return result
+
+    LoaddataCommand.loaddata = loaddata_once
     yield
-    Command.loaddata = real
+    LoaddataCommand.loaddata = DJANGO_LOADDATA
 
 
 # ---- Made once per run, shared by the pytest-xdist workers
