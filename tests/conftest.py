@@ -251,36 +251,33 @@ def immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
-def fresh_app(username):
-    """A new authenticator app for this user if their role needs one, else None.
-
-    Each sign-in gets its own device, because a device refuses a code it has already accepted
-    (a browser test may sign the same person in twice within one 30-second step).
-    """
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from wkp.two_factor import needs_two_factor
-
-    user = get_user_model().objects.get(username=username)
-    if not needs_two_factor(user):
-        return None
-    return TOTPDevice.objects.create(user=user, name="Browser test app", confirmed=True)
-
-
 @pytest.fixture
 def sign_in(live_server):
+    """Signs a browser page in: the password is checked, the session a sign-in makes (with the
+    second factor given, for the roles that need one) becomes the page's cookie, and the home
+    page opens. Typing through the sign-in and second-step pages took four page loads, about a
+    second a test; they are driven in the browser where they are the subject (the keyboard-only
+    journey, the accessibility crawl's sign-in pages, the SQLite demo) and through the test
+    client in tests/security/test_login.py and test_two_factor.py."""
+    from django.conf import settings as django_settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
     def sign_in(page, username, password):
-        app = fresh_app(username)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        if app is not None:
-            page.get_by_role("heading", name="Confirm it is you").wait_for()
-            page.get_by_label("Code").fill(totp_code(app))
-            page.get_by_role("button", name="Continue").click()
-        page.wait_for_url(f"{live_server.url}/")
+        user = get_user_model().objects.get(username=username)
+        assert user.check_password(password), f"{username}: not their password"
+        session = sign_in_fully(Client(), user).cookies[django_settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": session.value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page.goto(f"{live_server.url}/")
+        assert page.url == f"{live_server.url}/", page.url
 
     return sign_in
 
