@@ -26,6 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
+from tests.conftest import skip_unless_postgres
 from tests.reliability.site_state import state
 from tests.security.world import tiny_pdf
 
@@ -220,21 +221,28 @@ def test_backup_then_restore_into_a_fresh_database_and_folder_is_identical(
     )
 
 
-@pytest.fixture
-def small_archive(source_media, tmp_path):
-    """A backup of the bare test database and two media files."""
-    (source_media / "papers" / "2006").mkdir(parents=True)
-    (source_media / "papers" / "2006" / "paper.pdf").write_bytes(tiny_pdf("One"))
-    (source_media / "papers" / "2006" / "other.pdf").write_bytes(tiny_pdf("Two"))
-    archive = tmp_path / "small.tar"
-    result = manage("backup", "-o", str(archive), database=the_test_database(), media=source_media)
+@pytest.fixture(scope="module")
+def small_archive(django_db_setup, tmp_path_factory):
+    """A backup of the bare test database (as migrated: the roles' groups, no other rows) and
+    two media files, in a folder beside the media it was made from. Made once for the tests
+    here that restore it or a damaged copy of it (`rewrite`): none changes it, and each
+    `manage.py backup` took 2–3 s."""
+    skip_unless_postgres("backup and restore")
+    folder = tmp_path_factory.mktemp("small-archive")
+    media = folder / "media"
+    (media / "papers" / "2006").mkdir(parents=True)
+    (media / "papers" / "2006" / "paper.pdf").write_bytes(tiny_pdf("One"))
+    (media / "papers" / "2006" / "other.pdf").write_bytes(tiny_pdf("Two"))
+    archive = folder / "small.tar"
+    result = manage("backup", "-o", str(archive), database=the_test_database(), media=media)
     assert result.returncode == 0, result.stderr
     return archive
 
 
-def rewrite(archive, change):
-    """Copy the archive with `change(name, data)` applied to each member's bytes."""
-    changed = archive.with_name("changed.tar")
+def rewrite(archive, change, folder):
+    """A copy of the archive in `folder`, with `change(name, data)` applied to each member's
+    bytes."""
+    changed = folder / "changed.tar"
     with (
         tarfile.open(archive) as source,
         tarfile.open(changed, "w", format=tarfile.PAX_FORMAT) as out,
@@ -258,10 +266,9 @@ def test_restore_refuses_a_database_that_is_not_empty(small_archive, tmp_path):
 
 
 @on_postgres
-def test_restore_refuses_a_media_folder_that_is_not_empty(
-    small_archive, fresh_database, source_media
-):
-    result = manage("restore", str(small_archive), database=fresh_database, media=source_media)
+def test_restore_refuses_a_media_folder_that_is_not_empty(small_archive, fresh_database):
+    backed_up = small_archive.parent / "media"  # the folder the archive was made from
+    result = manage("restore", str(small_archive), database=fresh_database, media=backed_up)
     assert result.returncode != 0
     assert "is not empty" in result.stderr
     assert tables_in(fresh_database) == 0
@@ -276,7 +283,7 @@ def test_a_changed_media_file_fails_before_anything_is_restored(
             return data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
         return data
 
-    changed = rewrite(small_archive, flip_one_byte)
+    changed = rewrite(small_archive, flip_one_byte, tmp_path)
     result = manage("restore", str(changed), database=fresh_database, media=tmp_path / "m")
     assert result.returncode != 0
     assert "media/papers/2006/paper.pdf: SHA-256 differs" in result.stderr
@@ -296,7 +303,7 @@ def test_a_manifest_that_does_not_match_the_data_fails_verification(
         manifest["tables"]["auth_group"]["rows"] += 1
         return json.dumps(manifest).encode()
 
-    changed = rewrite(small_archive, miscount)
+    changed = rewrite(small_archive, miscount, tmp_path)
     result = manage("restore", str(changed), database=fresh_database, media=tmp_path / "m")
     assert result.returncode != 0
     assert "does NOT match the backup" in result.stderr
@@ -390,7 +397,7 @@ def test_a_failed_replace_leaves_the_database_and_media_as_they_were(
             return short
         return data
 
-    changed = rewrite(small_archive, damaged)
+    changed = rewrite(small_archive, damaged, tmp_path)
     again = manage("restore", "--replace", str(changed), database=fresh_database, media=media)
     assert again.returncode != 0
     assert "the database and the media folder are as they were" in again.stderr
