@@ -4,6 +4,7 @@ import gc
 import io
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -558,3 +559,63 @@ def migrated_sqlite_template(tmp_path_factory):
 def migrated_sqlite(migrated_sqlite_template):
     """A freshly migrated SQLite database at a path: migrated_sqlite(tmp_path / "demo.sqlite3")."""
     return lambda path: _copy_sqlite(migrated_sqlite_template, path)
+
+
+# ---- The SQLite demo, loaded once per run
+#
+# `make run`'s data: `manage.py load_demo` on a copy of the migrated SQLite template, with its
+# own media folder (the July 2006 pack is issued, so typeset, as it loads: about 11 s of
+# processor time). Made once per run under a lock; each test copies it.
+
+
+@dataclass(frozen=True)
+class SqliteDemo:
+    database: Path
+    media: Path
+    printed: str  # what load_demo printed: the logins and the authenticator keys
+
+    def login(self, username):
+        """The password load_demo printed for `username`, and its authenticator key or None."""
+        password = re.search(rf"^  {username} +(\S+)$", self.printed, re.M)[1]
+        key = re.search(rf"^  {username} +([A-Z2-7]+) +oathtool", self.printed, re.M)
+        return password, key and key[1]
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory, migrated_sqlite_template):
+    """The run's SQLite demo (read it; never write there): see `sqlite_demo`."""
+    import shutil
+
+    from tests.wkp.test_settings import run_manage
+
+    with once_per_run(tmp_path_factory, "sqlite-demo") as root:
+        folder = root / "sqlite-demo"
+        if not folder.exists():
+            work = root / "sqlite-demo.partial"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            database = _copy_sqlite(migrated_sqlite_template, work / "demo.sqlite3")
+            env = {
+                "DEBUG": "1",  # as `make run` sets it
+                "DATABASE_URL": f"sqlite:///{database}",
+                "MEDIA_ROOT": str(work / "media"),
+            }
+            result = run_manage("load_demo", env_overrides=env)
+            assert result.returncode == 0, result.stdout + result.stderr
+            (work / "load_demo.out").write_text(result.stdout)
+            work.rename(folder)
+    return folder
+
+
+@pytest.fixture
+def sqlite_demo(sqlite_demo_template):
+    """A copy of the run's SQLite demo in a folder: sqlite_demo(tmp_path) -> SqliteDemo."""
+    import shutil
+
+    def copy(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        database = _copy_sqlite(sqlite_demo_template / "demo.sqlite3", folder / "demo.sqlite3")
+        media = shutil.copytree(sqlite_demo_template / "media", folder / "media")
+        return SqliteDemo(database, media, (sqlite_demo_template / "load_demo.out").read_text())
+
+    return copy

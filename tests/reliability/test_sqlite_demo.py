@@ -8,6 +8,7 @@ a worker polls as fast as it can while 20 threads each read and then write in on
 and queue e-mail notices for the worker to send at the same time.
 """
 
+import base64
 import os
 import socket
 import subprocess
@@ -16,8 +17,6 @@ import time
 
 import pytest
 from django.conf import settings
-
-from tests.conftest import PASSWORD
 
 WRITERS = """
 import datetime, threading, django
@@ -128,18 +127,6 @@ def test_worker_and_twenty_concurrent_writers_share_the_sqlite_file(tmp_path, mi
     assert "database is locked" not in worker_log
 
 
-SET_UP_USERS = """
-from django.contrib.auth.models import Group, User
-from django_otp.plugins.otp_totp.models import TOTPDevice
-for name, group in (("member", "Member"), ("coordinator", "Co-ordinator")):
-    user = User.objects.create_user(name, password="{password}", email=name + "@example.org")
-    user.groups.add(Group.objects.get(name=group))
-TOTPDevice.objects.create(
-    user=User.objects.get(username="coordinator"), name="app", confirmed=True, key="{key}"
-)
-"""
-
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -147,27 +134,25 @@ def free_port():
 
 
 @pytest.mark.e2e
-def test_the_sqlite_demo_driven_in_the_browser_logs_no_lock_errors(page, tmp_path, migrated_sqlite):
+def test_the_sqlite_demo_driven_in_the_browser_logs_no_lock_errors(page, tmp_path, sqlite_demo):
     """`make run` as a newcomer meets it: SQLite, the worker polling, members and a co-ordinator
-    signing in and issuing a pack version through the browser at the same time."""
+    signing in with the logins load_demo printed and issuing a pack version through the browser
+    at the same time."""
     from django_otp.oath import TOTP
 
+    demo = sqlite_demo(tmp_path)  # `manage.py migrate` and `load_demo`, as `make run` leaves it
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "WKP_REQUIRE_POSTGRES", "DATABASE_URL"}
     }
     env |= {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{demo.database}",
         "DJANGO_SETTINGS_MODULE": "wkp.settings",
         "DEBUG": "1",
-        "MEDIA_ROOT": str(tmp_path / "media"),
+        "MEDIA_ROOT": str(demo.media),
         "PYTHONPATH": str(settings.BASE_DIR),
     }
-    key = "3132333435363738393031323334353637383930"
-    migrated_sqlite(tmp_path / "demo.sqlite3")  # as `manage.py migrate` leaves it
-    manage("load_demo", "--no-users", env=env)
-    manage("shell", "-c", SET_UP_USERS.format(password=PASSWORD, key=key), env=env)
     port = free_port()
     logs = {name: open(tmp_path / f"{name}.log", "w+") for name in ("server", "worker")}  # noqa: SIM115
     base = [sys.executable, str(settings.BASE_DIR / "manage.py")]
@@ -195,12 +180,13 @@ def test_the_sqlite_demo_driven_in_the_browser_logs_no_lock_errors(page, tmp_pat
         page.set_default_timeout(30000)
         for username in ("member", "coordinator", "member"):
             page.goto(f"{url}/accounts/login/")
+            password, key = demo.login(username)
             page.get_by_label("Username").fill(username)
-            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_label("Password").fill(password)
             page.get_by_role("button", name="Sign in").click()
             if username == "coordinator":
                 page.get_by_role("heading", name="Confirm it is you").wait_for()
-                code = TOTP(bytes.fromhex(key)).token()
+                code = TOTP(base64.b32decode(key)).token()
                 page.get_by_label("Code").fill(f"{code:06d}")
                 page.get_by_role("button", name="Continue").click()
                 page.wait_for_url(f"{url}/")

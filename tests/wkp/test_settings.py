@@ -1,4 +1,6 @@
 import logging
+import re
+import sqlite3
 import sys
 
 import pytest
@@ -91,18 +93,22 @@ def test_make_run_sets_debug_for_the_demo():
         assert len(seen) in (4, 5)
 
 
-def test_demo_loads_on_sqlite(tmp_path, migrated_sqlite):
-    env = {
-        "DEBUG": "1",  # as `make run` sets it
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path),
-    }
-    # `manage.py migrate` on a new SQLite file (asserted to succeed in migrated_sqlite_template)
-    migrated_sqlite(tmp_path / "demo.sqlite3")
-    result = run_manage("load_demo", env_overrides=env)
-    assert result.returncode == 0, result.stderr
+def test_demo_loads_on_sqlite(sqlite_demo_template):
+    """`manage.py load_demo` on a newly migrated SQLite file, as `make run` runs it (done once a
+    run in tests/conftest.py, `sqlite_demo_template`, which asserts it succeeded; the SQLite
+    demo is then driven in tests/reliability/test_sqlite_demo.py)."""
+    printed = (sqlite_demo_template / "load_demo.out").read_text()
+    with sqlite3.connect(sqlite_demo_template / "demo.sqlite3") as db:
+        users = db.execute("SELECT username FROM auth_user ORDER BY username").fetchall()
+        issued = db.execute(
+            "SELECT COUNT(*) FROM meetings_packversion AS v "
+            "JOIN meetings_meeting AS m ON m.id = v.meeting_id WHERE m.date = '2006-07-14'"
+        ).fetchone()[0]
+    assert users == [("admin",), ("coordinator",), ("member",)]
+    assert issued == 1
     for username in ("admin", "coordinator", "member"):
-        assert username in result.stdout
+        assert re.search(rf"^  {username} +\S+$", printed, re.M), printed
+    assert any((sqlite_demo_template / "media").rglob("*.pdf"))
 
 
 @pytest.mark.django_db
