@@ -158,6 +158,29 @@ def test_a_render_needing_more_memory_than_its_limit_fails_cleanly(fork_server):
     assert render(document(20), name="Paper N").page_count > 3
 
 
+def test_a_child_gets_no_more_memory_than_its_limit(fork_server):
+    """Held to the limit, not 64 or 128 MB past it in glibc's reserved arenas (see
+    wkp/render_server.py): a child allocating 1 MB at a time is refused within the 200 MB it
+    was given over the fork server's size (importing this module takes some of it)."""
+    server = next(p for p in fork_server.values() if "forkserver" in " ".join(p.cmdline()))
+    limit = (server.memory_info().vms >> 20) + 200
+    got = run_isolated(
+        _megabytes_until_refused, name="probe", limits=Limits(timeout=30, memory_mb=limit)
+    )
+    assert 100 < got <= 200
+
+
+def _megabytes_until_refused():
+    held = []
+    try:
+        while True:
+            held.append(bytearray(1 << 20))
+    except MemoryError:
+        got = len(held)
+        held.clear()
+        return got
+
+
 def test_the_fork_server_keeps_to_one_malloc_arena(fork_server):
     """glibc reserves 64 MB of address space for each further arena; a child at its limit
     would run on into it (see wkp/render_server.py)."""
