@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import re
 import sqlite3
@@ -98,7 +99,7 @@ def test_demo_loads_on_sqlite(sqlite_demo_template):
     run in tests/conftest.py, `sqlite_demo_template`, which asserts it succeeded; the SQLite
     demo is then driven in tests/reliability/test_sqlite_demo.py)."""
     printed = (sqlite_demo_template / "load_demo.out").read_text()
-    with sqlite3.connect(sqlite_demo_template / "demo.sqlite3") as db:
+    with contextlib.closing(sqlite3.connect(sqlite_demo_template / "demo.sqlite3")) as db:
         users = db.execute("SELECT username FROM auth_user ORDER BY username").fetchall()
         issued = db.execute(
             "SELECT COUNT(*) FROM meetings_packversion AS v "
