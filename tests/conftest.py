@@ -4,6 +4,7 @@ import gc
 import io
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -584,8 +585,6 @@ class SqliteDemo:
 @pytest.fixture(scope="session")
 def sqlite_demo_template(tmp_path_factory, migrated_sqlite_template):
     """The run's SQLite demo (read it; never write there): see `sqlite_demo`."""
-    import shutil
-
     from tests.wkp.test_settings import run_manage
 
     with once_per_run(tmp_path_factory, "sqlite-demo") as root:
@@ -610,7 +609,6 @@ def sqlite_demo_template(tmp_path_factory, migrated_sqlite_template):
 @pytest.fixture
 def sqlite_demo(sqlite_demo_template):
     """A copy of the run's SQLite demo in a folder: sqlite_demo(tmp_path) -> SqliteDemo."""
-    import shutil
 
     def copy(folder):
         folder.mkdir(parents=True, exist_ok=True)

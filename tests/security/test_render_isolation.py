@@ -60,6 +60,11 @@ def fork_server():
     return descendants()
 
 
+def the_server(processes):
+    """The fork server among the processes the `fork_server` fixture returns."""
+    return next(p for p in processes.values() if "forkserver" in " ".join(p.cmdline()))
+
+
 def render_in_thread(function):
     outcome = {}
 
@@ -144,7 +149,7 @@ def test_a_real_render_over_its_time_limit_is_killed_and_the_next_one_succeeds(f
 
 
 def test_a_render_needing_more_memory_than_its_limit_fails_cleanly(fork_server):
-    server = next(p for p in fork_server.values() if "forkserver" in " ".join(p.cmdline()))
+    server = the_server(fork_server)
     # 32 MB more than the fork server has mapped: room for a five-page paper, not for the
     # 330 pages of document(1000) (some 250 MB more). The server keeps to one malloc arena
     # (wkp/render_server.py), so a child has no reserved address space to run on into.
@@ -162,7 +167,7 @@ def test_a_child_gets_no_more_memory_than_its_limit(fork_server):
     """Held to the limit, not 64 or 128 MB past it in glibc's reserved arenas (see
     wkp/render_server.py): a child allocating 1 MB at a time is refused within the 200 MB it
     was given over the fork server's size (importing this module takes some of it)."""
-    server = next(p for p in fork_server.values() if "forkserver" in " ".join(p.cmdline()))
+    server = the_server(fork_server)
     limit = (server.memory_info().vms >> 20) + 200
     got = run_isolated(
         _megabytes_until_refused, name="probe", limits=Limits(timeout=30, memory_mb=limit)
@@ -184,7 +189,7 @@ def _megabytes_until_refused():
 def test_the_fork_server_keeps_to_one_malloc_arena(fork_server):
     """glibc reserves 64 MB of address space for each further arena; a child at its limit
     would run on into it (see wkp/render_server.py)."""
-    server = next(p for p in fork_server.values() if "forkserver" in " ".join(p.cmdline()))
+    server = the_server(fork_server)
     reserved = [
         line
         for line in Path(f"/proc/{server.pid}/maps").read_text().splitlines()
