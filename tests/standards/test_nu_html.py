@@ -17,6 +17,9 @@ from tests.urlcrawl import link_crawl, project_urls
 pytestmark = pytest.mark.django_db
 
 NOT_PAGES = {"logout"}
+# Template syntax that reached a page: a `{# … #}` comment over several lines (Django's one-line
+# comment) is printed as text, as is a tag or variable with a typo in its delimiters.
+TEMPLATE_SYNTAX = ("{#", "#}", "{%", "%}", "{{")  # "}}" ends nested JSON (editor settings)
 
 
 def test_every_page_of_the_crawl_passes_the_nu_html_checker(tmp_path, admin_user, member, settings):
@@ -34,6 +37,10 @@ def test_every_page_of_the_crawl_passes_the_nu_html_checker(tmp_path, admin_user
         found = link_crawl(sign_in_fully(Client(), user), ["/", *seeds])
         pages.update({f"{path} ({user.username})": html for path, html in found.items()})
     pages["/accounts/login/ (anonymous)"] = Client().get("/accounts/login/").content.decode()
+    leaked = {
+        name: [token for token in TEMPLATE_SYNTAX if token in html] for name, html in pages.items()
+    }
+    assert not {name: found for name, found in leaked.items() if found}
     folder = tmp_path / "pages"
     folder.mkdir()
 
