@@ -296,6 +296,8 @@ def item_row_save(request, pk):
     prefix = f"item{item.pk}"
     form = InlineItemForm(request.POST, instance=item, meeting=meeting, prefix=prefix)
     if form.is_valid():
+        if nothing_changed(request, form):
+            return _editor(meeting)
         paper_ids = list(item.paper_links.values_list("paper_id", flat=True))
         try:
             services.update_item(item, **item_changes(form, paper_ids=paper_ids))

@@ -179,6 +179,30 @@ def test_edit_title_time_kind_and_presenters_in_place_without_javascript(coordin
     )
 
 
+def test_a_row_saved_unchanged_changes_nothing(coordinator_client):
+    """Opened with Edit and saved as it was (as the browser sends it): no save, no new agenda
+    version, no history, no change notice for members."""
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    item = AgendaItemFactory(
+        meeting=meeting, title="Bid appraisal", kind="report", scheduled_time="10:15"
+    )
+    item.presenters.add(PersonFactory(name="Nick Chard"))
+    meeting.refresh_from_db()
+    history = item.history.count()
+    page = coordinator_client.get(editor(meeting), {"edit": item.pk}).text
+    sent = dict(re.findall(r'<input[^>]* name="(item\d+-[^"]+)"[^>]* value="([^"]*)"', page))
+    assert sent[f"item{item.pk}-scheduled_time"] == "10:15"
+    sent[f"item{item.pk}-kind"] = "report"
+    sent[f"item{item.pk}-presenters"] = [str(p.pk) for p in item.presenters.all()]
+
+    response = coordinator_client.post(
+        reverse("meetings:item_row_save", args=[item.pk]), sent, follow=True
+    )
+    assert "Nothing was changed, so nothing was saved." in response.text
+    assert Meeting.objects.get(pk=meeting.pk).version == meeting.version
+    assert item.history.count() == history
+
+
 def test_a_stale_row_edit_is_refused_and_the_typed_title_kept(coordinator_client):
     meeting = MeetingFactory()
     item = AgendaItemFactory(meeting=meeting, title="Original")
