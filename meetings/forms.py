@@ -21,6 +21,7 @@ from .models import (
     Declaration,
     ForwardPlanEntry,
     Meeting,
+    MinuteEntry,
     Paper,
     Venue,
 )
@@ -514,9 +515,19 @@ class ApproveMinutesForm(forms.Form):
 
 
 class AmendMinuteForm(forms.Form):
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    decisions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    """The note is rich text, edited as in the minutes form (a plain box showed its HTML)."""
+
+    note = RichTextField(label="Note of the discussion", widget=RichTextWidget(attrs={"rows": 3}))
+    decisions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=MinuteEntry._meta.get_field("decisions").help_text,
+    )
     reason = forms.CharField(max_length=300, label="Reason for the amendment")
+
+    def minute_changed(self):
+        """Whether the note or the decisions say something new (a reason alone amends nothing)."""
+        return bool({"note", "decisions"} & set(self.changed_data))
 
 
 class DeclarationForm(AddPersonMixin, forms.ModelForm):

@@ -169,13 +169,14 @@ def minute_amend(request, pk):
         request.POST or None, initial={"note": entry.note, "decisions": entry.decisions}
     )
     if request.method == "POST" and form.is_valid():
+        if not form.minute_changed():
+            messages.info(request, "Nothing in the minute was changed, so nothing was amended.")
+            return redirect("meetings:minutes_detail", meeting.pk)
         amend = partial(services.amend_minute, entry, by=request.user, **form.cleaned_data)
         if _saved(request, form, amend, "The amendment is recorded."):
             return redirect("meetings:minutes_detail", meeting.pk)
-    return render(
-        request,
-        "meetings/minute_amend.html",
-        {"form": form, "entry": entry, "meeting": meeting, "nav_section": "meetings"},
+    return rich_text_form_page(
+        request, "meetings/minute_amend.html", form, entry=entry, meeting=meeting
     )
 
 

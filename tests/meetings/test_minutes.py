@@ -108,6 +108,38 @@ def test_approving_locks_and_later_corrections_are_amendments(july, october, coo
         services.amend_minute(entry, note="", decisions="", reason=" ", by=coordinator)
 
 
+def test_the_amendment_page_edits_the_note_as_rich_text_and_records_only_a_change(
+    july, october, coordinator, coordinator_client
+):
+    minutes, _item = minute_the_bid(
+        july, "<p>Discussed the <strong>bid</strong>.</p>", "RESOLVED that the bid be supported."
+    )
+    services.approve_minutes(minutes, at_meeting=october, by=coordinator, today=TODAY)
+    entry = minutes.entries.get()
+    url = reverse("meetings:minute_amend", args=[entry.pk])
+
+    page = coordinator_client.get(url).text
+    assert "prose-editor" in page, "the note is edited as rich text, as in the minutes form"
+    unchanged = {
+        "note": "<p>Discussed the <strong>bid</strong>.</p>",
+        "decisions": "RESOLVED that the bid be supported.",
+        "reason": "Checking the wording",
+    }
+    response = coordinator_client.post(url, unchanged, follow=True)
+    assert "Nothing in the minute was changed, so nothing was amended." in response.text
+    assert not MinutesAmendment.objects.exists()
+    assert entry.history.count() == 1
+
+    changed = {**unchanged, "note": "<p>Discussed the bid with the applicant.</p>"}
+    response = coordinator_client.post(url, changed, follow=True)
+    assert "The amendment is recorded." in response.text
+    amendment = MinutesAmendment.objects.get()
+    assert amendment.reason == "Checking the wording"
+    # The minutes show what it read before as text, not as its markup.
+    assert "Before, it read:" in response.text and "&lt;p&gt;" not in response.text
+    assert "Discussed the <strong>bid</strong>." in response.text
+
+
 def test_minutes_of_a_meeting_that_has_not_happened_cannot_be_approved(july, october, coordinator):
     future = MeetingFactory(date=datetime.date(2027, 1, 18))
     later = MeetingFactory(date=datetime.date(2027, 4, 26))
