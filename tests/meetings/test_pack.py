@@ -158,6 +158,25 @@ def test_uploaded_pdf_is_merged_in_place_with_header_and_page_numbers():
     assert built.page_map["B"][0] == end + 1
 
 
+def test_lettered_and_roman_lists_keep_their_numbering_in_the_pdf():
+    """The options of a precept report, (a) to (c), must read the same on paper as on screen."""
+    meeting = MeetingFactory()
+    paper = PaperFactory(
+        meeting=meeting,
+        letter="A",
+        title="Proposed precept",
+        body_html=(
+            '<ol type="a"><li>agree the precept</li><li>support it</li><li>veto it</li></ol>'
+            '<ol type="i"><li>pecuniary</li><li>other</li></ol>'
+            '<ol type="A"><li>Upper</li></ol><ol type="I"><li>One</li><li>Two</li></ol>'
+        ),
+    )
+    text = " ".join(" ".join(texts(paper_pdf(paper))).split())
+    assert "a. agree the precept b. support it c. veto it" in text
+    assert "i. pecuniary ii. other" in text
+    assert "A. Upper" in text and "I. One II. Two" in text
+
+
 def test_to_follow_paper_gets_a_placeholder_and_withdrawn_is_left_out():
     meeting = MeetingFactory()
     item = AgendaItemFactory(meeting=meeting)
