@@ -63,6 +63,14 @@ def test_inline_html_escapes_markup_then_adds_emphasis():
     )
 
 
+def test_italic_holds_no_asterisk_so_unpaired_ones_stay_text():
+    """An italic run ends at the next "*" (which keeps the pattern linear: see
+    tests/benchmarks/text_cost.py); unpaired asterisks are left as typed."""
+    assert inline_html("*a *a *a") == "*a *a *a"
+    assert inline_html("*One* and *two*, 5 * 3") == "<em>One</em> and <em>two</em>, 5 * 3"
+    assert inline_html("**Bold** then *italic*") == "<strong>Bold</strong> then <em>italic</em>"
+
+
 def test_format_number_drops_trailing_zeros_and_uses_a_true_minus():
     assert format_number("72.0") == "72"
     assert format_number("-4.1") == "−4.1"
