@@ -170,8 +170,12 @@ class FinancialYearDetailView(FinanceView, DetailView):
         )
         entries = list(queryset)
         reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+        # A draft meeting's agenda is the co-ordinators' alone: an allocation cited at one shows
+        # members neither the meeting's link nor the item's title.
+        sees_drafts = self.request.user.has_perm("meetings.change_meeting")
         for entry in entries:
             entry.is_reversed = entry.pk in reversed_ids
+            entry.shows_meeting = entry.meeting_id and (sees_drafts or not entry.meeting.is_draft)
         amounts = queryset.amounts_by_year().get(year.pk, models.YearAmounts())
         context.update(
             entries=entries,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import lxml.html
 import pytest
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -52,6 +53,26 @@ def test_the_ledger_links_an_allocation_to_its_item_and_minute(member_client, de
     assert links["minute"] == f"/meetings/{meeting.pk}/minutes/#minute-{item.pk}"
     (meeting_link,) = [text for text in links if text.startswith("the meeting of ")]
     assert links[meeting_link] == f"/meetings/{meeting.pk}/"
+
+
+def test_an_allocation_cited_at_a_draft_meeting_shows_members_nothing_of_its_agenda(
+    member, coordinator_client
+):
+    draft = MeetingFactory(status=Meeting.Status.DRAFT)
+    item = AgendaItemFactory(meeting=draft, title="Budget cuts under discussion")
+    project = Project.objects.create(name="Youth Diversion")
+    make_allocation(make_year(2006), project, "500", "Holiday club", meeting=draft, item=item)
+    url = reverse("finance:financialyear_detail", args=[2006])
+
+    reader = Client()
+    reader.force_login(member)
+    page = reader.get(url).text
+    assert "Holiday club" in page
+    assert "Budget cuts under discussion" not in page
+    assert f"/meetings/{draft.pk}/" not in page
+    # Co-ordinators, who can open the draft, still see where it was approved.
+    page = coordinator_client.get(url).text
+    assert "Budget cuts under discussion" in page and f"/meetings/{draft.pk}/" in page
 
 
 def test_the_meeting_page_lists_the_allocations_under_the_item(member_client, decision):
