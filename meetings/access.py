@@ -44,6 +44,15 @@ def papers_visible_to(user):
     return papers.live().exclude(status=Paper.Status.WITHDRAWN)
 
 
+def paper_visible_to(user, paper):
+    """The row-level form of `papers_visible_to` (its meeting loaded with it)."""
+    if not user.has_perm("meetings.view_meeting"):
+        return False
+    if can_edit_meetings(user):
+        return True
+    return not (paper.meeting.is_draft or paper.deleted_at or paper.is_withdrawn)
+
+
 def get_paper_for_user_or_404(user, pk):
     if not user.has_perm("meetings.view_paper"):
         raise Http404

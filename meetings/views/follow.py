@@ -16,7 +16,7 @@ from wkp.templatetags.wkp_format import short_date, uk_date
 from wkp.views import nothing_changed
 
 from .. import search
-from ..access import get_meeting_for_user_or_404
+from ..access import get_meeting_for_user_or_404, paper_visible_to
 from ..forms import ForwardPlanEntryForm, SearchForm
 from ..models import Body, ForwardPlanEntry, Meeting, MeetingVisit, NoticePreference
 
@@ -141,10 +141,15 @@ def notice_preferences(request):
 def forward_plan(request):
     today = timezone.localdate()
     entries = ForwardPlanEntry.objects.select_related(
-        "meeting__body", "owner_person", "owner_organisation", "paper"
+        "meeting__body", "owner_person", "owner_organisation", "paper__meeting"
     )
     if request.GET.get("all") != "1":
         entries = entries.filter(meeting__date__gte=today)
+    entries = list(entries)
+    for entry in entries:
+        # A paper the reader may not open (a draft meeting's, a deleted or withdrawn one) is
+        # not named: members must not learn that a draft paper exists.
+        entry.paper_shown = entry.paper is not None and paper_visible_to(request.user, entry.paper)
     return render(
         request,
         "meetings/forward_plan.html",

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from meetings.deadlines import is_working_day, paper_deadline
-from meetings.models import ForwardPlanEntry
+from meetings.models import ForwardPlanEntry, Meeting
 from meetings.reminders import send_reminders
-from tests.factories import MeetingFactory, PersonFactory
+from tests.factories import MeetingFactory, PaperFactory, PersonFactory
 
 D = datetime.date
 
@@ -41,6 +41,33 @@ def test_coordinator_sees_overdue_papers(coordinator_client):
     )
     page = coordinator_client.get(reverse("meetings:forward_plan")).text
     assert "Health update" in page and "Overdue" in page
+
+
+@pytest.mark.django_db
+def test_a_paper_received_for_a_draft_meeting_is_not_named_to_members(member, coordinator_client):
+    from django.test import Client
+    from django.utils import timezone
+
+    later = timezone.localdate() + datetime.timedelta(days=30)
+    draft = MeetingFactory(date=later, status=Meeting.Status.DRAFT)
+    published = MeetingFactory(date=later, status=Meeting.Status.PUBLISHED)
+    secret = PaperFactory(meeting=draft, letter="A", title="Secret")
+    shown = PaperFactory(meeting=published, letter="B", title="Public")
+    for meeting, paper in ((draft, secret), (published, shown)):
+        ForwardPlanEntry.objects.create(
+            meeting=meeting,
+            title=f"Report {paper.letter}",
+            owner_person=PersonFactory(),
+            paper=paper,
+        )
+    reader = Client()
+    reader.force_login(member)
+
+    page = reader.get(reverse("meetings:forward_plan")).text
+    assert f'href="{shown.get_absolute_url()}">Paper B</a>' in page
+    assert secret.get_absolute_url() not in page and "Paper A" not in page
+    page = coordinator_client.get(reverse("meetings:forward_plan")).text
+    assert f'href="{secret.get_absolute_url()}">Paper A</a>' in page
 
 
 @pytest.mark.django_db
