@@ -94,10 +94,37 @@ def parent_choices(meeting, items):
     choices = [("", "None: a top-level item")]
     for node in walk(build_agenda(meeting, items, [], {}, {})):
         if node.depth < MAX_AGENDA_DEPTH:
-            indent = "\u00a0\u00a0\u00a0" * (node.depth - 1)
-            number = f"{node.number}." if node.depth == 1 else (node.number or "–")
-            choices.append((node.item.pk, f"{indent}{number} {node.item.title}"))
+            choices.append((node.item.pk, numbered_label(node)))
     return choices
+
+
+def numbered_label(node):
+    """An item as the agenda numbers it, indented under its parent: "   3.1 Bid appraisal"."""
+    indent = "\u00a0\u00a0\u00a0" * (node.depth - 1)
+    number = f"{node.number}." if node.depth == 1 else (node.number or "–")
+    return f"{indent}{number} {node.item.title}"
+
+
+class AgendaOrderIterator(forms.models.ModelChoiceIterator):
+    """A meeting's items in agenda order, numbered, from the field's queryset in one query (a
+    plain list sorted by position put every sub-item among the top-level items)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        items = list(self.queryset)
+        for node in walk(build_agenda(self.field.meeting, items, [], {}, {})):
+            yield (self.choice(node.item)[0], numbered_label(node))
+
+
+class AgendaItemField(forms.ModelChoiceField):
+    """Choose one of `meeting`'s items (set `meeting` on the field before it is shown)."""
+
+    iterator = AgendaOrderIterator
+
+
+class AgendaItemsField(forms.ModelMultipleChoiceField):
+    iterator = AgendaOrderIterator
 
 
 class AgendaItemForm(AddPersonMixin, forms.ModelForm):
@@ -160,7 +187,7 @@ class PaperForm(forms.ModelForm):
         widget=forms.HiddenInput,
         label="Yes, remove this content: the next version of the pack will show the paper changed",
     )
-    items = forms.ModelMultipleChoiceField(
+    items = AgendaItemsField(
         queryset=AgendaItem.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -198,6 +225,7 @@ class PaperForm(forms.ModelForm):
         self.meeting = meeting
         self.checked = None
         self.fields["items"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
+        self.fields["items"].meeting = meeting
         # Meetings and annual reports are labelled with their body's name: fetched with them.
         for name in ("minutes_of", "annual_report"):
             if name in self.fields:  # not on a form made from an item's row
@@ -458,6 +486,7 @@ class ActionForm(ActionFormMixin, forms.ModelForm):
             "owner_text",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"item": AgendaItemField}
         labels = {
             "owner_people": "Owners (people)",
             "owner_organisations": "Owners (organisations)",
@@ -467,6 +496,7 @@ class ActionForm(ActionFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.setup_action_fields(meeting)
         self.fields["item"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
+        self.fields["item"].meeting = meeting
 
 
 class ActionUpdateForm(ActionFormMixin, forms.ModelForm):
@@ -537,10 +567,12 @@ class DeclarationForm(AddPersonMixin, forms.ModelForm):
         model = Declaration
         fields = ["item", "person", "interest"]
         labels = {"item": "Agenda item", "interest": "Interest declared"}
+        field_classes = {"item": AgendaItemField}
 
     def __init__(self, *args, meeting, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = AgendaItem.objects.live().filter(meeting=meeting)
+        self.fields["item"].meeting = meeting
         self.fields["person"].queryset = Person.objects.select_related("organisation")
 
 

@@ -1,5 +1,6 @@
 import datetime
 
+import lxml.html
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -7,7 +8,7 @@ from django.urls import reverse
 from meetings import services
 from meetings.minutes import load_minutes
 from meetings.models import Action, Meeting, MinutesAmendment
-from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory
+from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
 from tests.pdftext import pdf_text as full_text
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +139,42 @@ def test_the_amendment_page_edits_the_note_as_rich_text_and_records_only_a_chang
     # The minutes show what it read before as text, not as its markup.
     assert "Before, it read:" in response.text and "&lt;p&gt;" not in response.text
     assert "Discussed the <strong>bid</strong>." in response.text
+
+
+def test_item_lists_follow_the_agenda_with_its_numbers(july, coordinator_client):
+    """Sub-items come under their item, numbered as on the agenda, in every form that asks
+    which item (actions, declarations, a paper's items): sorted by position alone, 3.1 came
+    between 1 and 2."""
+    Meeting.objects.filter(pk=july.pk).update(sub_numbering=Meeting.SubNumbering.DECIMAL)
+    july.refresh_from_db()
+    apologies = AgendaItemFactory(meeting=july, title="Apologies", position=0)
+    minutes = AgendaItemFactory(meeting=july, title="Minutes", position=1)
+    AgendaItemFactory(meeting=july, title="Precept", position=2)
+    AgendaItemFactory(meeting=july, title="Option (a)", position=0, parent=apologies)
+    AgendaItemFactory(meeting=july, title="Option (b)", position=1, parent=apologies)
+    AgendaItemFactory(meeting=july, title="Matters arising", position=0, parent=minutes)
+    expected = [
+        "1. Apologies",
+        "1.1 Option (a)",
+        "1.2 Option (b)",
+        "2. Minutes",
+        "2.1 Matters arising",
+        "3. Precept",
+    ]
+    paper = PaperFactory(meeting=july, letter="A")
+    pages = {
+        "action": (reverse("meetings:action_create", args=[july.pk]), "//select[@id='id_item']"),
+        "declaration": (
+            reverse("meetings:minutes_edit", args=[july.pk]),
+            "(//select[contains(@name, '-0-item')])[1]",
+        ),
+        "paper": (reverse("meetings:paper_edit", args=[paper.pk]), "//*[@id='div_id_items']"),
+    }
+    for name, (url, where) in pages.items():
+        document = lxml.html.document_fromstring(coordinator_client.get(url).text)
+        found = document.xpath(f"{where}//label" if name == "paper" else f"{where}/option")
+        labels = [" ".join(o.text_content().split()) for o in found if o.get("value") != ""]
+        assert labels == expected, name
 
 
 def test_minutes_of_a_meeting_that_has_not_happened_cannot_be_approved(july, october, coordinator):
