@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.generic import (
     UpdateView,
 )
 
+from wkp.downloads import attachment
 from wkp.pdf import render_pdf_once
 from wkp.views import NavSectionMixin, UnchangedFormMixin, nothing_changed
 
@@ -112,9 +113,8 @@ class StatementView(FinanceView, TemplateView):
 def _statement_file(request, extension, content_type, make):
     """The fund statement as of ?as_of=, as a file to download made by `make(statement)`."""
     as_of, _ = parse_as_of(request)
-    response = HttpResponse(make(fund_statement(as_of)), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="wkp-fund-{as_of}.{extension}"'
-    return response
+    data = make(fund_statement(as_of))
+    return attachment(data, f"wkp-fund-{as_of}.{extension}", content_type=content_type)
 
 
 def _statement_pdf(statement):

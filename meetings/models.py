@@ -13,6 +13,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from subgroups.models import Body
+from wkp.downloads import file_name
 from wkp.models import NamedModel, Organisation, Person, detail_url, optional_link
 
 from .deadlines import paper_deadline
@@ -388,7 +389,7 @@ def index_of_letter(letters):
 
 
 def pack_path(instance, filename):
-    return f"packs/{instance.meeting_id}/{filename}"
+    return f"packs/{instance.meeting_id}/{file_name(filename)}"
 
 
 class PackVersion(models.Model):

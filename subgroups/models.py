@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from wkp.downloads import file_name
 from wkp.models import NamedModel, Organisation, Person, detail_url, optional_link
 
 from .formatting import format_number
@@ -139,9 +140,10 @@ class Body(NamedModel):
 
     @property
     def abbreviation(self):
-        """For file names: the short name, else the initials of the name ("WKP")."""
-        if self.short_name:
-            return self.short_name
+        """For file names: the short name, else the initials of the name ("WKP"). The short name
+        is made safe here too, as a row saved before it was checked may hold anything."""
+        if short := file_name(self.short_name, default=""):
+            return short
         initials = "".join(word[0] for word in self.name.split() if word[:1].isalnum())
         return initials.upper() or "MEETING"
 

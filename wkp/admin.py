@@ -1,9 +1,9 @@
 import csv
 
 from django.contrib import admin
-from django.http import HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from .downloads import attachment
 from .models import Organisation, Person
 from .spreadsheet import escape_formula
 
@@ -18,8 +18,7 @@ def csv_cell(value):
 
 
 def csv_response(filename, header, rows):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = attachment(b"", filename, content_type="text/csv; charset=utf-8")
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(header)

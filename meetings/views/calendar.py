@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from wkp.downloads import attachment
+
 from ..access import get_meeting_for_user_or_404
 from ..models import CalendarToken, Meeting
 from ..schedule import calendar_for, new_token
@@ -17,9 +19,7 @@ from ..schedule import calendar_for, new_token
 def meeting_ics(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
     body = calendar_for([meeting], lambda m: request.build_absolute_uri(m.get_absolute_url()))
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{meeting.file_stem}.ics"'
-    return response
+    return attachment(body, f"{meeting.file_stem}.ics", content_type="text/calendar; charset=utf-8")
 
 
 @login_not_required

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
+from wkp.downloads import attachment, file_name
 from wkp.pdf import PdfRenderError
 
 from .. import pack
@@ -19,7 +20,7 @@ def _stored_pdf(request, field_file, filename, sha256):
         response = FileResponse(
             field_file.open("rb"),
             as_attachment=True,
-            filename=filename,
+            filename=file_name(filename),
             content_type="application/pdf",
         )
     response["ETag"] = etag
@@ -61,12 +62,8 @@ def paper_pdf_download(request, pk):
     except PdfRenderError as error:
         messages.error(request, str(error))
         return redirect(paper.get_absolute_url())
-    letter = paper.letter or paper.pk
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{paper.meeting.file_stem}-paper-{letter}.pdf"'
-    )
-    return response
+    name = f"{paper.meeting.file_stem}-paper-{paper.letter or paper.pk}.pdf"
+    return attachment(data, name, content_type="application/pdf")
 
 
 @meeting_view("meetings.change_meeting", post_only=True)

@@ -5,11 +5,12 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from wkp.downloads import attachment
 from wkp.pdf import PdfRenderError, render_pdf_once
 from wkp.views import nothing_changed
 
@@ -77,9 +78,7 @@ def minutes_pdf(request, pk):
     except PdfRenderError as error:
         messages.error(request, str(error))
         return redirect("meetings:minutes_detail", meeting.pk)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{meeting.file_stem}-minutes.pdf"'
-    return response
+    return attachment(data, f"{meeting.file_stem}-minutes.pdf", content_type="application/pdf")
 
 
 @meeting_view("meetings.change_minutes")

@@ -13,6 +13,7 @@ from django.views.generic import ListView
 
 from finance.reports import allocations_approved_at
 from wkp import table_versions
+from wkp.downloads import file_name
 from wkp.views import NavSectionMixin
 
 from .. import pack
@@ -187,7 +188,10 @@ def _file_response(field_file, download_name, content_type):
     if not field_file:
         raise Http404
     response = FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=download_name, content_type=content_type
+        field_file.open("rb"),
+        as_attachment=True,
+        filename=file_name(download_name),
+        content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

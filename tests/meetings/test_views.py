@@ -9,7 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
-from meetings.models import AgendaItem, Meeting, Paper
+from meetings import services
+from meetings.models import AgendaItem, Meeting, Minutes, Paper
+from subgroups.models import Body
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,6 +252,63 @@ def test_calendar_feed_needs_the_users_secret_token(client, member_client, membe
     member.is_active = False
     member.save()
     assert client.get(reverse("meetings:calendar_feed", args=[token])).status_code == 404
+
+
+# A body's short name (else its initials) names every download and stored pack. A row may hold
+# what the form now refuses (saved before it checked); its downloads still answer, with a name a
+# browser reads: quoted when it is ASCII, RFC 6266's filename* when not.
+@pytest.mark.parametrize(
+    ("body", "stem", "disposition"),
+    [
+        pytest.param(
+            {"short_name": "A\r\nB"},
+            "A B-2006-07-14",
+            'attachment; filename="A B-2006-07-14{}"',
+            id="line-break",
+        ),
+        pytest.param(
+            {"short_name": 'W"K/P\\'},
+            "W K P-2006-07-14",
+            'attachment; filename="W K P-2006-07-14{}"',
+            id="quote-and-slashes",
+        ),
+        pytest.param(
+            {"name": "Bwrdd Iechyd Caerdydd a’r Fro — ŵ"},
+            "BICAFŴ-2006-07-14",
+            "attachment; filename*=utf-8''BICAF%C5%B4-2006-07-14{}",
+            id="welsh-initials",
+        ),
+        pytest.param(
+            {"short_name": "Caerdydd a’r Fro — ŵ"},
+            "Caerdydd a’r Fro — ŵ-2006-07-14",
+            "attachment; filename*=utf-8''"
+            "Caerdydd%20a%E2%80%99r%20Fro%20%E2%80%94%20%C5%B5-2006-07-14{}",
+            id="not-latin-1",
+        ),
+    ],
+)
+def test_downloads_of_a_body_with_an_odd_short_name_answer_with_a_name_browsers_read(
+    member_client, body, stem, disposition
+):
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    Body.objects.filter(pk=meeting.body_id).update(**body)
+    Minutes.objects.create(meeting=meeting, status=Minutes.Status.CIRCULATED)
+    paper = PaperFactory(meeting=meeting, letter="A", body_html="<p>Report</p>")
+
+    version = services.issue_pack(Meeting.objects.get(pk=meeting.pk), notify=False)
+
+    assert version.file.name == f"packs/{meeting.pk}/{stem}-pack-v1.pdf"
+    downloads = {
+        ".ics": reverse("meetings:meeting_ics", args=[meeting.pk]),
+        "-minutes.pdf": reverse("meetings:minutes_pdf", args=[meeting.pk]),
+        "-paper-A.pdf": reverse("meetings:paper_pdf", args=[paper.pk]),
+        "-pack-v1.pdf": reverse("meetings:pack_download", args=[meeting.pk]),
+    }
+    answers = {
+        suffix: (response.status_code, response["Content-Disposition"])
+        for suffix, response in ((s, member_client.get(url)) for s, url in downloads.items())
+    }
+    assert answers == {suffix: (200, disposition.format(suffix)) for suffix in downloads}
 
 
 # The meeting page's and the agenda editor's exact query counts at 10 and 200 items are in

@@ -7,6 +7,7 @@ from django.core.management import BaseCommand, CommandError
 
 from meetings.models import Meeting
 from meetings.pack import build_pack, gather_pack
+from wkp.downloads import file_name
 from wkp.pdf import PdfRenderError, render_limits
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
                 built = build_pack(gather_pack(found))
         except PdfRenderError as error:
             raise CommandError(str(error)) from error
-        path = output or f"{found.file_stem}-pack.pdf"
+        path = output or file_name(f"{found.file_stem}-pack.pdf")
         with open(path, "wb") as handle:
             handle.write(built.pdf)
         for notice in built.notices:
