@@ -15,7 +15,7 @@ The board meeting is referred to by string ("meetings.Meeting"): this app never 
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -64,6 +64,17 @@ class BodyQuerySet(models.QuerySet):
 
 MAX_BODY_DEPTH = 3
 
+# A body's names go into file names, HTTP headers, page headers and e-mail subjects, where a line
+# break either breaks the response or starts a new header: C0 and C1 controls, and the Unicode
+# line and paragraph separators.
+no_control_characters = RegexValidator(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029]",
+    inverse_match=True,
+    message="Take out the line breaks, tabs and other control characters: this name is used in "
+    "file names, page headers and e-mail subjects.",
+    code="control_characters",
+)
+
 
 class Body(NamedModel):
     """Anything that meets: the board, its sub-groups (bodies with a parent), a conference,
@@ -79,11 +90,13 @@ class Body(NamedModel):
     name = models.CharField(
         max_length=200,
         unique=True,
+        validators=[no_control_characters],
         error_messages={"unique": "A body with this name already exists: choose another name."},
     )
     short_name = models.CharField(
         max_length=20,
         blank=True,
+        validators=[no_control_characters],
         help_text="Used in file names and page headers, for example “WKP”.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SUBGROUP)

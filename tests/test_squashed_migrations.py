@@ -39,6 +39,7 @@ SQUASHED = {
     ("finance", "0001_squashed_0002_roles"),
     ("subgroups", "0001_squashed_0006_search_vectors"),
     ("wkp", "0007_tablechange"),  # after the squash
+    ("subgroups", "0007_body_names_without_control_characters"),  # after the squash
 }
 
 # The body merge (meetings 0014) renamed the sub-group's permissions but not those of its history

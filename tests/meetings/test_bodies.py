@@ -69,6 +69,26 @@ def test_a_duplicate_body_name_is_refused(coordinator_client, board):
     assert Body.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("short_name", "A\r\nB"), ("short_name", "WKP\t2"), ("name", "West Kent\nPartnership")],
+)
+def test_a_body_name_with_a_line_break_or_tab_is_refused(coordinator_client, field, value):
+    data = body_data(name="West Kent Partnership", short_name="WKP")
+    data[field] = value
+
+    response = coordinator_client.post(reverse("subgroups:body_create"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        field: [
+            "Take out the line breaks, tabs and other control characters: this name is used "
+            "in file names, page headers and e-mail subjects."
+        ]
+    }
+    assert not Body.objects.exists()
+
+
 def test_a_body_with_meetings_cannot_be_deleted(coordinator_client, board):
     MeetingFactory(body=board)
     MeetingFactory(body=board, date=datetime.date(2006, 10, 20))
