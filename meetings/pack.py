@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pikepdf
 from django.core.files.base import ContentFile
@@ -77,6 +77,7 @@ class PackPaper:
     fingerprint: str  # the render-cache key: its content, the print styles and templates
     item_label: str = ""
     content: str = ""  # what it says (change detection between pack versions)
+    attachments: tuple = ()  # titles of its further files: listed in the contents, not merged
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ class PackContent:
         digest = hashlib.sha256()
         for entry in self.papers + self.separate:
             digest.update(f"{entry.paper.letter}:{entry.content}".encode())
+            if entry.attachments:
+                digest.update("\x00".join(entry.attachments).encode())
         digest.update(_meeting_key(self.meeting).encode())
         for node in walk(self.agenda):
             digest.update(f"{node.number}|{node.item.title}|{node.presenters}".encode())
@@ -227,6 +230,8 @@ def gather_pack(meeting):
         if paper.is_withdrawn or not paper.letter:
             continue
         entry = pack_entry(paper, meeting, first_item.get(paper.pk, "Other papers"), as_of)
+        # An annex uploaded as an attachment of the paper was left out without a word.
+        entry = replace(entry, attachments=tuple(a.title for a in paper.attachments.all()))
         if entry.kind == "separate":
             separate.append(entry)
         else:

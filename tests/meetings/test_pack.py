@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from meetings import services
-from meetings.models import Meeting, PackVersion, Paper
+from meetings.models import Attachment, Meeting, PackVersion, Paper
 from meetings.pack import build_pack, gather_pack, paper_pdf
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from tests.pdftext import page_texts as texts
@@ -175,6 +175,28 @@ def test_lettered_and_roman_lists_keep_their_numbering_in_the_pdf():
     assert "a. agree the precept b. support it c. veto it" in text
     assert "i. pecuniary ii. other" in text
     assert "A. Upper" in text and "I. One II. Two" in text
+
+
+def test_a_papers_attachments_are_listed_in_the_contents_and_make_a_new_version():
+    """Appendices uploaded as a paper's attachments are not merged: the contents say so, and
+    name them, rather than leaving them out without a word."""
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    item = AgendaItemFactory(meeting=meeting, title="Precept")
+    paper = PaperFactory(
+        meeting=meeting, letter="C", title="Proposed precept", body_html="<p>x</p>"
+    )
+    item.papers.add(paper)
+    before = gather_pack(meeting).fingerprint
+    for title in ("Appendix A – Budget", "Appendix B – Map"):
+        Attachment.objects.create(paper=paper, title=title, file_name="annex.pdf")
+
+    content = gather_pack(meeting)
+    text = " ".join(" ".join(texts(build_pack(content).pdf)).split())
+    assert (
+        "Proposed precept With 2 attachments not in this pack; download them from the "
+        "intranet: Appendix A – Budget; Appendix B – Map"
+    ) in text
+    assert content.fingerprint != before
 
 
 def test_to_follow_paper_gets_a_placeholder_and_withdrawn_is_left_out():
