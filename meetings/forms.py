@@ -8,12 +8,13 @@ from wkp.forms import AddPersonMixin, SharedChoicesFormSet
 from wkp.models import Organisation, Person
 from wkp.rich_text import RichTextField, RichTextWidget
 from wkp.sanitise import clean_html
-from wkp.templatetags.wkp_format import uk_date
+from wkp.templatetags.wkp_format import short_date, uk_date
 from wkp.widgets import DateInput, TimeInput
 
 from .agenda import build_agenda, walk
 from .models import (
     MAX_AGENDA_DEPTH,
+    MEETING_DATES,
     Action,
     AgendaItem,
     Attachment,
@@ -34,6 +35,16 @@ class VersionedForm(forms.Form):
     """Carries the version the editor saw, so a stale form is refused rather than applied."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def in_meeting_dates(day):
+    """The day, if a meeting may have it (MEETING_DATES); a blank stays blank."""
+    first, last = MEETING_DATES
+    if day is not None and not first <= day <= last:
+        raise ValidationError(
+            f"Enter a date from {short_date(first)} to {short_date(last)}.", code="out_of_range"
+        )
+    return day
 
 
 class MeetingForm(AddPersonMixin, forms.ModelForm):
@@ -74,6 +85,12 @@ class MeetingForm(AddPersonMixin, forms.ModelForm):
         self.fields["contact_officer"].queryset = Person.objects.select_related("organisation")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+
+    def clean_date(self):
+        return in_meeting_dates(self.cleaned_data["date"])
+
+    def clean_replaces_date(self):
+        return in_meeting_dates(self.cleaned_data["replaces_date"])
 
     def clean(self):
         data = super().clean()
@@ -600,9 +617,10 @@ class ForwardPlanEntryForm(AddPersonMixin, forms.ModelForm):
 
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = Meeting.objects.filter(date__gte=today).select_related(
-            "body"
-        ) | Meeting.objects.filter(pk=self.instance.meeting_id)
+        self.fields["meeting"].queryset = (
+            Meeting.objects.filter(date__gte=today).select_related("body")
+            | Meeting.objects.filter(pk=self.instance.meeting_id)
+        ).in_date_range()
         self.fields["owner_person"].queryset = Person.objects.select_related("organisation")
         meeting_id = self.instance.meeting_id or self.data.get("meeting")
         self.fields["paper"].queryset = Paper.objects.live().filter(meeting_id=meeting_id or 0)

@@ -5,6 +5,7 @@ one or more items; their letters (A, B, C …) follow agenda order until the age
 then stay fixed. Items and papers are deleted softly (deleted_at) so they can be restored.
 """
 
+import datetime
 import string
 
 from django.conf import settings
@@ -20,6 +21,12 @@ from .deadlines import paper_deadline
 from .targets import format_target, last_day
 
 MAX_AGENDA_DEPTH = 3
+
+# The dates a meeting may have. Calendars and paper deadlines do arithmetic on a meeting's date
+# (two hours after its start, working days before it) that overflows at Python's limits (years 1
+# and 9999): the forms refuse a date outside these, and the calendars and the forward plan leave
+# out a row that holds one (restored or loaded data), rather than fail for everyone.
+MEETING_DATES = (datetime.date(1900, 1, 1), datetime.date(2199, 12, 31))
 
 
 class Venue(NamedModel):
@@ -50,6 +57,9 @@ class MeetingQuerySet(models.QuerySet):
 
     def past(self, today):
         return self.filter(date__lt=today).order_by("-date", "-start_time")
+
+    def in_date_range(self):
+        return self.filter(date__range=MEETING_DATES)
 
 
 class Meeting(models.Model):
@@ -123,6 +133,10 @@ class Meeting(models.Model):
     @property
     def is_draft(self):
         return self.status == self.Status.DRAFT
+
+    @property
+    def has_date_in_range(self):
+        return MEETING_DATES[0] <= self.date <= MEETING_DATES[1]
 
     def agenda_visible_to(self, user):
         return user.has_perm("meetings.change_meeting") or (
@@ -810,6 +824,10 @@ class NoticeDelivery(models.Model):
 class ForwardPlanEntryQuerySet(models.QuerySet):
     def outstanding(self):
         return self.filter(paper__isnull=True, withdrawn=False)
+
+    def in_date_range(self):
+        """Entries whose deadline can be worked out (see MEETING_DATES)."""
+        return self.filter(meeting__date__range=MEETING_DATES)
 
 
 class ForwardPlanEntry(models.Model):

@@ -97,7 +97,9 @@ def _yearly_change(kind, name, hours_from, hours_to, first):
 
 def calendar_for(meetings, url_for):
     """A calendar of these meetings. It always holds the VTIMEZONE, so a feed with no meeting in
-    its window is still a valid calendar (RFC 5545 asks for at least one component)."""
+    its window is still a valid calendar (RFC 5545 asks for at least one component). A meeting
+    dated outside MEETING_DATES is left out: its times may not be computable, and one such row
+    must not break every member's feed."""
     calendar = Calendar()
     calendar.add("prodid", "-//West Kent Partnership//Intranet//EN")
     calendar.add("version", "2.0")
@@ -106,6 +108,8 @@ def calendar_for(meetings, url_for):
     calendar.add("x-wr-timezone", TZID)
     calendar.add_component(london_timezone())
     for meeting in meetings:
+        if not meeting.has_date_in_range:
+            continue
         calendar.add_component(meeting_event(meeting, url_for(meeting)))
     return calendar.to_ical()
 

@@ -140,7 +140,7 @@ def notice_preferences(request):
 @permission_required("meetings.view_forwardplanentry", raise_exception=True)
 def forward_plan(request):
     today = timezone.localdate()
-    entries = ForwardPlanEntry.objects.select_related(
+    entries = ForwardPlanEntry.objects.in_date_range().select_related(
         "meeting__body", "owner_person", "owner_organisation", "paper__meeting"
     )
     if request.GET.get("all") != "1":

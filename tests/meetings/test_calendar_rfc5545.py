@@ -137,3 +137,60 @@ def test_feed_with_no_meeting_in_its_window_is_still_a_valid_calendar(client, me
     ours, theirs = check_rfc5545(response.content)
     assert ours.walk("VEVENT") == []
     assert "vevent" not in theirs.contents
+
+
+def test_feed_leaves_out_a_meeting_dated_where_its_times_overflow(client, member):
+    """A row holding a date the meeting form refuses (restored or loaded data) must not make
+    every member's feed fail: it is left out, and the other meetings are served."""
+    good = MeetingFactory(
+        date=SUMMER, start_time=datetime.time(10), status=Meeting.Status.PUBLISHED
+    )
+    MeetingFactory(
+        date=datetime.date(9999, 12, 31),
+        start_time=datetime.time(23),
+        status=Meeting.Status.PUBLISHED,
+    )
+    token = CalendarToken.objects.create(user=member, token="feed-token-1122334455")
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 12, tzinfo=UTC)):
+        response = client.get(reverse("meetings:calendar_feed", args=[token.token]))
+
+    assert response.status_code == 200
+    ours, _ = check_rfc5545(response.content)
+    assert [str(event["uid"]) for event in ours.walk("VEVENT")] == [
+        f"meeting-{good.pk}@wkp-intranet"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("day", "start"),
+    [
+        (datetime.date(9999, 12, 31), datetime.time(23)),
+        (datetime.date(9999, 12, 31), None),
+        (datetime.date(1, 1, 1), datetime.time(0)),
+    ],
+)
+def test_meeting_ics_of_a_meeting_dated_where_its_times_overflow_is_an_empty_calendar(
+    member_client, day, start
+):
+    meeting = MeetingFactory(date=day, start_time=start, status=Meeting.Status.PUBLISHED)
+
+    response = member_client.get(reverse("meetings:meeting_ics", args=[meeting.pk]))
+
+    assert response.status_code == 200
+    ours, _ = check_rfc5545(response.content)
+    assert ours.walk("VEVENT") == []
+
+
+def test_meeting_ics_on_the_last_date_a_meeting_may_have_ends_in_the_next_year(member_client):
+    meeting = MeetingFactory(
+        date=datetime.date(2199, 12, 31),
+        start_time=datetime.time(23),
+        status=Meeting.Status.PUBLISHED,
+    )
+
+    response = member_client.get(reverse("meetings:meeting_ics", args=[meeting.pk]))
+
+    assert response.status_code == 200
+    ours, _ = check_rfc5545(response.content)
+    (event,) = ours.walk("VEVENT")
+    assert event["dtend"].dt.replace(tzinfo=None) == datetime.datetime(2200, 1, 1, 1, 0)

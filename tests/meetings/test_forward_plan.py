@@ -94,3 +94,40 @@ def test_owners_are_reminded_once_shortly_before_the_deadline(mailoutbox):
     assert mailoutbox[0].to == ["tim.read@example.org"]
     assert mailoutbox[0].subject == "Paper due Thursday 6 July 2006: Transport update"
     assert send_reminders(today=D(2006, 7, 4)) == 0  # once only
+
+
+@pytest.mark.parametrize("role_client", ["member_client", "coordinator_client"])
+@pytest.mark.django_db
+def test_forward_plan_leaves_out_an_entry_whose_meeting_date_has_no_deadline(request, role_client):
+    """Five working days before 2 January in the year 1 is before the first date Python has: the
+    entry is left out (the meeting form refuses such a date) rather than fail the whole page."""
+    client = request.getfixturevalue(role_client)
+    owner = PersonFactory()
+    ForwardPlanEntry.objects.create(
+        meeting=MeetingFactory(date=D(1, 1, 2)), title="Lost in time", owner_person=owner
+    )
+    ForwardPlanEntry.objects.create(
+        meeting=MeetingFactory(date=D(2006, 7, 14)), title="Transport update", owner_person=owner
+    )
+
+    response = client.get(reverse("meetings:forward_plan"), {"all": "1"})
+
+    assert response.status_code == 200
+    assert [entry.title for entry in response.context["entries"]] == ["Transport update"]
+
+
+@pytest.mark.django_db
+def test_forward_plan_form_offers_no_meeting_outside_the_date_range(coordinator_client):
+    meeting = MeetingFactory(date=D(9999, 12, 31))
+    owner = PersonFactory()
+
+    response = coordinator_client.post(
+        reverse("meetings:forward_plan_create"),
+        {"meeting": meeting.pk, "title": "Far off", "clear_days": 5, "owner_person": owner.pk},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "meeting": ["Select a valid choice. That choice is not one of the available choices."]
+    }
+    assert not ForwardPlanEntry.objects.exists()

@@ -123,6 +123,56 @@ def test_meeting_form_rejects_an_end_before_the_start_and_bad_dates(coordinator_
     assert Meeting.objects.count() == 1
 
 
+def meeting_post(meeting, **extra):
+    data = {
+        "body": meeting.body_id,
+        "date": "2006-10-20",
+        "start_time": "23:00",
+        "number_from": 1,
+        "sub_numbering": "bullets",
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("date", "9999-12-31"),
+        ("date", "0001-01-02"),
+        ("date", "1899-12-31"),
+        ("date", "2200-01-01"),
+        ("replaces_date", "9999-12-31"),
+    ],
+)
+def test_meeting_form_refuses_a_date_outside_1900_to_2199(coordinator_client, field, value):
+    """Calendars and paper deadlines do arithmetic on the date that overflows near the years 1
+    and 9999; no meeting needs a date outside these two centuries."""
+    meeting = MeetingFactory()
+
+    response = coordinator_client.post(
+        reverse("meetings:meeting_create"), meeting_post(meeting, **{field: value})
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        field: ["Enter a date from 1 January 1900 to 31 December 2199."]
+    }
+    assert Meeting.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["1900-01-01", "2199-12-31"])
+def test_meeting_form_accepts_the_first_and_last_dates_of_the_range(coordinator_client, value):
+    meeting = MeetingFactory()
+
+    response = coordinator_client.post(
+        reverse("meetings:meeting_create"), meeting_post(meeting, date=value, replaces_date=value)
+    )
+
+    assert response.status_code == 302
+    assert Meeting.objects.filter(date=value, replaces_date=value).count() == 1
+
+
 def test_new_meeting_copies_the_previous_standing_items(coordinator_client):
     previous = MeetingFactory()
     AgendaItemFactory(meeting=previous, title="Minutes/Matters Arising", kind="standing")
