@@ -48,10 +48,12 @@ def to_money(value):
     # Decimal also reads "1e3", "1_000" and other scripts' digits; money is typed as plain digits.
     if isinstance(value, str) and not PLAIN_AMOUNT.fullmatch(value):
         raise MoneyError("Enter an amount in pounds and pence, e.g. 1000.00.")
-    if amount != amount.quantize(PENNY, rounding=ROUND_HALF_UP):
-        raise MoneyError("Amounts are in whole pence: use no more than two decimal places.")
+    # Size first: quantizing needs as many digits as the amount has, and past the context's 28
+    # (27 digits and the pence) it raises InvalidOperation instead of answering.
     if abs(amount) > MAX_AMOUNT:
         raise MoneyError("That amount is too large.")
+    if amount != amount.quantize(PENNY, rounding=ROUND_HALF_UP):
+        raise MoneyError("Amounts are in whole pence: use no more than two decimal places.")
     return amount.quantize(PENNY)
 
 

@@ -4,7 +4,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from finance.models import EventBudgetLine, FinancialYear, LedgerEntry, Project, YearReopening
+from finance.models import (
+    EventBudget,
+    EventBudgetLine,
+    ExternalFunding,
+    FinancialYear,
+    LedgerEntry,
+    Project,
+    YearReopening,
+)
 from finance.reports import fund_statement
 
 from .factories import make_entry, make_year
@@ -398,3 +406,38 @@ def test_project_update_and_budget_line_edits_are_recorded_with_who_and_before_a
     assert [(c.field, c.old, c.new) for c in changes] == [
         ("actual", Decimal("2400.00"), Decimal("2450.00"))
     ]
+
+
+def money_form(fund, form):
+    """The URL of a form that takes money, its data without the amount, the amount's field and
+    the table a posting would go to."""
+    if form == "ledger entry":
+        data = entry_data(fund)
+        return ENTRY_URL, data, "amount", LedgerEntry
+    if form == "external funding":
+        from wkp.models import Organisation
+
+        funder = Organisation.objects.create(name="SEEDA", short_name="SEEDA", sector="public")
+        data = {"funder": funder.pk, "name": "Rural towns", "year": fund["year"].pk}
+        data |= {"secured_on": "2006-05-01", "sort_order": "0"}
+        return reverse("finance:externalfunding_create"), data, "amount", ExternalFunding
+    budget = EventBudget.objects.create(name="Conference", event_date=datetime.date(2006, 10, 6))
+    data = {"description": "Signage", "estimate": "250.00", "actual": "", "sort_order": "40"}
+    url = reverse("finance:eventbudgetline_create", args=[budget.pk])
+    return url, data, "estimate", EventBudgetLine
+
+
+@pytest.mark.parametrize("digits", [26, 27, 60])
+@pytest.mark.parametrize("form", ["ledger entry", "external funding", "budget line"])
+@pytest.mark.django_db
+def test_money_forms_refuse_an_amount_of_any_length_as_too_large(
+    fund, coordinator_client, form, digits
+):
+    url, data, field, model = money_form(fund, form)
+    before = model.objects.count()
+
+    response = coordinator_client.post(url, {**data, field: "9" * digits})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: ["That amount is too large."]}
+    assert model.objects.count() == before

@@ -141,6 +141,11 @@ def test_fund_years_invariants_survive_any_sequence_of_postings_and_reversals(ed
         ("0.005", "two decimal places"),
         ("£5", "without the £ sign"),
         ("ten pounds", "pounds and pence"),
+        ("99999999999", "too large"),
+        ("9" * 26, "too large"),
+        # 27 digits and the pence pass the 28 a Decimal context holds: quantize fails unchecked.
+        ("9" * 27, "too large"),
+        ("-" + "9" * 60 + ".001", "too large"),
     ],
 )
 def test_to_money_refuses_what_is_not_pounds_and_pence(text, message):
