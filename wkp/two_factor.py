@@ -49,13 +49,25 @@ def second_step_url(request):
     return f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}"
 
 
-def _next_url(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+def safe_next(request, target):
+    """`target` if it is a path on this site, else "".
+
+    A path only: `redirect()` takes a bare word ("abc") for the name of a URL and fails to find
+    it, and a browser reads any other relative address against the page it is on."""
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
-    return reverse(settings.LOGIN_REDIRECT_URL)
+    return ""
+
+
+def _next_url(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return safe_next(request, target) or reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def _normalise(code):

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
@@ -11,12 +10,12 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path(
         "accounts/login/",
-        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        login_not_required(views.SignInView.as_view(redirect_authenticated_user=True)),
         name="login",
     ),
     path("accounts/two-factor/", two_factor.verify, name="two_factor"),
     path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("accessibility/", views.AccessibilityStatementView.as_view(), name="accessibility"),
     path("partners/", views.PartnerListView.as_view(), name="partner_list"),
     path("partners/<int:pk>/", views.PartnerDetailView.as_view(), name="partner_detail"),

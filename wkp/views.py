@@ -4,6 +4,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
@@ -16,6 +17,23 @@ from django.views.generic import DetailView, ListView, TemplateView
 from .models import Organisation, Person, Sector
 from .registry import home_sections
 from .roles import COORDINATOR
+from .two_factor import safe_next
+
+
+class PathOnlyNextMixin:
+    """Django's sign-in and sign-out views go on to any `next` on this site, a relative address
+    ("abc") too, which the browser reads against /accounts/login/: only a path is taken here."""
+
+    def get_redirect_url(self):
+        return safe_next(self.request, super().get_redirect_url())
+
+
+class SignInView(PathOnlyNextMixin, auth_views.LoginView):
+    pass
+
+
+class SignOutView(PathOnlyNextMixin, auth_views.LogoutView):
+    pass
 
 
 class NavSectionMixin:

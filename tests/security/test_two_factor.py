@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import PASSWORD, totp_code
+from tests.conftest import PASSWORD, sign_in_fully, totp_code
 from tests.security.test_permission_matrix import (
     CASES,
     OPEN_BEFORE_SIGN_IN,
@@ -238,6 +238,45 @@ def test_next_may_not_leave_the_site(coordinator):
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+NOT_PATHS = ["abc", "home", "a/b", "x.y", "meetings:meeting_list", "http://testserver/meetings/"]
+
+
+@pytest.mark.parametrize("next_url", NOT_PATHS)
+@pytest.mark.parametrize("role", ["member", "coordinator", "admin_user"])
+def test_a_next_that_is_not_a_path_goes_to_the_home_page(request, role, next_url):
+    """redirect() took a bare word for the name of a URL (NoReverseMatch, a 500), and a browser
+    reads "a/b" against the page it is on: only a path on this site is followed."""
+    client = sign_in_fully(Client(), request.getfixturevalue(role))
+
+    response = client.get(SECOND_STEP, {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_a_next_that_is_a_path_is_followed_with_its_query(coordinator):
+    client = sign_in_fully(Client(), coordinator)
+
+    response = client.get(SECOND_STEP, {"next": "/meetings/?all=1"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/meetings/?all=1"
+
+
+@pytest.mark.parametrize("next_url", NOT_PATHS)
+def test_signing_in_and_out_follow_a_next_only_when_it_is_a_path(member, next_url):
+    client, response = password_only(member, next_url=next_url)
+    assert response["Location"] == "/"
+    assert client.get(LOGIN, {"next": next_url})["Location"] == "/"
+    assert client.post(reverse("logout"), {"next": next_url})["Location"] == LOGIN
+
+
+def test_signing_in_and_out_follow_a_next_that_is_a_path(member):
+    client, response = password_only(member, next_url="/finance/")
+    assert response["Location"] == "/finance/"
+    assert client.post(reverse("logout"), {"next": "/finance/"})["Location"] == "/finance/"
 
 
 def test_the_admin_needs_the_second_step_too(admin_user):
