@@ -15,6 +15,7 @@ from .models import AgendaItem, Meeting, Paper
 from .uploads import check_upload, safe_name
 
 PLACEMENTS = {"same", "under", "up"}
+NOT_ON_AGENDA = "The item to add this {} is not on this agenda: reload the page and try again."
 
 
 class InlineItemForm(forms.ModelForm):
@@ -58,11 +59,18 @@ def _style(form):
 class NewItemForm(InlineItemForm):
     """The "add here" row: where the new item goes is given by `parent` and `after`."""
 
+    # Hidden, so their refusals are shown above the row (editor_add_row.html).
     parent = forms.ModelChoiceField(
-        queryset=AgendaItem.objects.none(), required=False, widget=forms.HiddenInput
+        queryset=AgendaItem.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": NOT_ON_AGENDA.format("under")},
     )
     after = forms.ModelChoiceField(
-        queryset=AgendaItem.objects.none(), required=False, widget=forms.HiddenInput
+        queryset=AgendaItem.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": NOT_ON_AGENDA.format("after")},
     )
     placement = forms.CharField(required=False, widget=forms.HiddenInput)
     paper_upload = forms.FileField(required=False, label="Its paper (PDF or Word, optional)")

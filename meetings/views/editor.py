@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -154,8 +154,7 @@ def render_editor(
     elif add_after in items:
         add = (items[add_after].item.parent_id, add_after)
     elif new_form is not None and new_form.is_bound:
-        add = (new_form.data.get("new-parent") or None, new_form.data.get("new-after") or None)
-        add = tuple(int(x) if x and str(x).isdigit() else None for x in add)
+        add = (_row_id(new_form.data.get("new-parent")), _row_id(new_form.data.get("new-after")))
     else:
         add = (None, top[-1].item.pk if top else None)
     if new_form is None:
@@ -194,6 +193,13 @@ def render_editor(
         "meetings/partials/agenda_workspace.html" if request.htmx else "meetings/agenda_edit.html"
     )
     return render(request, template, context, status=status)
+
+
+def _row_id(value):
+    """An item id as the add row posted it, or None. ASCII digits only, and no more than a
+    bigint has: str.isdigit() also passes "²", and int() refuses thousands of digits."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else None
 
 
 # A new item takes the kind of the item it follows when that kind comes in runs (reports,
@@ -442,14 +448,12 @@ def item_action(request, pk, action):
 def agenda_reorder(request, meeting):
     """Drag and drop posts the whole new tree as JSON: {"version": n, "tree": [[id, parent]…]}."""
     try:
-        payload = json.loads(request.body)
-        tree = [
-            (int(item_id), None if parent is None else int(parent))
-            for item_id, parent in payload["tree"]
-        ]
-        version = payload["version"]
-    except (ValueError, KeyError, TypeError):
-        return HttpResponseBadRequest("The new order could not be read.")
+        version, tree = _read_order(request.body)
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return JsonResponse(
+            {"ok": False, "message": "The new order could not be read: please reload the page."},
+            status=400,
+        )
     try:
         services.reorder_agenda(meeting, version=version, tree=tree)
     except services.ConcurrentEdit as error:
@@ -457,6 +461,18 @@ def agenda_reorder(request, meeting):
     except ValidationError as error:
         return JsonResponse({"ok": False, "message": " ".join(error.messages)}, status=400)
     return JsonResponse({"ok": True, "version": meeting.version})
+
+
+def _read_order(body):
+    """The version and (item id, parent id) pairs of a posted order. Each must be a JSON whole
+    number: json reads 1e999 as infinity, which int() cannot take, and true as 1."""
+    payload = json.loads(body)
+    version = payload["version"]
+    tree = [(item_id, parent) for item_id, parent in payload["tree"]]
+    numbers = [version, *(number for pair in tree for number in pair if number is not None)]
+    if any(type(number) is not int for number in numbers):
+        raise ValueError("The order holds something other than whole numbers.")
+    return version, tree
 
 
 @meeting_view("meetings.change_meeting", post_only=True)

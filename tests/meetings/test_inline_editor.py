@@ -140,6 +140,33 @@ def test_a_stale_add_is_refused_and_the_typed_item_kept(coordinator_client):
     assert not AgendaItem.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["parent", "after"])
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "abc", "-1"])
+def test_an_add_row_placed_at_no_item_is_refused_with_a_message(coordinator_client, field, value):
+    """A superscript two is a digit to str.isdigit() but not to int(), and int() refuses 5,000
+    digits: placing the refused row again failed (500) before the editor could say why."""
+    meeting = MeetingFactory()
+    AgendaItemFactory(meeting=meeting, title="First")
+
+    response = coordinator_client.post(
+        reverse("meetings:item_add", args=[meeting.pk]),
+        {
+            "new-version": meeting.version,
+            "new-title": "Kept",
+            "new-kind": "report",
+            f"new-{field}": value,
+        },
+    )
+
+    where = {"parent": "under", "after": "after"}[field]
+    message = f"The item to add this {where} is not on this agenda: reload the page and try again."
+    assert response.status_code == 400
+    assert response.context["new_form"].errors == {field: [message]}
+    assert message in response.text
+    assert 'value="Kept"' in response.text
+    assert list(AgendaItem.objects.values_list("title", flat=True)) == ["First"]
+
+
 def test_an_empty_title_is_refused_with_a_message(coordinator_client):
     meeting = MeetingFactory()
     response = add(coordinator_client, meeting, "")

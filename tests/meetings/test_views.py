@@ -106,6 +106,49 @@ def test_reorder_endpoint_takes_json_and_refuses_stale_versions(coordinator_clie
     assert bad.status_code == 400
 
 
+UNREADABLE_ORDER = {
+    "ok": False,
+    "message": "The new order could not be read: please reload the page.",
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{{"version": 1e999, "tree": [[{a}, null]]}}',
+        '{{"version": {version}, "tree": [[1e999, null]]}}',
+        '{{"version": {version}, "tree": [[{a}, 1e999]]}}',
+        '{{"version": {version}, "tree": [[{a}, -1e999]]}}',
+        '{{"version": true, "tree": [[{a}, null]]}}',
+        '{{"version": "{version}", "tree": [["{a}", null]]}}',
+        '{{"version": {version}, "tree": [[{a}.5, null]]}}',
+        '{{"version": {version}, "tree": [[{a}]]}}',
+        '{{"version": {version}, "tree": {{"ab": 1}}}}',
+        '{{"version": {version}, "tree": [[1{nines}, null]]}}',
+        "[" * 100_000,
+        "not json",
+    ],
+)
+def test_reorder_endpoint_refuses_what_is_not_an_order_with_a_message(coordinator_client, body):
+    """JSON reads 1e999 as infinity, which int() cannot take (OverflowError, a 500), a 5,000-digit
+    number is more than int() reads, and deep nesting more than json does."""
+    meeting = MeetingFactory()
+    a = AgendaItemFactory(meeting=meeting, title="a", position=0)
+    version = meeting.version
+    body = body.format(version=version, a=a.pk, nines="9" * 5000)
+
+    response = coordinator_client.post(
+        reverse("meetings:agenda_reorder", args=[meeting.pk]),
+        body,
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == UNREADABLE_ORDER
+    meeting.refresh_from_db()
+    assert meeting.version == version
+
+
 def test_meeting_form_rejects_an_end_before_the_start_and_bad_dates(coordinator_client):
     meeting = MeetingFactory()
     data = {
