@@ -1,5 +1,7 @@
 """Shared parts of the browser journeys."""
 
+import re
+
 import pytest
 
 from meetings.models import Body, Meeting
@@ -24,3 +26,9 @@ def make_july_meeting():
         return meeting
 
     return make
+
+
+def item_label(title):
+    """An agenda item's label in the forms that list items: numbered as on the agenda
+    ("2.1 Transport", "– Transport" under bullets) and indented under its parent."""
+    return re.compile(rf"^\s*[\d.–]+\s+{re.escape(title)}\s*$")

@@ -21,6 +21,7 @@ from django.urls import reverse
 from meetings.models import AgendaItem, Meeting, PackVersion
 from subgroups.models import Body
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import item_label
 from tests.meetings.test_views import agenda_lines
 from tests.pdftext import pdf_text
 from wkp.models import Person
@@ -152,7 +153,7 @@ def enter_case(page, url, case, tmp_path):
         page.goto(f"{url}{reverse('meetings:paper_create', args=[meeting.pk])}")
         page.locator("#id_title").fill(paper["title"])
         page.locator("#id_upload").set_input_files(paper_pdf(tmp_path, paper))
-        page.locator("#div_id_items").get_by_label(item["title"], exact=True).check()
+        page.locator("#div_id_items").get_by_label(item_label(item["title"])).check()
         save(page, "Save paper")
 
     publish(page, url, meeting)

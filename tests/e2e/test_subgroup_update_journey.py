@@ -8,6 +8,7 @@ from django.core.management import call_command
 from meetings.models import AgendaItem, Meeting, Paper
 from subgroups.models import Body, SubGroupUpdate
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import item_label
 from wkp.models import Organisation, Person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,7 +71,7 @@ def test_coordinator_records_an_update_with_a_vacancy_and_attaches_it_as_a_paper
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/papers/new/")
     page.locator("#id_title").fill("Transport Sub-Group Update")
     page.locator("#id_subgroup_update").select_option(value=str(update.pk))
-    page.get_by_label("Transport", exact=True).check()
+    page.locator("#div_id_items").get_by_label(item_label("Transport")).check()
     page.get_by_role("button", name="Save paper").click()
     page.wait_for_url(f"**/meetings/{meeting.pk}/agenda/")
 
