@@ -56,7 +56,7 @@ from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
 from .models import Paper
 from .papers import paper_html
-from .pdf_fonts import share_fonts, stamp_font, winansi_text
+from .pdf_fonts import share_fonts, stamp_font, text_width
 from .schedule import next_meetings
 from .uploads import inspect
 
@@ -415,12 +415,9 @@ def _typeset_together(meeting, entries, notices):
 
 A4 = (595.28, 841.89)
 LINK_PREFIX = "https://wkp.invalid/pack/"
-
-
-def _pdf_text(text):
-    """A literal string in the stamp font's encoding (WinAnsi: – ‘ ’ “ ” £ included)."""
-    data = winansi_text(text)
-    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+# The stamps' places: 8.5 pt text from the left margin, "page N of M" 30 mm inside the right one.
+STAMP_SIZE = 8.5
+STAMP_LEFT, STAMP_RIGHT = 18 * MM, (210 - 18 - 30) * MM
 
 
 def _running_footer(meeting):
@@ -451,20 +448,21 @@ def _stamp(pdf, page, font, header, footer_left, footer_right):
     fonts = resources.get("/Font")
     if fonts is None:
         resources.Font = fonts = pikepdf.Dictionary()
-    fonts.WkpStamp = font
-    x_left, x_right = 18 * MM, (210 - 18 - 30) * MM
+    fonts.WkpStamp = font.dictionary
     top, bottom = A4[1] - 12 * MM, 12 * MM
     ops = []
     if header:
         ops += [
-            b"/Artifact <</Type /Pagination /Subtype /Header>> BDC q 0.27 g BT /WkpStamp 8.5 Tf",
-            b"1 0 0 1 %.2f %.2f Tm " % (x_left, top) + _pdf_text(header) + b" Tj",
+            b"/Artifact <</Type /Pagination /Subtype /Header>> BDC q 0.27 g BT /WkpStamp %g Tf"
+            % STAMP_SIZE,
+            b"1 0 0 1 %.2f %.2f Tm " % (STAMP_LEFT, top) + font.encode(header) + b" Tj",
             b"ET Q EMC",
         ]
     ops += [
-        b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q 0.27 g BT /WkpStamp 8.5 Tf",
-        b"1 0 0 1 %.2f %.2f Tm " % (x_left, bottom) + _pdf_text(footer_left) + b" Tj",
-        b"1 0 0 1 %.2f %.2f Tm " % (x_right, bottom) + _pdf_text(footer_right) + b" Tj",
+        b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q 0.27 g BT /WkpStamp %g Tf"
+        % STAMP_SIZE,
+        b"1 0 0 1 %.2f %.2f Tm " % (STAMP_LEFT, bottom) + font.encode(footer_left) + b" Tj",
+        b"1 0 0 1 %.2f %.2f Tm " % (STAMP_RIGHT, bottom) + font.encode(footer_right) + b" Tj",
         b"ET Q EMC",
     ]
     page.contents_add(pikepdf.Stream(pdf, b"\n".join(ops)), prepend=True)
@@ -579,14 +577,14 @@ def _link_to_web_page(pdf, page, font, url, heading):
     the paper's web page (where its text is). Returns its structure element (a paragraph)."""
     text = f"Text version (web page): {url}"[:120]
     x, y = 18 * MM, A4[1] - 18 * MM
-    page.obj.Resources.Font.WkpStamp = font
+    page.obj.Resources.Font.WkpStamp = font.dictionary
     ops = [
         b"/Link <</MCID 1>> BDC q 0 0 0.6 rg BT /WkpStamp 8 Tf",
-        b"1 0 0 1 %.2f %.2f Tm " % (x, y) + _pdf_text(text) + b" Tj",
+        b"1 0 0 1 %.2f %.2f Tm " % (x, y) + font.encode(text) + b" Tj",
         b"ET Q EMC",
     ]
     page.contents_add(pikepdf.Stream(pdf, b"\n".join(ops)))
-    width = _text_width(font, text, 8)
+    width = text_width(text, 8)
     annotation = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.Annot,
@@ -602,15 +600,6 @@ def _link_to_web_page(pdf, page, font, url, heading):
     page.obj.Annots.append(annotation)
     link = element(pdf, "Link", [1, link_reference(annotation, page.obj)], page=page)
     return element(pdf, "P", [link], page=page)
-
-
-def _text_width(font, text, size):
-    widths, first = font.Widths, int(font.FirstChar)
-    total = 0
-    for code in winansi_text(text):
-        index = code - first
-        total += int(widths[index]) if 0 <= index < len(widths) else 500
-    return total * size / 1000
 
 
 def _link_pages(pdf, page_map):

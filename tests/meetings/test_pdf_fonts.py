@@ -1,17 +1,23 @@
 """Every font in the pack and in every paper PDF is embedded, read by poppler's `pdffonts` (an
 independent reader), and appended parts do not each bring their own copy of the same fonts."""
 
+import io
+import re
 import shutil
 import subprocess
 from collections import Counter
 
+import pikepdf
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from fontTools.ttLib import TTFont
 
 from meetings.models import Meeting, Paper
-from meetings.pack import build_pack, gather_pack, paper_pdf
+from meetings.pack import A4, _stamp_all, build_pack, gather_pack, paper_pdf
+from meetings.pdf_fonts import stamp_font
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from tests.pdftext import page_texts
 
 pytestmark = [
     pytest.mark.django_db,
@@ -51,10 +57,10 @@ def test_demo_pack_and_every_paper_pdf_embed_every_font_once(tmp_path):
     rows = pdffonts(built.pdf, tmp_path)
 
     assert_all_embedded(rows, "the demo pack")
-    # The stamp font is DejaVu Sans, subsetted, with a ToUnicode map.
-    stamp = [row for row in rows if row[1] == "TrueType"]
-    assert len(stamp) == 1 and stamp[0][0].endswith("+DejaVuSans"), rows
-    assert stamp[0][3:] == ("yes", "yes")
+    # The stamp font is DejaVu Sans, composite, subsetted, with a ToUnicode map.
+    stamp = [row for row in rows if row[0].endswith("+DejaVuSans")]
+    assert len(stamp) == 1, rows
+    assert stamp[0][1:] == ("CID TrueType", "yes", "yes", "yes")
     # One copy per subset: the front matter's and the papers' (typeset in one pass), so no
     # name more than twice; it was 44 entries (each subset about ten times) before sharing.
     per_name = Counter(row[0] for row in rows)
@@ -92,3 +98,56 @@ def test_uploaded_paper_pdf_and_its_pack_are_stamped_in_an_embedded_font(tmp_pat
         rows = pdffonts(data, tmp_path)
         assert_all_embedded(rows, what)
         assert not [row for row in rows if "Helvetica" in row[0]], rows
+
+
+WORLD_TITLE = "Dŵr Cymru a’r Fro – Łukasz, ș, Ωmega, Жук"
+
+
+def test_stamps_print_welsh_polish_romanian_greek_and_cyrillic_letters(tmp_path):
+    """A one-byte (Windows-1252) stamp font printed this title "D?r Cymru a’r Fro – ?ukasz, ?,
+    ?mega, ???"."""
+    from tests.meetings.test_pack import upload_pdf
+
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    item = AgendaItemFactory(meeting=meeting, title="Water", position=0)
+    upload = PaperFactory(meeting=meeting, letter="A", title=WORLD_TITLE, file_kind="pdf")
+    upload.file.save("paper.pdf", ContentFile(upload_pdf("UPLOADED", pages=2)))
+    item.papers.add(upload)
+    built = build_pack(gather_pack(meeting))
+    first, last = built.page_map["A"]
+
+    for what, data, pages in (
+        ("the pack", built.pdf, range(first - 1, last)),
+        ("the paper's own PDF", paper_pdf(upload), range(2)),
+    ):
+        headers = [page_texts(data)[index].splitlines()[0] for index in pages]
+        assert headers == [f"Paper A – {WORLD_TITLE}"] * 2, what
+        stamp = [row for row in pdffonts(data, tmp_path) if row[0].endswith("+DejaVuSans")]
+        assert len(stamp) == 1, (what, stamp)
+        assert re.fullmatch(r"[A-Z]{6}\+DejaVuSans", stamp[0][0]), stamp
+        # A composite font, embedded, subsetted, with a ToUnicode map.
+        assert stamp[0][1:] == ("CID TrueType", "yes", "yes", "yes"), (what, stamp)
+
+
+def test_the_stamp_font_holds_only_the_glyphs_its_text_uses():
+    with pikepdf.new() as pdf:
+        font = stamp_font(pdf, ["Dŵr Ж"]).dictionary
+        descendant = font.DescendantFonts[0]
+        assert (font.Subtype, font.Encoding) == ("/Type0", "/Identity-H")
+        assert (descendant.Subtype, descendant.CIDToGIDMap) == ("/CIDFontType2", "/Identity")
+        program = descendant.FontDescriptor.FontFile2.read_bytes()
+
+    embedded = TTFont(io.BytesIO(program))
+    assert sorted(embedded.getBestCmap()) == sorted(ord(char) for char in "Dŵr Ж")
+    # .notdef, the five characters' glyphs, and the w and circumflex DejaVu Sans draws ŵ from.
+    assert len(embedded.getGlyphOrder()) == 8
+
+
+def test_a_character_dejavu_sans_lacks_is_stamped_as_a_question_mark():
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=A4)
+        _stamp_all(pdf, [("Łukasz – 東京 office", "West Kent Partnership", "page 1 of 1")])
+        output = io.BytesIO()
+        pdf.save(output)
+
+    assert page_texts(output.getvalue())[0].splitlines()[0] == "Łukasz – ?? office"
