@@ -15,6 +15,7 @@ So a change to one paper re-typesets only that paper and the front matter.
 """
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -415,9 +416,12 @@ def _typeset_together(meeting, entries, notices):
 
 A4 = (595.28, 841.89)
 LINK_PREFIX = "https://wkp.invalid/pack/"
-# The stamps' places: 8.5 pt text from the left margin, "page N of M" 30 mm inside the right one.
+# The stamps' places: 8.5 pt text from the left margin, the header to the right margin and the
+# footer's left part to a little short of "page N of M" (18 mm margins, 30 mm for the number).
 STAMP_SIZE = 8.5
 STAMP_LEFT, STAMP_RIGHT = 18 * MM, (210 - 18 - 30) * MM
+HEADER_WIDTH = (210 - 2 * 18) * MM
+FOOTER_WIDTH = STAMP_RIGHT - STAMP_LEFT - 4 * MM
 
 
 def _running_footer(meeting):
@@ -426,7 +430,23 @@ def _running_footer(meeting):
 
 
 def _stamp_texts(header, footer_left, footer_right):
-    return header[:110], footer_left[:90], footer_right
+    return _fit(header, HEADER_WIDTH), _fit(footer_left, FOOTER_WIDTH), footer_right
+
+
+@functools.lru_cache(maxsize=1024)  # a pack repeats each running header on every page
+def _fit(text, width):
+    """`text` whole if it fits `width` points at the stamp's size, else cut after the last whole
+    word that fits with "…" after it (a count of characters ran capitals off the page and a
+    long body's name into "page N of M", and cut mid-word without saying so)."""
+    if text_width(text, STAMP_SIZE) <= width:
+        return text
+    words = text.split()
+    while len(words) > 1 and text_width(" ".join(words) + "…", STAMP_SIZE) > width:
+        words.pop()
+    cut = " ".join(words)
+    while cut and text_width(cut + "…", STAMP_SIZE) > width:  # one word wider than the line
+        cut = cut[:-1]
+    return cut.rstrip(" ,;:–—-") + "…"
 
 
 def _stamp_all(pdf, stamps, extra_texts=()):

@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from meetings import services
 from meetings.models import Attachment, Meeting, PackVersion, Paper
-from meetings.pack import build_pack, gather_pack, paper_pdf
+from meetings.pack import FOOTER_WIDTH, _stamp_texts, build_pack, gather_pack, paper_pdf
+from meetings.pdf_fonts import text_width
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
 from tests.pdftext import page_texts as texts
 from wkp.pdf_tags import check_structure
@@ -156,6 +157,44 @@ def test_uploaded_pdf_is_merged_in_place_with_header_and_page_numbers():
         assert f"UPLOADED CONTENT page {offset + 1}" in text
         assert f"page {start + offset} of {len(pages)}" in text
     assert built.page_map["B"][0] == end + 1
+
+
+def test_a_long_title_is_cut_in_the_running_header_after_a_whole_word_with_an_ellipsis():
+    title = (
+        "Sevenoaks and Tonbridge community safety partnership annual report and the districts’ "
+        "plans for the coming year ending in March, with the allocations from the West Kent fund "
+        "and Kent Police’s figures."
+    )
+    assert len(title) == 200
+    meeting = MeetingFactory()
+    item = AgendaItemFactory(meeting=meeting)
+    item.papers.add(PaperFactory(meeting=meeting, letter="A", title=title, body_html="<p>x</p>"))
+
+    built = build_pack(gather_pack(meeting))
+
+    header = texts(built.pdf)[built.page_map["A"][0] - 1].splitlines()[0]
+    # As much as fits the 174 mm between the margins at 8.5 pt, then "…" after a whole word.
+    assert header == (
+        "Paper A – Sevenoaks and Tonbridge community safety partnership annual report and the "
+        "districts’ plans for the…"
+    )
+
+
+def test_stamp_texts_fit_their_place_on_the_page():
+    body = "West Kent Partnership Community Safety and Neighbourhood Engagement Sub-group"
+
+    header, footer, number = _stamp_texts(
+        "Paper A – " + "x" * 300, f"{body}, Wednesday 30 September 2026", "page 1 of 2"
+    )
+
+    # A word too long for the line goes whole (and the dash before it); the footer's left part
+    # stops short of "page N of M" rather than running into it.
+    assert header == "Paper A…"
+    assert footer == f"{body}…"
+    assert number == "page 1 of 2"
+    assert text_width(footer, 8.5) <= FOOTER_WIDTH < text_width(f"{body}, Wednesday…", 8.5)
+    # Only a first word wider than the line is cut inside it.
+    assert _stamp_texts("x" * 300, "", "")[0] == "x" * 96 + "…"
 
 
 def test_lettered_and_roman_lists_keep_their_numbering_in_the_pdf():
