@@ -48,7 +48,7 @@ def text_width(text, size):
     return sum(advances[ord(char)] for char in stamp_text(text)) * size / 1000
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # a set of characters a document: bounded in a long-lived worker
 def _stamp_font_program(chars):
     """DejaVu Sans subsetted to `chars` (a string of distinct characters, sorted): the font file,
     each character's glyph id in it, each glyph's width (1/1000 em) and the font's metrics."""
