@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
+from wkp.downloads import file_name
 from wkp.pdf import (
     Limits,
     PdfRenderError,
@@ -112,22 +113,8 @@ def upload_limits():
 
 
 def safe_name(name):
-    """A display name without folders, control characters or direction overrides."""
-    name = (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(
-        ch
-        for ch in name
-        if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-    )
-    cleaned = cleaned.strip(". ")
-    if len(cleaned) > 150:
-        # Keep the extension: the type check reads it, and a cut name must not lose ".pdf".
-        stem, dot, extension = cleaned.rpartition(".")
-        if dot and 0 < len(extension) <= 10:
-            cleaned = stem[: 149 - len(extension)] + "." + extension
-        else:
-            cleaned = cleaned[:150]
-    return cleaned or "file"
+    """An upload's own name (its last part, folders dropped) as it is shown and downloaded."""
+    return file_name((name or "").replace("\\", "/").rsplit("/", 1)[-1], "file", max_bytes=150)
 
 
 def check_upload(uploaded, *, convert=True):

@@ -19,17 +19,17 @@ RESERVED = frozenset('\\/:*?"<>|')
 MAX_BYTES = 200
 
 
-def file_name(text, default="download"):
+def file_name(text, default="download", *, max_bytes=MAX_BYTES):
     """`text` as a name every browser, file system and object store takes: control and format
     characters (line breaks, tabs, direction overrides), separators and reserved characters
-    become spaces, runs of spaces one, no dot or space at either end, at most MAX_BYTES."""
+    become spaces, runs of spaces one, no dot or space at either end, at most `max_bytes`."""
     kept = "".join(" " if ch in RESERVED or not ch.isprintable() else ch for ch in str(text))
     name = " ".join(kept.split()).strip(" .")
-    if len(name.encode()) > MAX_BYTES:
+    if len(name.encode()) > max_bytes:
         stem, dot, extension = name.rpartition(".")
         if not dot or len(extension) > 10:
             stem, dot, extension = name, "", ""
-        room = MAX_BYTES - len((dot + extension).encode())
+        room = max_bytes - len((dot + extension).encode())
         stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .")
         name = stem + dot + extension if stem else ""
     return name or default
