@@ -980,13 +980,16 @@ def approve_minutes(minutes, *, at_meeting, by, today):
 
 @transaction.atomic
 def amend_minute(entry, *, note, decisions, reason, by):
-    """Correct an approved minute: the amendment keeps what it said before and why it changed."""
+    """Correct an approved minute: the amendment keeps what it said before and why it changed.
+    A note and decisions the same as before amend nothing: None, and nothing is recorded."""
     if not entry.minutes.is_locked:
         raise ValidationError(
             "Draft minutes are edited directly; amendments are for approved ones."
         )
     if not reason.strip():
         raise ValidationError("Say why the approved minutes are being amended.")
+    if (note, decisions.strip()) == (entry.note, entry.decisions.strip()):
+        return None
     before = f"{entry.note}\n{entry.decisions}".strip()
     entry.note, entry.decisions = note, decisions
     entry._change_reason = reason

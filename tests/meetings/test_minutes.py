@@ -107,6 +107,16 @@ def test_approving_locks_and_later_corrections_are_amendments(july, october, coo
     assert load_minutes(july).rows[0].entry.note == "Discussed the bid with the applicant."
     with pytest.raises(ValidationError, match="Say why"):
         services.amend_minute(entry, note="", decisions="", reason=" ", by=coordinator)
+    entry.refresh_from_db()
+    unchanged = services.amend_minute(
+        entry,
+        note=entry.note,
+        decisions=entry.decisions + "\n",
+        reason="Read again",
+        by=coordinator,
+    )
+    assert unchanged is None and MinutesAmendment.objects.count() == 1
+    assert entry.history.count() == 2, "an amendment that changes nothing saves nothing"
 
 
 def test_the_amendment_page_edits_the_note_as_rich_text_and_records_only_a_change(
