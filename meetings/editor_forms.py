@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from wkp.models import Person
 from wkp.templatetags.wkp_format import uk_date
 
-from .forms import PaperForm, store_checked_file
+from .forms import PaperForm, existing_time, store_checked_file
 from .models import AgendaItem, Meeting, Paper
 from .uploads import check_upload, safe_name
 
@@ -42,6 +42,9 @@ class InlineItemForm(forms.ModelForm):
         self.fields["presenters"].help_text = ""
         self.fields["title"].widget.attrs["autocomplete"] = "off"
         _style(self)
+
+    def clean_scheduled_time(self):
+        return existing_time(self.meeting.date, self.cleaned_data["scheduled_time"])
 
 
 def _style(form):

@@ -12,6 +12,7 @@ from wkp.templatetags.wkp_format import short_date, uk_date
 from wkp.widgets import DateInput, TimeInput
 
 from .agenda import build_agenda, walk
+from .clock import repeated_time_note, skipped_time_error
 from .models import (
     MAX_AGENDA_DEPTH,
     MEETING_DATES,
@@ -45,6 +46,15 @@ def in_meeting_dates(day):
             f"Enter a date from {short_date(first)} to {short_date(last)}.", code="out_of_range"
         )
     return day
+
+
+def existing_time(day, time):
+    """The time, unless the clocks skip it on that day (meetings.clock); a blank stays blank."""
+    if day is not None and time is not None:
+        error = skipped_time_error(day, time)
+        if error:
+            raise ValidationError(error, code="skipped_time")
+    return time
 
 
 class MeetingForm(AddPersonMixin, forms.ModelForm):
@@ -94,10 +104,27 @@ class MeetingForm(AddPersonMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        for name in ("start_time", "end_time"):
+            try:
+                existing_time(data.get("date"), data.get(name))
+            except ValidationError as error:
+                self.add_error(name, error)
         start, end = data.get("start_time"), data.get("end_time")
         if start and end and end <= start:
             self.add_error("end_time", "The meeting must end after it starts.")
         return data
+
+    def repeated_time_notes(self):
+        """Which time is meant, where the clocks show a new start or end time twice."""
+        if not {"date", "start_time", "end_time"} & set(self.changed_data):
+            return []
+        data = self.cleaned_data
+        notes = (
+            repeated_time_note(data["date"], data[name])
+            for name in ("start_time", "end_time")
+            if data.get(name)
+        )
+        return [note for note in notes if note]
 
 
 class VenueForm(forms.ModelForm):
@@ -188,6 +215,9 @@ class AgendaItemForm(AddPersonMixin, forms.ModelForm):
         self.fields["papers"].queryset = Paper.objects.live().filter(meeting=meeting)
         self.fields["presenters"].queryset = Person.objects.select_related("organisation")
         self.fields["presenters"].required = False
+
+    def clean_scheduled_time(self):
+        return existing_time(self.meeting.date, self.cleaned_data["scheduled_time"])
 
 
 class PaperForm(forms.ModelForm):

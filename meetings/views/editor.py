@@ -76,6 +76,8 @@ class MeetingCreateView(MeetingFormPage, CreateView):
             form.save(commit=False), copy_standing=self.request.POST.get("copy_standing") == "1"
         )
         messages.success(self.request, "Meeting created. Now build its agenda.")
+        for note in form.repeated_time_notes():
+            messages.info(self.request, note)
         return redirect("meetings:agenda_edit", meeting.pk)
 
 
@@ -91,6 +93,8 @@ class MeetingUpdateView(MeetingFormPage, UpdateView):
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, "Meeting details saved.")
+        for note in form.repeated_time_notes():
+            messages.info(self.request, note)
         return redirect("meetings:agenda_edit", form.instance.pk)
 
 
