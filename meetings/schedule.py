@@ -1,6 +1,6 @@
 """Dates of next meetings and calendar files, generated from the scheduled meetings."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -8,6 +8,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from wkp.templatetags.wkp_format import short_date
 
+from .clock import is_unique, london
 from .models import Body, Meeting
 
 NEXT_MEETINGS_LIMIT = 8
@@ -34,6 +35,12 @@ def meeting_uid(meeting):
     return f"meeting-{meeting.pk}@wkp-intranet"
 
 
+def calendar_time(local):
+    """With TZID, or in UTC where the clocks skip or repeat the time (meetings.clock): a local
+    time that names no one instant is read differently by different clients."""
+    return local if is_unique(local) else local.astimezone(UTC)
+
+
 def meeting_event(meeting, url):
     tz = ZoneInfo(TZID)
     event = Event()
@@ -41,14 +48,16 @@ def meeting_event(meeting, url):
     event.add("summary", meeting.display_title)
     event.add("sequence", meeting.version)
     if meeting.start_time:
-        start = datetime.combine(meeting.date, meeting.start_time, tzinfo=tz)
+        start = london(meeting.date, meeting.start_time)
+        # With no end time, two hours later on the clock face (Python adds wall-clock time
+        # within one zone), as a co-ordinator reads "10am to 12 noon".
         end = (
-            datetime.combine(meeting.date, meeting.end_time, tzinfo=tz)
+            london(meeting.date, meeting.end_time)
             if meeting.end_time
             else start + timedelta(hours=2)
         )
-        event.add("dtstart", start)
-        event.add("dtend", end)
+        event.add("dtstart", calendar_time(start))
+        event.add("dtend", calendar_time(end))
     else:
         event.add("dtstart", meeting.date)
         event.add("dtend", meeting.date + timedelta(days=1))

@@ -194,3 +194,95 @@ def test_meeting_ics_on_the_last_date_a_meeting_may_have_ends_in_the_next_year(m
     ours, _ = check_rfc5545(response.content)
     (event,) = ours.walk("VEVENT")
     assert event["dtend"].dt.replace(tzinfo=None) == datetime.datetime(2200, 1, 1, 1, 0)
+
+
+def at_utc(day, hour, minute):
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=UTC)
+
+
+MARCH_28, MARCH_29 = datetime.date(2026, 3, 28), datetime.date(2026, 3, 29)
+OCTOBER_24, OCTOBER_25 = datetime.date(2026, 10, 24), datetime.date(2026, 10, 25)
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "lines", "instants"),
+    [
+        # With no end time, two hours later on the clock face: 00:30 GMT to 02:30 BST.
+        (
+            MARCH_29,
+            datetime.time(0, 30),
+            None,
+            [
+                "DTSTART;TZID=Europe/London:20260329T003000",
+                "DTEND;TZID=Europe/London:20260329T023000",
+            ],
+            (at_utc(MARCH_29, 0, 30), at_utc(MARCH_29, 1, 30)),
+        ),
+        # The clock face's 01:30 is skipped: the end is the instant it would have been, in UTC.
+        (
+            MARCH_28,
+            datetime.time(23, 30),
+            None,
+            ["DTSTART;TZID=Europe/London:20260328T233000", "DTEND:20260329T013000Z"],
+            (at_utc(MARCH_28, 23, 30), at_utc(MARCH_29, 1, 30)),
+        ),
+        # A row saved before the form refused a skipped time: read as RFC 5545 reads it.
+        (
+            MARCH_29,
+            datetime.time(1, 30),
+            datetime.time(3, 30),
+            ["DTSTART:20260329T013000Z", "DTEND;TZID=Europe/London:20260329T033000"],
+            (at_utc(MARCH_29, 1, 30), at_utc(MARCH_29, 2, 30)),
+        ),
+        # A repeated 01:30 is the first one (BST), written in UTC so no client reads the second.
+        (
+            OCTOBER_25,
+            datetime.time(1, 30),
+            datetime.time(2, 30),
+            ["DTSTART:20261025T003000Z", "DTEND;TZID=Europe/London:20261025T023000"],
+            (at_utc(OCTOBER_25, 0, 30), at_utc(OCTOBER_25, 2, 30)),
+        ),
+        (
+            OCTOBER_24,
+            datetime.time(23, 30),
+            None,
+            ["DTSTART;TZID=Europe/London:20261024T233000", "DTEND:20261025T003000Z"],
+            (at_utc(OCTOBER_24, 22, 30), at_utc(OCTOBER_25, 0, 30)),
+        ),
+        # Two hours later on the clock face: 00:30 BST to 02:30 GMT.
+        (
+            OCTOBER_25,
+            datetime.time(0, 30),
+            None,
+            [
+                "DTSTART;TZID=Europe/London:20261025T003000",
+                "DTEND;TZID=Europe/London:20261025T023000",
+            ],
+            (at_utc(OCTOBER_24, 23, 30), at_utc(OCTOBER_25, 2, 30)),
+        ),
+    ],
+)
+def test_meeting_ics_carries_the_right_instants_across_the_clock_changes(
+    member_client, day, start, end, lines, instants
+):
+    meeting = MeetingFactory(
+        date=day, start_time=start, end_time=end, status=Meeting.Status.PUBLISHED
+    )
+
+    response = member_client.get(reverse("meetings:meeting_ics", args=[meeting.pk]))
+
+    ours, theirs = check_rfc5545(response.content)
+    text = response.content.decode()
+    assert [line for line in text.split("\r\n") if line.startswith(("DTSTART", "DTEND"))][
+        -2:
+    ] == lines
+    (event,) = ours.walk("VEVENT")
+    assert (event["dtstart"].dt.astimezone(UTC), event["dtend"].dt.astimezone(UTC)) == instants
+    zone = theirs.vtimezone.gettzinfo()
+    (vevent,) = theirs.vevent_list
+    # vobject's reading of the file's own VTIMEZONE for TZID times; UTC times are its own.
+    read = [
+        prop.value.replace(tzinfo=zone) if "TZID" in prop.params else prop.value
+        for prop in (vevent.dtstart, vevent.dtend)
+    ]
+    assert tuple(value.astimezone(UTC) for value in read) == instants
