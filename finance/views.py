@@ -117,6 +117,17 @@ def _statement_file(request, extension, content_type, make):
     return attachment(data, f"wkp-fund-{as_of}.{extension}", content_type=content_type)
 
 
+def is_kept_date(as_of):
+    """Whether the statement's PDF as of `as_of` is kept in the render cache: today's (the page's
+    default) and each financial year's end, the dates asked for again and again. Any other date
+    is typeset on each request and not stored, so asking for date after date fills no storage."""
+    if as_of == timezone.localdate():
+        return True
+    return (as_of.month, as_of.day) == (3, 31) and models.FinancialYear.objects.filter(
+        start_year=as_of.year - 1
+    ).exists()
+
+
 def _statement_pdf(statement):
     html = render_to_string(
         "finance/pdf/statement.html",
@@ -125,7 +136,7 @@ def _statement_pdf(statement):
             "chart_svg": render_fund_chart_svg(statement) if statement.columns else "",
         },
     )
-    return render_pdf_once(html, name=statement.title)
+    return render_pdf_once(html, name=statement.title, keep=is_kept_date(statement.as_of))
 
 
 @require_GET

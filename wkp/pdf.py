@@ -120,13 +120,14 @@ def render_pdf(html, *, name, **options):
 CREATED_META = re.compile(r'<meta name="dcterms\.created" content="[^"]*">')
 
 
-def render_pdf_once(html, *, name, tagged=True):
+def render_pdf_once(html, *, name, tagged=True, keep=True):
     """The PDF of exactly this HTML, typeset once and then read back from storage.
 
     For downloads typeset on request (minutes, finance statements, sub-group reports): the key is
     the HTML (less its creation time, templates/pdf/base.html's `dcterms.created`) and the print
     styles, so any change to either typesets again. Such documents carry no stored files, so
-    nothing else can change their output.
+    nothing else can change their output. `keep=False` for a document a member can ask for in
+    endless variants (the fund statement as of any date): typeset, not stored.
     """
     digest = hashlib.sha256()
     # "artifacts": since the child marks the margin boxes, a file typeset before is not reused.
@@ -135,16 +136,19 @@ def render_pdf_once(html, *, name, tagged=True):
     return stored_once(
         f"renders/documents/{digest.hexdigest()}.pdf",
         lambda: render_pdf(html, name=name, tagged=tagged),
+        keep=keep,
     )
 
 
-def stored_once(path, make):
-    """Read a rendered file from storage, or make and store it (keyed by content fingerprint)."""
+def stored_once(path, make, *, keep=True):
+    """Read a rendered file from storage, or make and store it (keyed by content fingerprint);
+    with keep=False, make it without storing it."""
     if default_storage.exists(path):
         with default_storage.open(path, "rb") as handle:
             return handle.read()
     data = make()
-    default_storage.save(path, ContentFile(data))
+    if keep:
+        default_storage.save(path, ContentFile(data))
     return data
 
 
