@@ -21,7 +21,7 @@ from django.views.generic import (
 )
 
 from wkp.downloads import attachment
-from wkp.pdf import render_pdf_once
+from wkp.pdf import PdfRenderError, render_pdf_once
 from wkp.views import NavSectionMixin, UnchangedFormMixin, nothing_changed
 
 from . import exports, ledger, models, services
@@ -159,7 +159,12 @@ def statement_xlsx(request):
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def statement_pdf(request):
-    return _statement_file(request, "pdf", "application/pdf", _statement_pdf)
+    try:
+        return _statement_file(request, "pdf", "application/pdf", _statement_pdf)
+    except PdfRenderError as error:
+        messages.error(request, str(error))
+        as_of, _ = parse_as_of(request)
+        return redirect(f"{reverse('finance:statement_detail')}?as_of={as_of.isoformat()}")
 
 
 class FinancialYearDetailView(FinanceView, DetailView):

@@ -39,6 +39,7 @@ from multiprocessing.reduction import ForkingPickler
 import pikepdf
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -142,14 +143,37 @@ def render_pdf_once(html, *, name, tagged=True, keep=True):
 
 def stored_once(path, make, *, keep=True):
     """Read a rendered file from storage, or make and store it (keyed by content fingerprint);
-    with keep=False, make it without storing it."""
+    with keep=False, make it without storing it.
+
+    A make that hit its render limit is not tried again for FAILED_RENDER_SECONDS: the same
+    content within the same limits would only hold a web worker as long again. The failure is
+    remembered (in Django's cache) under the file's own key and the limits, so changed content,
+    or a raised limit, is typeset at once."""
     if default_storage.exists(path):
         with default_storage.open(path, "rb") as handle:
             return handle.read()
-    data = make()
+    failed = _failure_key(path)
+    message = cache.get(failed)
+    if message is not None:
+        logger.info("PDF render not tried again (it hit its limit): %s", path)
+        raise RenderLimitExceeded(message)
+    try:
+        data = make()
+    except RenderLimitExceeded as error:
+        cache.set(failed, str(error), FAILED_RENDER_SECONDS)
+        raise
     if keep:
         default_storage.save(path, ContentFile(data))
     return data
+
+
+FAILED_RENDER_SECONDS = 15 * 60
+
+
+def _failure_key(path):
+    return (
+        "wkp:render-failed:" + hashlib.sha256(repr((path, current_limits())).encode()).hexdigest()
+    )
 
 
 # The stylesheets templates/pdf/base.html links: a change to them typesets everything again.

@@ -275,6 +275,65 @@ def test_the_web_keeps_answering_while_a_download_render_is_killed(
     assert again.content.startswith(b"%PDF-")
 
 
+@pytest.fixture
+def render_starts(monkeypatch):
+    """Every render child started, by name (the real `run_isolated` still runs)."""
+    from wkp import pdf
+
+    started, run_isolated = [], pdf.run_isolated
+
+    def counted(function, *args, name, limits=None):
+        started.append(name)
+        return run_isolated(function, *args, name=name, limits=limits)
+
+    monkeypatch.setattr(pdf, "run_isolated", counted)
+    return started
+
+
+@pytest.mark.django_db
+def test_a_download_that_hit_its_limit_is_not_typeset_again_until_it_changes(
+    published_paper, settings, member_client, render_starts
+):
+    settings.WKP_RENDER_TIMEOUT = 0.5
+    url = reverse("meetings:paper_pdf", args=[published_paper.pk])
+    message = "Paper A – Long report took longer than 0.5 seconds to typeset and was stopped."
+    for _ in range(2):
+        response = member_client.get(url)
+        assert response.status_code == 302
+        assert response.url == published_paper.get_absolute_url()
+        assert message in member_client.get(response.url).content.decode()
+    assert render_starts == ["Paper A – Long report"]  # the second answered without a render
+    # A raised limit tries the same content again, and so does changed content.
+    settings.WKP_RENDER_TIMEOUT = 0.6
+    assert member_client.get(url).status_code == 302
+    assert len(render_starts) == 2
+    settings.WKP_RENDER_TIMEOUT = 5
+    published_paper.body_html = "<p>Short now.</p>"
+    published_paper.save()
+    changed = member_client.get(url)
+    assert changed.status_code == 200 and changed.content.startswith(b"%PDF-")
+    assert len(render_starts) == 3
+
+
+@pytest.mark.django_db
+def test_a_statement_that_hit_its_limit_shows_the_error_and_is_not_typeset_again(
+    settings, tmp_path, member_client, render_starts
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.WKP_RENDER_TIMEOUT = 0.01  # no statement is typeset this fast
+    url = reverse("finance:statement_pdf") + "?as_of=2006-07-14"
+    page = reverse("finance:statement_detail") + "?as_of=2006-07-14"
+    for _ in range(2):
+        response = member_client.get(url)
+        assert response.status_code == 302
+        assert response.url == page
+        assert (
+            "WKP Financial Report - July 2006 took longer than 0.01 seconds to typeset and was "
+            "stopped." in member_client.get(page).content.decode()
+        )
+    assert render_starts == ["WKP Financial Report - July 2006"]  # the second without a render
+
+
 def test_the_web_process_never_loads_weasyprint():
     """Only the render fork server loads WeasyPrint (wkp/typesetting.py): a process that has
     loaded the WSGI application, every URL's view and the PDF module has not."""
