@@ -142,7 +142,13 @@ def _statement_pdf(statement):
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def statement_csv(request):
-    return _statement_file(request, "csv", "text/csv", exports.statement_csv)
+    # UTF-8 with a byte-order mark, or Excel reads "£" and "ŵ" in the ANSI code page.
+    return _statement_file(
+        request,
+        "csv",
+        "text/csv; charset=utf-8",
+        lambda statement: "\ufeff" + exports.statement_csv(statement),
+    )
 
 
 @require_GET

@@ -34,11 +34,34 @@ def test_statement_csv_matches_the_page(seed_ledger, member_client):
     assert response.status_code == 200
     import csv
 
-    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["WKP Financial Report - July 2006", "", "", "", "", ""]
     assert rows[1:] == SEED_TABLE
     # Every row has as many fields as the table is wide, the title row too.
     assert {len(row) for row in rows} == {len(SEED_TABLE[0])}
+
+
+@pytest.mark.django_db
+def test_statement_csv_is_utf8_with_a_byte_order_mark_for_excel(seed_ledger, member_client):
+    import csv
+
+    from finance.models import ExternalFunding
+
+    funding = ExternalFunding.objects.select_related("funder").get(pk=1)
+    funding.funder.name, funding.funder.short_name = "Dŵr Cymru", ""
+    funding.funder.save()
+    funding.name = "£25,000 for water safety"
+    funding.save()
+
+    response = member_client.get(reverse("finance:statement_csv") + AS_OF)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    assert rows[0][0] == "WKP Financial Report - July 2006"
+    labels = [row[0] for row in rows]
+    assert "External Funding (Dŵr Cymru)" in labels
+    assert "£25,000 for water safety" in labels
 
 
 @pytest.mark.django_db
@@ -126,7 +149,7 @@ def test_statement_exports_match_the_page_cell_for_cell(seed_ledger, member_clie
     csv_rows = list(
         csv.reader(
             member_client.get(reverse("finance:statement_csv") + AS_OF)
-            .content.decode()
+            .content.decode("utf-8-sig")
             .splitlines()
         )
     )
