@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import (
     CreateView,
     DetailView,
@@ -21,6 +21,7 @@ from django.views.generic import (
 )
 
 from wkp.downloads import attachment
+from wkp.http_methods import PAGE_METHODS
 from wkp.pdf import PdfRenderError, render_pdf_once
 from wkp.views import NavSectionMixin, UnchangedFormMixin, nothing_changed
 
@@ -59,6 +60,7 @@ def parse_as_of(request):
 
 
 class FinanceView(PermissionRequiredMixin, NavSectionMixin):
+    http_method_names = PAGE_METHODS
     nav_section = "finance"
     permission_required = VIEW_PERMISSION
 
@@ -139,7 +141,7 @@ def _statement_pdf(statement):
     return render_pdf_once(html, name=statement.title, keep=is_kept_date(statement.as_of))
 
 
-@require_GET
+@require_safe
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def statement_csv(request):
     # UTF-8 with a byte-order mark, or Excel reads "£" and "ŵ" in the ANSI code page.
@@ -151,7 +153,7 @@ def statement_csv(request):
     )
 
 
-@require_GET
+@require_safe
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def statement_xlsx(request):
     return _statement_file(
@@ -162,7 +164,7 @@ def statement_xlsx(request):
     )
 
 
-@require_GET
+@require_safe
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def statement_pdf(request):
     try:

@@ -5,7 +5,6 @@ from functools import wraps
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_POST
 
 from .models import Attachment, Meeting, Paper
 
@@ -21,18 +20,17 @@ def get_meeting_for_user_or_404(user, pk, **annotations):
     return get_object_or_404(meetings.annotate(**annotations), pk=pk)
 
 
-def meeting_view(permission, *, post_only=False):
-    """A view of one meeting (URL argument `pk`): 405 for anything but POST when `post_only`,
-    then 403 without the permission, then 404 for a meeting the user may not see; the view is
-    called with the meeting in place of its pk."""
+def meeting_view(permission):
+    """A view of one meeting (URL argument `pk`): 403 without the permission, then 404 for a
+    meeting the user may not see; the view is called with the meeting in place of its pk. Its
+    methods are the view's own decorator's (wkp/http_methods.py), checked before this."""
 
     def decorate(view):
         @wraps(view)
         def with_meeting(request, pk, **kwargs):
             return view(request, get_meeting_for_user_or_404(request.user, pk), **kwargs)
 
-        checked = permission_required(permission, raise_exception=True)(with_meeting)
-        return require_POST(checked) if post_only else checked
+        return permission_required(permission, raise_exception=True)(with_meeting)
 
     return decorate
 

@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
+from wkp.http_methods import PAGE_METHODS
 from wkp.views import NavSectionMixin, UnchangedFormMixin
 
 from . import forms, reports, services
@@ -30,6 +31,7 @@ from .models import (
 
 
 class SubGroupsPage(PermissionRequiredMixin, NavSectionMixin):
+    http_method_names = PAGE_METHODS
     nav_section = "subgroups"
 
 

@@ -21,11 +21,12 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .http_methods import require_form_methods
 
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -150,8 +151,8 @@ def second_step_page(*, needs_app):
     done), else to the second step if they have an app, or to setting one up."""
 
     def decorate(view):
+        @require_form_methods
         @login_required
-        @require_http_methods(["GET", "POST"])
         @wraps(view)
         def page(request):
             user = request.user

@@ -11,9 +11,11 @@ from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
+from .http_methods import PAGE_METHODS, require_form_methods
 from .models import Organisation, Person, Sector
 from .registry import home_sections
 from .roles import COORDINATOR
@@ -28,6 +30,8 @@ class PathOnlyNextMixin:
         return safe_next(self.request, super().get_redirect_url())
 
 
+# The method is checked before a signed-in user is sent on.
+@method_decorator(require_form_methods, name="dispatch")
 class SignInView(PathOnlyNextMixin, auth_views.LoginView):
     pass
 
@@ -75,6 +79,7 @@ class UnchangedFormMixin:
 
 
 class HomeView(NavSectionMixin, TemplateView):
+    http_method_names = PAGE_METHODS
     template_name = "wkp/home.html"
     nav_section = "home"
 
@@ -89,6 +94,7 @@ class HomeView(NavSectionMixin, TemplateView):
 
 
 class PartnerPage(PermissionRequiredMixin, NavSectionMixin):
+    http_method_names = PAGE_METHODS
     permission_required = "wkp.view_organisation"
     nav_section = "partners"
 
@@ -125,6 +131,7 @@ class PartnerDetailView(PartnerPage, DetailView):
 class AccessibilityStatementView(TemplateView):
     """The accessibility statement; its figures come from the last clean run of the axe crawl."""
 
+    http_method_names = PAGE_METHODS
     template_name = "wkp/accessibility.html"
     check_file = settings.BASE_DIR / "wkp" / "accessibility_check.json"
 

@@ -8,14 +8,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from wkp.downloads import attachment
+from wkp.http_methods import require_form_methods
 
 from ..access import get_meeting_for_user_or_404
 from ..models import CalendarToken, Meeting
 from ..schedule import calendar_for, new_token
 
 
+@require_safe
 def meeting_ics(request, pk):
     meeting = get_meeting_for_user_or_404(request.user, pk)
     body = calendar_for([meeting], lambda m: request.build_absolute_uri(m.get_absolute_url()))
@@ -23,6 +26,7 @@ def meeting_ics(request, pk):
 
 
 @login_not_required
+@require_safe
 def calendar_feed(request, token):
     """Upcoming meetings for calendar clients that cannot sign in; the secret is in the URL."""
     found = CalendarToken.objects.select_related("user").filter(token=token).first()
@@ -45,6 +49,7 @@ def calendar_feed(request, token):
     return response
 
 
+@require_form_methods
 @permission_required("meetings.view_meeting", raise_exception=True)
 def calendar_subscribe(request):
     token = CalendarToken.objects.filter(user=request.user).first()

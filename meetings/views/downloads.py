@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST, require_safe
 
 from wkp.downloads import attachment, file_name
 from wkp.pdf import PdfRenderError
@@ -27,6 +28,7 @@ def _stored_pdf(request, field_file, filename, sha256):
     return response
 
 
+@require_safe
 def pack_download(request, pk, number=None):
     """An issued pack: the stored file, never re-rendered (the current version by default)."""
     meeting = get_meeting_for_user_or_404(request.user, pk)
@@ -39,6 +41,7 @@ def pack_download(request, pk, number=None):
     return _stored_pdf(request, version.file, version.file_name, version.sha256)
 
 
+@require_safe
 def supplement_download(request, pk, number):
     meeting = get_meeting_for_user_or_404(request.user, pk)
     if not meeting.agenda_visible_to(request.user):
@@ -51,6 +54,7 @@ def supplement_download(request, pk, number):
     )
 
 
+@require_safe
 def paper_pdf_download(request, pk):
     paper = get_paper_for_user_or_404(request.user, pk)
     if paper.deleted_at or paper.separate_attachment and not paper.file:
@@ -66,7 +70,8 @@ def paper_pdf_download(request, pk):
     return attachment(data, name, content_type="application/pdf")
 
 
-@meeting_view("meetings.change_meeting", post_only=True)
+@require_POST
+@meeting_view("meetings.change_meeting")
 def pack_issue(request, meeting):
     if meeting.published_at is None:
         messages.error(request, "Publish the agenda first: version 1 of the pack is issued then.")

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import CreateView, UpdateView
 
+from wkp.http_methods import PAGE_METHODS, require_form_methods
 from wkp.rich_text import editor_media, removed_message
 from wkp.templatetags.wkp_format import uk_date
 from wkp.views import NavSectionMixin, nothing_changed
@@ -38,6 +39,7 @@ from .reading import CONTENT_TYPES, agenda_context
 class MeetingFormPage(PermissionRequiredMixin, NavSectionMixin):
     """The meeting details form, for a new meeting or an existing one."""
 
+    http_method_names = PAGE_METHODS
     model = Meeting
     form_class = MeetingForm
     template_name = "meetings/meeting_form.html"
@@ -99,6 +101,7 @@ class MeetingUpdateView(MeetingFormPage, UpdateView):
 
 
 class VenueCreateView(PermissionRequiredMixin, NavSectionMixin, CreateView):
+    http_method_names = PAGE_METHODS
     permission_required = "meetings.add_venue"
     model = Venue
     form_class = VenueForm
@@ -118,6 +121,7 @@ def _int_param(request, name):
         return None
 
 
+@require_safe
 @meeting_view("meetings.change_meeting")
 def agenda_edit(request, meeting):
     """The editor. Query parameters say where the co-ordinator is working: `add_after` /
@@ -219,7 +223,8 @@ def _editor(meeting, **state):
     return redirect(url)
 
 
-@meeting_view("meetings.add_agendaitem", post_only=True)
+@require_POST
+@meeting_view("meetings.add_agendaitem")
 def item_add(request, meeting):
     """The "add an item" row: add it where the row is, and open the row again after it."""
     form = NewItemForm(request.POST, request.FILES, meeting=meeting)
@@ -258,7 +263,8 @@ def _with_version(data, field, meeting):
     return data
 
 
-@meeting_view("meetings.add_agendaitem", post_only=True)
+@require_POST
+@meeting_view("meetings.add_agendaitem")
 def agenda_copy(request, meeting):
     """Copy another meeting's agenda (all items, or only the standing ones) into this one."""
     form = CopyAgendaForm(request.POST, meeting=meeting)
@@ -283,7 +289,8 @@ def agenda_copy(request, meeting):
     return _editor(meeting)
 
 
-@meeting_view("meetings.change_agendaitem", post_only=True)
+@require_POST
+@meeting_view("meetings.change_agendaitem")
 def agenda_undo(request, meeting):
     """Undo the agenda's last change (see services.undo_last_change)."""
     try:
@@ -372,6 +379,7 @@ def report_error(request, error):
         messages.error(request, str(error))
 
 
+@require_form_methods
 @meeting_view("meetings.add_agendaitem")
 def item_create(request, meeting):
     form = AgendaItemForm(request.POST or None, meeting=meeting)
@@ -398,6 +406,7 @@ def _item_form_page(request, form, meeting, item=None):
     return rich_text_form_page(request, "meetings/item_form.html", form, meeting=meeting, item=item)
 
 
+@require_form_methods
 @permission_required("meetings.change_agendaitem", raise_exception=True)
 def item_edit(request, pk):
     item = get_object_or_404(AgendaItem.objects.live().select_related("meeting"), pk=pk)
@@ -448,7 +457,8 @@ def item_action(request, pk, action):
     return redirect(reverse("meetings:agenda_edit", args=[meeting.pk]) + f"#item-{item.pk}")
 
 
-@meeting_view("meetings.change_agendaitem", post_only=True)
+@require_POST
+@meeting_view("meetings.change_agendaitem")
 def agenda_reorder(request, meeting):
     """Drag and drop posts the whole new tree as JSON: {"version": n, "tree": [[id, parent]…]}."""
     try:
@@ -479,7 +489,8 @@ def _read_order(body):
     return version, tree
 
 
-@meeting_view("meetings.change_meeting", post_only=True)
+@require_POST
+@meeting_view("meetings.change_meeting")
 def meeting_publish(request, meeting):
     try:
         services.publish_agenda(meeting, version=request.POST.get("version"), by=request.user)
@@ -490,6 +501,7 @@ def meeting_publish(request, meeting):
     return redirect("meetings:meeting_detail", meeting.pk)
 
 
+@require_form_methods
 @meeting_view("meetings.add_paper")
 def paper_create(request, meeting):
     initial = {}
@@ -500,6 +512,7 @@ def paper_create(request, meeting):
     return _paper_form(request, meeting, Paper(meeting=meeting), initial=initial)
 
 
+@require_form_methods
 @permission_required("meetings.change_paper", raise_exception=True)
 def paper_edit(request, pk):
     paper = get_object_or_404(Paper.objects.live().select_related("meeting"), pk=pk)
@@ -569,6 +582,7 @@ def paper_restore(request, pk):
     return _paper_step(request, pk, Paper.objects.deleted(), services.restore_paper, "restored.")
 
 
+@require_form_methods
 @permission_required("meetings.add_attachment", raise_exception=True)
 def attachment_create(request, pk):
     paper = get_object_or_404(Paper.objects.live(), pk=pk)

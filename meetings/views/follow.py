@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from subgroups.reports import subgroup_choices
 from wkp import table_versions
+from wkp.http_methods import require_form_methods
 from wkp.models import Organisation
 from wkp.templatetags.wkp_format import short_date, uk_date
 from wkp.views import nothing_changed
@@ -21,6 +22,7 @@ from ..forms import ForwardPlanEntryForm, SearchForm
 from ..models import Body, ForwardPlanEntry, Meeting, MeetingVisit, NoticePreference
 
 
+@require_safe
 @permission_required("meetings.view_meeting", raise_exception=True)
 def search_view(request):
     form = SearchForm(request.GET, kinds=search.KINDS.items(), max_query=search.MAX_QUERY)
@@ -108,6 +110,7 @@ def _select(name, label, anything, choices, chosen):
     return {"name": name, "label": label, "anything": anything, "options": options}
 
 
+@require_form_methods
 @permission_required("meetings.view_meeting", raise_exception=True)
 def notice_preferences(request):
     # A GET never writes: the default preference is shown unsaved until the member chooses.
@@ -137,6 +140,7 @@ def notice_preferences(request):
     )
 
 
+@require_safe
 @permission_required("meetings.view_forwardplanentry", raise_exception=True)
 def forward_plan(request):
     today = timezone.localdate()
@@ -178,11 +182,13 @@ def _forward_plan_form(request, entry):
     )
 
 
+@require_form_methods
 @permission_required("meetings.add_forwardplanentry", raise_exception=True)
 def forward_plan_create(request):
     return _forward_plan_form(request, ForwardPlanEntry())
 
 
+@require_form_methods
 @permission_required("meetings.change_forwardplanentry", raise_exception=True)
 def forward_plan_edit(request, pk):
     return _forward_plan_form(request, get_object_or_404(ForwardPlanEntry, pk=pk))

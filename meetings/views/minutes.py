@@ -9,8 +9,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
 
 from wkp.downloads import attachment
+from wkp.http_methods import require_form_methods
 from wkp.pdf import PdfRenderError, render_pdf_once
 from wkp.views import nothing_changed
 
@@ -51,6 +53,7 @@ def _minutes_or_404(request, pk):
     return meeting, view
 
 
+@require_safe
 def minutes_detail(request, pk):
     meeting, view = _minutes_or_404(request, pk)
     return render(
@@ -67,6 +70,7 @@ def minutes_detail(request, pk):
     )
 
 
+@require_safe
 def minutes_pdf(request, pk):
     meeting, view = _minutes_or_404(request, pk)
     html = render_to_string(
@@ -81,6 +85,7 @@ def minutes_pdf(request, pk):
     return attachment(data, f"{meeting.file_stem}-minutes.pdf", content_type="application/pdf")
 
 
+@require_form_methods
 @meeting_view("meetings.change_minutes")
 def minutes_edit(request, meeting):
     # Opening the form writes nothing; the minutes row is made on the first save.
@@ -138,13 +143,15 @@ def _minutes_step(request, meeting, step, done, **details):
     return redirect("meetings:minutes_detail", meeting.pk)
 
 
-@meeting_view("meetings.change_minutes", post_only=True)
+@require_POST
+@meeting_view("meetings.change_minutes")
 def minutes_circulate(request, meeting):
     done = "The draft minutes are circulated: members can read them."
     return _minutes_step(request, meeting, services.circulate_minutes, done)
 
 
-@meeting_view("meetings.change_minutes", post_only=True)
+@require_POST
+@meeting_view("meetings.change_minutes")
 def minutes_approve(request, meeting):
     form = ApproveMinutesForm(request.POST, meeting=meeting)
     if not form.is_valid():
@@ -160,6 +167,7 @@ def minutes_approve(request, meeting):
     )
 
 
+@require_form_methods
 @permission_required("meetings.change_minuteentry", raise_exception=True)
 def minute_amend(request, pk):
     entry = get_object_or_404(MinuteEntry.objects.select_related("minutes", "item"), pk=pk)
@@ -179,6 +187,7 @@ def minute_amend(request, pk):
     )
 
 
+@require_form_methods
 @meeting_view("meetings.add_action")
 def action_create(request, meeting):
     form = ActionForm(request.POST or None, meeting=meeting)
@@ -206,6 +215,7 @@ def action_create(request, meeting):
     )
 
 
+@require_form_methods
 @permission_required("meetings.change_action", raise_exception=True)
 def action_edit(request, pk):
     action = get_object_or_404(Action.objects.select_related("meeting"), pk=pk)
@@ -223,6 +233,7 @@ def action_edit(request, pk):
     )
 
 
+@require_safe
 @permission_required("meetings.view_action", raise_exception=True)
 def action_list(request):
     actions = actions_queryset().visible_to(request.user)

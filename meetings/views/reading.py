@@ -9,11 +9,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from finance.reports import allocations_approved_at
 from wkp import table_versions
 from wkp.downloads import file_name
+from wkp.http_methods import PAGE_METHODS
 from wkp.views import NavSectionMixin
 
 from .. import pack
@@ -61,6 +63,7 @@ def agenda_context(meeting, user):
 
 
 class MeetingListView(PermissionRequiredMixin, NavSectionMixin, ListView):
+    http_method_names = PAGE_METHODS
     permission_required = "meetings.view_meeting"
     template_name = "meetings/meeting_list.html"
     nav_section = "meetings"
@@ -92,6 +95,7 @@ class MeetingListView(PermissionRequiredMixin, NavSectionMixin, ListView):
         return context
 
 
+@require_safe
 def meeting_detail(request, pk):
     """The meeting page: its shared part from the cache while none of the rows it shows has
     changed (meetings/fragments.py), with this viewer's changes panel and CSRF token put in."""
@@ -125,6 +129,7 @@ PAPER_LIST_TEMPLATES = ("meetings/partials/paper_list_table.html", "includes/pag
 
 
 class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
+    http_method_names = PAGE_METHODS
     permission_required = "meetings.view_paper"
     template_name = "meetings/paper_list.html"
     nav_section = "papers"
@@ -155,6 +160,7 @@ class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
         return render_to_string(PAPER_LIST_TEMPLATES[0], self.get_context_data())
 
 
+@require_safe
 def paper_detail(request, pk):
     """The paper as its meeting's newest pack issued it (saying so, and whether it has changed
     since); a paper not issued yet (a draft agenda, a paper just added) as it stands."""
@@ -209,6 +215,7 @@ def _unchecked_for_member(record, user):
     return record.file_checked_at is None and not can_edit_meetings(user)
 
 
+@require_safe
 def paper_file(request, pk):
     paper = get_paper_for_user_or_404(request.user, pk)
     if not paper.file or _unchecked_for_member(paper, request.user):
@@ -217,6 +224,7 @@ def paper_file(request, pk):
     return _file_response(paper.file, name, CONTENT_TYPES.get(paper.file_kind))
 
 
+@require_safe
 def attachment_file(request, pk):
     attachment = get_attachment_for_user_or_404(request.user, pk)
     if _unchecked_for_member(attachment, request.user):

@@ -351,6 +351,40 @@ def test_non_editors_posting_to_any_url_change_nothing(settings, tmp_path):
     assert table_fingerprints() == before
 
 
+# No view of the intranet handles these: Django's form views would take PUT as a POST, and its
+# delete views DELETE as a delete.
+UNHANDLED_METHODS = ("put", "delete", "patch")
+
+
+def test_no_url_answers_put_delete_or_patch(settings, tmp_path):
+    """Every URL asked with PUT, DELETE and PATCH by an administrator (every permission; the test
+    client skips CSRF checks), and those an anonymous visitor reaches asked anonymously too: 405, or
+    the case's own 403 or 404 where permission or existence refuses first, and no row changed.
+    The Django admin is left out: only staff reach it, and it writes only on POST."""
+    settings.MEDIA_ROOT = tmp_path
+    world = build_world()
+    askers = {role: client_for(role, world) for role in ("admin", "anonymous")}
+    for client in askers.values():
+        client.raise_request_exception = False  # a view that fails is reported with the others
+    rows = [
+        (role, name, label, resolve_kwargs(kwargs, world), expected[ROLES.index(role)])
+        for name, cases in CASES.items()
+        for label, kwargs, expected in cases
+        for role in askers
+        if role == "admin" or expected[ROLES.index("anonymous")] != 302  # 302: to sign in
+    ]
+    before = table_fingerprints()
+    answered = []
+    for role, name, label, kwargs, refused in rows:
+        path = reverse(name, kwargs=kwargs)
+        for method in UNHANDLED_METHODS:
+            status = getattr(askers[role], method)(path, "title=x").status_code
+            if status not in {405} | ({refused} & {403, 404}):
+                answered.append((method.upper(), role, name, label, status))
+    assert answered == [], "\n".join(map(str, answered))
+    assert table_fingerprints() == before
+
+
 # Sessions move their expiry when used (idle timeout; at most every SESSION_REFRESH_SECONDS).
 NOT_FINGERPRINTED = {"django_session"}
 
