@@ -45,6 +45,7 @@ class FinancialYear(models.Model):
             models.CheckConstraint(
                 condition=Q(start_year__gte=1990) & Q(start_year__lte=2200),
                 name="financialyear_start_year_plausible",
+                violation_error_message="A financial year starts in a year from 1990 to 2200.",
             ),
             models.CheckConstraint(
                 condition=Q(kind="projected") | Q(actual_from__isnull=False),
@@ -252,7 +253,9 @@ class ExternalFunding(models.Model):
         verbose_name_plural = "external funding"
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="externalfunding_amount_positive"
+                condition=Q(amount__gt=0),
+                name="externalfunding_amount_positive",
+                violation_error_message="The amount must be more than £0.00.",
             )
         ]
 
@@ -289,11 +292,14 @@ class EventBudgetLine(models.Model):
         ordering = ["budget", "sort_order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(estimate__gte=0), name="eventbudgetline_estimate_not_negative"
+                condition=Q(estimate__gte=0),
+                name="eventbudgetline_estimate_not_negative",
+                violation_error_message="An estimate cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(actual__isnull=True) | Q(actual__gte=0),
                 name="eventbudgetline_actual_not_negative",
+                violation_error_message="An actual cost cannot be negative.",
             ),
         ]
 

@@ -117,7 +117,9 @@ class Meeting(models.Model):
                 violation_error_message="The meeting must end after it starts.",
             ),
             models.CheckConstraint(
-                condition=Q(number_from__gte=1), name="meeting_numbering_starts_at_one_or_more"
+                condition=Q(number_from__gte=1),
+                name="meeting_numbering_starts_at_one_or_more",
+                violation_error_message="Agenda numbering starts at 1 or more.",
             ),
         ]
 
@@ -263,6 +265,7 @@ class Paper(models.Model):
                 fields=["meeting", "letter"],
                 condition=~Q(letter="") & Q(deleted_at__isnull=True),
                 name="paper_letter_unique_in_meeting",
+                violation_error_message="Another paper of this meeting has this letter.",
             )
         ]
 
@@ -345,7 +348,11 @@ class AgendaItemPaper(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "paper"], name="item_paper_once"),
+            models.UniqueConstraint(
+                fields=["item", "paper"],
+                name="item_paper_once",
+                violation_error_message="This paper is already taken at this item.",
+            ),
         ]
 
     def __str__(self):
@@ -432,7 +439,11 @@ class PackVersion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "number"], name="pack_version_unique")
+            models.UniqueConstraint(
+                fields=["meeting", "number"],
+                name="pack_version_unique",
+                violation_error_message="This meeting has a pack of this version already.",
+            )
         ]
         ordering = ["meeting", "-number"]
 
@@ -587,7 +598,11 @@ class MinuteEntry(models.Model):
     class Meta:
         ordering = ["minutes", "item__position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["minutes", "item"], name="one_minute_per_item")
+            models.UniqueConstraint(
+                fields=["minutes", "item"],
+                name="one_minute_per_item",
+                violation_error_message="This item has a minute already.",
+            )
         ]
 
     def __str__(self):
@@ -807,7 +822,11 @@ class NoticeDelivery(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["notice", "user"], name="one_delivery_per_recipient")
+            models.UniqueConstraint(
+                fields=["notice", "user"],
+                name="one_delivery_per_recipient",
+                violation_error_message="This notice is on its way to this person already.",
+            )
         ]
         indexes = [
             models.Index(
@@ -896,7 +915,11 @@ class MeetingVisit(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "meeting"], name="one_visit_per_user_meeting")
+            models.UniqueConstraint(
+                fields=["user", "meeting"],
+                name="one_visit_per_user_meeting",
+                violation_error_message="This person's visit to this meeting is recorded already.",
+            )
         ]
 
     def __str__(self):

@@ -40,6 +40,9 @@ SQUASHED = {
     ("subgroups", "0001_squashed_0006_search_vectors"),
     ("wkp", "0007_tablechange"),  # after the squash
     ("subgroups", "0007_body_names_without_control_characters"),  # after the squash
+    ("wkp", "0008_constraint_messages"),  # after the squash
+    ("meetings", "0022_constraint_messages"),  # after the squash
+    ("finance", "0003_constraint_messages"),  # after the squash
 }
 
 # The body merge (meetings 0014) renamed the sub-group's permissions but not those of its history

@@ -142,7 +142,11 @@ class RoleGrant(models.Model):
     class Meta:
         default_permissions = ()  # bookkeeping only: nobody edits it
         constraints = [
-            models.UniqueConstraint(fields=["group", "permission"], name="wkp_rolegrant_once")
+            models.UniqueConstraint(
+                fields=["group", "permission"],
+                name="wkp_rolegrant_once",
+                violation_error_message="This role was given this permission already.",
+            )
         ]
 
     def __str__(self):
