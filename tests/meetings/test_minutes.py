@@ -244,3 +244,15 @@ def test_circulated_minutes_of_july_can_be_a_paper_in_octobers_pack(july, octobe
     built = build_pack(gather_pack(october))
     text = full_text(built.pdf)
     assert "RESOLVED that the bid be supported." in " ".join(text.split())
+
+
+def test_a_numbered_list_in_a_minute_keeps_its_start_number_in_the_pdf(july, coordinator_client):
+    minute_the_bid(
+        july, '<p>Agreed:</p><ol start="3"><li>fund the bid</li><li>review it</li></ol>', ""
+    )
+
+    response = coordinator_client.get(reverse("meetings:minutes_pdf", args=[july.pk]))
+
+    text = " ".join(full_text(response.content).split())
+    assert "3. fund the bid 4. review it" in text
+    assert "1. fund the bid" not in text

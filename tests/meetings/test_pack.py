@@ -216,6 +216,27 @@ def test_lettered_and_roman_lists_keep_their_numbering_in_the_pdf():
     assert "A. Upper" in text and "I. One II. Two" in text
 
 
+CONTINUED_LIST = (
+    "<ol><li>Welcome</li><li>Apologies</li></ol><h2>For decision</h2>"
+    '<ol start="3"><li>Precept</li><li>Bid appraisal</li></ol>'
+    '<ol type="a" start="4"><li>option four</li></ol>'
+)
+
+
+def test_a_list_that_continues_after_a_heading_keeps_its_numbers_in_paper_and_pack():
+    """WeasyPrint ignores <ol start>: the agenda's later items printed as 1. and 2. again."""
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    item = AgendaItemFactory(meeting=meeting, title="Papers")
+    paper = PaperFactory(meeting=meeting, letter="A", title="Agenda", body_html=CONTINUED_LIST)
+    item.papers.add(paper)
+
+    for pdf in (paper_pdf(paper), build_pack(gather_pack(meeting)).pdf):
+        text = " ".join(" ".join(texts(pdf)).split())
+        assert "1. Welcome 2. Apologies For decision 3. Precept 4. Bid appraisal" in text
+        assert "d. option four" in text
+        assert "1. Precept" not in text
+
+
 def test_a_papers_attachments_are_listed_in_the_contents_and_make_a_new_version():
     """Appendices uploaded as a paper's attachments are not merged: the contents say so, and
     name them, rather than leaving them out without a word."""
