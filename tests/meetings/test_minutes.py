@@ -9,6 +9,7 @@ from meetings import services
 from meetings.minutes import load_minutes
 from meetings.models import Action, Meeting, MinutesAmendment
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
+from tests.pdftext import page_texts
 from tests.pdftext import pdf_text as full_text
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +257,37 @@ def test_a_numbered_list_in_a_minute_keeps_its_start_number_in_the_pdf(july, coo
     text = " ".join(full_text(response.content).split())
     assert "3. fund the bid 4. review it" in text
     assert "1. fund the bid" not in text
+
+
+def test_the_minutes_pdf_keeps_each_action_and_each_items_heading_on_one_page(
+    july, coordinator_client
+):
+    """A row of the action table split across two pages, or an item's heading and the table's
+    caption left alone at the foot of a page, read badly on paper."""
+    owner = PersonFactory(name="Cllr Fleming")
+    filler = " ".join(["consult the partners on the draft and report back"] * 5)
+    for i in range(8):
+        item = AgendaItemFactory(meeting=july, title=f"Topic {i} heading")
+        for j in range(3):
+            services.add_action(
+                july, item=item, owner_people=[owner], description=f"B{i}{j} {filler} E{i}{j}"
+            )
+    minute_the_bid(july, "Discussed.", "")
+
+    response = coordinator_client.get(reverse("meetings:minutes_pdf", args=[july.pk]))
+
+    pages = page_texts(response.content)
+    assert len(pages) >= 3
+
+    def page_of(word):
+        return next(n for n, text in enumerate(pages) if word in text.split())
+
+    assert len({page_of(f"B{i}0") for i in range(8)}) > 1  # the actions run over pages
+    split = [
+        (i, j) for i in range(8) for j in range(3) if page_of(f"B{i}{j}") != page_of(f"E{i}{j}")
+    ]
+    assert split == []
+    heading_pages = [
+        next(n for n, text in enumerate(pages) if f"Topic {i} heading" in text) for i in range(8)
+    ]
+    assert heading_pages == [page_of(f"B{i}0") for i in range(8)]
