@@ -103,7 +103,7 @@ def test_an_item_is_edited_in_its_row(page, live_server, sign_in, agenda):
 
     page.get_by_text("Item “Presentation – ‘Towards 2010’” saved.").wait_for()
     line = page.locator(f"#item-{item.pk} > .editor-row")
-    expect(line).to_contain_text("10:15 Presentation – ‘Towards 2010’ – Nick Chard")
+    expect(line).to_contain_text("10.15am Presentation – ‘Towards 2010’ – Nick Chard")
     expect(line.get_by_role("link", name="Edit")).to_be_focused()
     item.refresh_from_db()
     assert (item.title, item.kind, str(item.scheduled_time)) == (

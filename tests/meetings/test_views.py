@@ -1,6 +1,7 @@
 import datetime
 import io
 
+import lxml.html
 import pikepdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -465,3 +466,26 @@ def test_demo_meeting_agenda_reads_like_the_seed(member_client):
     call_command("load_demo", "--no-users")
     response = member_client.get(reverse("meetings:meeting_detail", args=[1]))
     assert agenda_lines(response.text) == SEED_AGENDA
+
+
+def test_item_times_read_like_the_meeting_time_on_pages_and_in_the_pack(coordinator_client):
+    """The seed writes times "10.30am"; an item's time printed as "10:50" beside it."""
+    from meetings.pack import build_pack, gather_pack
+    from tests.pdftext import pdf_text
+
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED, start_time=datetime.time(10, 30))
+    AgendaItemFactory(meeting=meeting, title="Coffee", scheduled_time=datetime.time(10, 50))
+    AgendaItemFactory(meeting=meeting, title="Lunch", scheduled_time=datetime.time(12, 0))
+
+    pages = [
+        coordinator_client.get(reverse(name, args=[meeting.pk])).text
+        for name in ("meetings:meeting_detail", "meetings:agenda_edit")
+    ]
+    pack = " ".join(pdf_text(build_pack(gather_pack(meeting)).pdf).split())
+
+    for text in [" ".join(lxml.html.fromstring(page).text_content().split()) for page in pages]:
+        assert "10.30am" in text
+        assert "10.50am Coffee" in text and "12 noon Lunch" in text
+        assert "10:50" not in text and "12:00" not in text
+    assert "10.30am, " in pack and "10.50am Coffee" in pack and "12 noon Lunch" in pack
+    assert "10:50" not in pack
