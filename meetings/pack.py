@@ -172,10 +172,11 @@ def content_fingerprint(paper, html, meeting):
     return digest.hexdigest()
 
 
-def render_key(content):
+def render_key(content, body_name):
     """The render-cache key of a paper: its content, the print styles and the print templates'
-    sources, so a change to any of them typesets it again (and none reports it changed)."""
-    digest = hashlib.sha256(f"{content}\x00{print_template_hash()}\x00".encode())
+    sources, so a change to any of them typesets it again (and none reports it changed); and
+    the body's name, which its running footer prints (a body renamed is not a changed paper)."""
+    digest = hashlib.sha256(f"{content}\x00{print_template_hash()}\x00{body_name}\x00".encode())
     digest.update(print_style_bytes())
     return digest.hexdigest()
 
@@ -211,7 +212,7 @@ def pack_entry(paper, meeting, item_label="", as_of=None):
         heading=paper_heading(paper),
         kind=kind,
         html=html,
-        fingerprint=render_key(content),
+        fingerprint=render_key(content, meeting.body.name),
         item_label=item_label,
         content=content,
     )
@@ -915,7 +916,10 @@ def paper_pdf(paper, entry=None):
         )
 
     def make():
-        html = render_to_string("meetings/pdf/paper.html", {"entry": entry, "meeting": meeting})
+        footer = _fit(_running_footer(meeting), FOOTER_WIDTH)  # as the pack stamps it
+        html = render_to_string(
+            "meetings/pdf/paper.html", {"entry": entry, "meeting": meeting, "footer": footer}
+        )
         return render_pdf(html, name=entry.heading, tagged=True)
 
     return stored_once(f"renders/papers/{entry.fingerprint}-tagged.pdf", make)

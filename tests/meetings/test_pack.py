@@ -301,6 +301,31 @@ def test_single_paper_pdf_is_tagged_titled_and_in_british_english():
     assert "page 1 of 1" in text
 
 
+def test_a_paper_alone_names_its_body_in_the_footer_as_the_pack_does_and_after_a_rename():
+    """A paper downloaded on its own printed only the date in its footer: whose was it?"""
+    meeting = MeetingFactory(title="Annual meeting")  # titled: the body's name is in no title
+    meeting.body.name = "Sevenoaks Community Safety Partnership"
+    meeting.body.save()
+    authored = PaperFactory(
+        meeting=meeting, letter="A", title="Report", body_html="<p>Words.</p>" * 40
+    )
+    uploaded = PaperFactory(meeting=meeting, letter="B", title="Figures", file_kind="pdf")
+    uploaded.file.save("paper.pdf", ContentFile(upload_pdf("UPLOADED CONTENT", pages=2)))
+
+    for name in ("Sevenoaks Community Safety Partnership", "Sevenoaks and Tonbridge CSP"):
+        meeting.body.name = name
+        meeting.body.save()
+        for paper in (Paper.objects.get(pk=authored.pk), Paper.objects.get(pk=uploaded.pk)):
+            pages = texts(paper_pdf(paper))
+            assert len(pages) == 2  # a footer on a page the paper runs on to, too
+            for number, text in enumerate(pages, start=1):
+                footer = f"{name}, Friday 14 July 2006"
+                assert [line for line in text.splitlines() if line.startswith(footer)] == [
+                    footer
+                ], (paper.letter, number, text)
+                assert f"page {number} of 2" in text
+
+
 def test_paper_pdf_download_name(member_client):
     paper = PaperFactory(letter="B", meeting=MeetingFactory(status=Meeting.Status.PUBLISHED))
     response = member_client.get(reverse("meetings:paper_pdf", args=[paper.pk]))
