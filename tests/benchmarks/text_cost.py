@@ -5,7 +5,9 @@
 Each case is text a co-ordinator can save and every member's view then renders (a body's remit
 outline, a paper's rich text), shaped as the worst inputs found: "*a *a …" (each "*" was tried
 against every later one by the italic pattern: 18 s a view for 500 KB) and "<table><tr><td>"
-repeated (the sanitiser rescanned its stack of open tags for each tag: 17 s to save 100 KB).
+repeated (the sanitiser rescanned its stack of open tags for each tag: 17 s to save 100 KB);
+and "<ol " repeated through the print filter that numbers lists from their start (its first
+pattern scanned from each "<ol" to the next ">": 6.8 s for 80 KB).
 Prints the median of five timings at each size and their ratio; cost that grows with the input
 gives about 10, cost that grows with its square about 100. Exits 1 if a ratio is over 20.
 Not collected by pytest.
@@ -21,6 +23,7 @@ set_up_django(prefix="wkp-text-cost-", database="cost.sqlite3", settings_module=
 
 from subgroups.outline import MAX_ITEM_LENGTH, inline_html, parse_outline  # noqa: E402
 from wkp.sanitise import MAX_RICH_TEXT_CHARS, clean_html  # noqa: E402
+from wkp.templatetags.wkp_format import list_starts  # noqa: E402
 
 LIMIT = 20
 
@@ -47,6 +50,11 @@ CASES = [
         "rich text of plain paragraphs, cleaned",
         lambda n: "<p>Words words.</p>" * (n // 19),
         clean_html,
+    ),
+    (
+        "print HTML '<ol ' repeated, lists numbered from their start",
+        lambda n: "<ol " * (n // 4),
+        list_starts,
     ),
 ]
 

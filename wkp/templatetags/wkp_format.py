@@ -98,7 +98,7 @@ def rich_or_plain(value):
 
 
 # An <ol> start tag with a start number, as the sanitiser writes it: double quotes, no style.
-_OL_START = re.compile(r'<ol\b([^>]*?\sstart="(-?\d{1,9})"[^>]*)>')
+_OL_START = re.compile(r'<ol\b([^<>]*?\sstart="(-?\d{1,9})"[^<>]*)>')
 
 
 @register.filter(is_safe=True)
