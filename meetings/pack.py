@@ -109,8 +109,17 @@ class PackContent:
             if entry.attachments:
                 digest.update("\x00".join(entry.attachments).encode())
         digest.update(_meeting_key(self.meeting).encode())
+        officer = self.meeting.contact_officer  # on the cover only
+        if officer:
+            digest.update(
+                f"{officer.name}|{officer.title}|{officer.email}|{officer.phone}".encode()
+            )
         for node in walk(self.agenda):
-            digest.update(f"{node.number}|{node.item.title}|{node.presenters}".encode())
+            item = node.item
+            digest.update(
+                f"{node.number}|{item.title}|{node.presenters}|{item.scheduled_time}|"
+                f"{item.description}".encode()
+            )
         for meeting in self.next_meetings:
             digest.update(_meeting_key(meeting).encode())
         for action in self.outstanding_actions:
@@ -134,15 +143,18 @@ class BuiltPack:
 
 
 def _meeting_key(meeting):
+    """What the cover, the running header and footer and the dates of next meetings print."""
+    venue = meeting.venue
     return "|".join(
         str(value)
         for value in (
             meeting.pk,
+            meeting.body.name,
             meeting.display_title,
             meeting.date,
             meeting.start_time,
-            meeting.venue.name if meeting.venue else "",
-            meeting.contact_officer.name if meeting.contact_officer else "",
+            venue.name if venue else "",
+            venue.address if venue else "",
             meeting.note,
             meeting.replaces_date,
             meeting.status,

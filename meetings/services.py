@@ -5,6 +5,7 @@ meeting never overwrite each other: the second one is told the agenda changed un
 """
 
 import dataclasses
+import datetime
 import hashlib
 import logging
 
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wkp.pdf import PdfRenderError
-from wkp.templatetags.wkp_format import uk_date
+from wkp.templatetags.wkp_format import uk_date, uk_time
 
 from .agenda import current_change, load_agenda, papers_in_agenda_order, walk
 from .models import (
@@ -779,16 +780,23 @@ def _issue(candidate, written, *, by):
 
 
 def agenda_state(nodes):
-    """The agenda as a pack version records it: one entry per item, in agenda order."""
+    """The agenda as a pack version records it: one entry per item, in agenda order (its
+    description as a digest: enough to say it changed)."""
     return [
         {
             "id": node.item.pk,
             "parent": node.item.parent_id,
             "number": node.number,
             "title": node.item.title,
+            "time": node.item.scheduled_time.isoformat() if node.item.scheduled_time else "",
+            "description": description_digest(node.item.description),
         }
         for node in walk(nodes)
     ]
+
+
+def description_digest(description):
+    return hashlib.sha256(description.encode()).hexdigest()[:16] if description else ""
 
 
 def _common_order(previous_ids, current_ids):
@@ -814,6 +822,11 @@ def _common_order(previous_ids, current_ids):
     return kept
 
 
+def _differs(old, new, key):
+    """Versions issued before items' times and descriptions were recorded have neither."""
+    return key in old and key in new and old[key] != new[key]
+
+
 def describe_agenda_changes(previous, current):
     """Items added, removed, renamed or moved between two issued agendas (agenda_state lists).
 
@@ -836,6 +849,11 @@ def describe_agenda_changes(previous, current):
             continue
         if old["title"] != entry["title"]:
             changes.append(f"{label(entry)}: renamed (was “{old['title']}”).")
+        if _differs(old, entry, "time"):
+            was = uk_time(datetime.time.fromisoformat(old["time"])) if old["time"] else "no time"
+            changes.append(f"{label(entry)}: time changed (was {was}).")
+        if _differs(old, entry, "description"):
+            changes.append(f"{label(entry)}: description changed.")
         if old["parent"] != entry["parent"] or entry["id"] not in kept:
             where = f"item {old['number']}" if old["number"] else "elsewhere"
             changes.append(f"{label(entry)}: moved (was {where}).")

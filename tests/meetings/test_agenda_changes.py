@@ -1,14 +1,15 @@
 """A new pack version names agenda changes too: items added, removed, renamed and moved."""
 
+import datetime
 import io
 
 import pytest
 from pypdf import PdfReader
 
 from meetings import services
-from meetings.models import Meeting, Notice
+from meetings.models import AgendaItem, Meeting, Notice, Venue
 from meetings.services import describe_agenda_changes
-from tests.factories import AgendaItemFactory, MeetingFactory
+from tests.factories import AgendaItemFactory, MeetingFactory, VenueFactory
 
 
 def state(*entries):
@@ -44,6 +45,71 @@ def test_an_item_made_a_sub_item_has_moved():
     before = state((1, None, "1", "A"), (2, None, "2", "B"))
     after = state((1, None, "1", "A"), (2, 1, "1.1", "B"))
     assert describe_agenda_changes(before, after) == ["Item 1.1 – B: moved (was item 2)."]
+
+
+def test_a_new_time_or_description_is_a_change_and_older_versions_without_them_are_not():
+    before = [
+        {
+            "id": 1,
+            "parent": None,
+            "number": "1",
+            "title": "A",
+            "time": "10:30:00",
+            "description": "",
+        },
+        {"id": 2, "parent": None, "number": "2", "title": "B", "time": "", "description": "ab12"},
+    ]
+    after = [
+        {**before[0], "time": "10:50:00"},
+        {**before[1], "time": "11:00:00", "description": "cd34"},
+    ]
+    assert describe_agenda_changes(before, after) == [
+        "Item 1 – A: time changed (was 10.30am).",
+        "Item 2 – B: time changed (was no time).",
+        "Item 2 – B: description changed.",
+    ]
+    issued_earlier = state((1, None, "1", "A"), (2, None, "2", "B"))
+    assert describe_agenda_changes(issued_earlier, after) == []
+
+
+@pytest.mark.django_db
+def test_an_issued_pack_takes_a_new_item_time_description_or_venue_address_as_a_new_version(
+    settings, tmp_path, coordinator, django_capture_on_commit_callbacks
+):
+    """The pack prints items' times and descriptions and the venue's address: a change to one
+    alone was "the same pack", so the co-ordinator could not issue the correction."""
+    settings.MEDIA_ROOT = tmp_path
+    meeting = MeetingFactory(status=Meeting.Status.PUBLISHED)
+    item = AgendaItemFactory(meeting=meeting, title="Precept", position=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.issue_pack(meeting, by=coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.issue_pack(meeting, by=coordinator) == first, "nothing changed"
+
+    AgendaItem.objects.filter(pk=item.pk).update(
+        scheduled_time=datetime.time(10, 50), description="<p>Options (a) to (c).</p>"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.issue_pack(meeting, by=coordinator)
+    assert second.number == 2
+    assert second.changes == [
+        "Item 1 – Precept: time changed (was no time).",
+        "Item 1 – Precept: description changed.",
+    ]
+    with second.file.open("rb") as handle:
+        agenda = " ".join(page.extract_text() for page in PdfReader(handle).pages[:2])
+    assert "10.50am Precept" in " ".join(agenda.split())
+
+    venue = VenueFactory(name="Council Chamber", address="High Street")
+    Meeting.objects.filter(pk=meeting.pk).update(venue=venue)
+    meeting.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        third = services.issue_pack(meeting, by=coordinator)
+    Venue.objects.filter(pk=venue.pk).update(address="Town Hall, High Street")
+    meeting.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        fourth = services.issue_pack(meeting, by=coordinator)
+    assert (third.number, fourth.number) == (3, 4)
 
 
 @pytest.mark.django_db
