@@ -18,6 +18,11 @@ PATTERN = re.compile(
 REVIEWED = {
     (
         "wkp/templatetags/wkp_format.py",
+        "return mark_safe(  # noqa: S308 - adds a style built from digits only",
+    ): "list_starts: the print base's rendered (already escaped) body, with a counter-reset of"
+    " digits added to <ol start> tags",
+    (
+        "wkp/templatetags/wkp_format.py",
         "return mark_safe(clean_html(value))  # noqa: S308 - cleaned by the nh3 allow-list",
     ): "rich text through wkp.sanitise.clean_html (allow-list, no attributes but href/title)",
     (
