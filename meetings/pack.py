@@ -442,6 +442,11 @@ def _running_footer(meeting):
     return f"{meeting.body.name}, {uk_date(meeting.date)}"
 
 
+def document_footer(meeting):
+    """The footer of a document printed alone (a paper, the minutes), as the pack stamps it."""
+    return _fit(_running_footer(meeting), FOOTER_WIDTH)
+
+
 def _stamp_texts(header, footer_left, footer_right):
     return _fit(header, HEADER_WIDTH), _fit(footer_left, FOOTER_WIDTH), footer_right
 
@@ -928,9 +933,9 @@ def paper_pdf(paper, entry=None):
         )
 
     def make():
-        footer = _fit(_running_footer(meeting), FOOTER_WIDTH)  # as the pack stamps it
         html = render_to_string(
-            "meetings/pdf/paper.html", {"entry": entry, "meeting": meeting, "footer": footer}
+            "meetings/pdf/paper.html",
+            {"entry": entry, "meeting": meeting, "footer": document_footer(meeting)},
         )
         return render_pdf(html, name=entry.heading, tagged=True)
 

@@ -30,6 +30,7 @@ from ..forms import (
 )
 from ..minutes import actions_queryset, load_minutes, minutes_visible_to
 from ..models import Action, Attendance, Declaration, MinuteEntry, Minutes
+from ..pack import document_footer
 from .editor import report_error, rich_text_form_page
 
 
@@ -75,7 +76,12 @@ def minutes_pdf(request, pk):
     meeting, view = _minutes_or_404(request, pk)
     html = render_to_string(
         "meetings/pdf/minutes.html",
-        {"meeting": meeting, "view": view, "today": timezone.localdate()},
+        {
+            "meeting": meeting,
+            "view": view,
+            "today": timezone.localdate(),
+            "footer": document_footer(meeting),
+        },
     )
     try:
         data = render_pdf_once(html, name=f"The minutes of {meeting}")

@@ -11,6 +11,7 @@ from meetings.models import Action, Meeting, MinutesAmendment
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
 from tests.pdftext import page_texts
 from tests.pdftext import pdf_text as full_text
+from wkp.templatetags.wkp_format import uk_date
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 27)
@@ -291,3 +292,15 @@ def test_the_minutes_pdf_keeps_each_action_and_each_items_heading_on_one_page(
         next(n for n, text in enumerate(pages) if f"Topic {i} heading" in text) for i in range(8)
     ]
     assert heading_pages == [page_of(f"B{i}0") for i in range(8)]
+
+
+def test_the_minutes_pdf_names_the_body_in_its_footer_as_a_paper_does(july, coordinator_client):
+    """The minutes downloaded printed only the date in their footer, a paper alone its body's."""
+    minute_the_bid(july, "Discussed.", "")
+    url = reverse("meetings:minutes_pdf", args=[july.pk])
+    for name in ("Sevenoaks Community Safety Partnership", "Sevenoaks and Tonbridge CSP"):
+        july.body.name = name
+        july.body.save()
+        (page,) = page_texts(coordinator_client.get(url).content)
+        footer = f"{name}, {uk_date(july.date)}"
+        assert [line for line in page.splitlines() if line.startswith(footer)] == [footer], page
