@@ -202,17 +202,20 @@ def template_folders():
 
 
 @functools.cache
-def print_template_hash(folders=None):
-    """A SHA-256 of the sources of the print templates (PRINT_TEMPLATE_PATTERNS), so that a
-    render-cache key made with it changes whenever a template that renders a paper changes;
-    no version number to bump by hand. Computed once per process (templates change on deploy,
-    which restarts it); `print_template_hash.cache_clear()` after changing one in place."""
+def print_template_hash(folders=None, code_root=None):
+    """A SHA-256 of the sources of the print templates (PRINT_TEMPLATE_PATTERNS) and of the
+    project's template filters and tags (`*/templatetags/*.py` under `code_root`, the project:
+    they write dates, times, money and list numbers into the print), so that a render-cache key
+    made with it changes whenever what renders a paper changes; no version number to bump by
+    hand. Computed once per process (code changes on deploy, which restarts it);
+    `print_template_hash.cache_clear()` after changing one in place."""
     from pathlib import Path
 
     digest = hashlib.sha256()
-    for folder in folders or template_folders():
-        root = Path(folder)
-        found = {path for pattern in PRINT_TEMPLATE_PATTERNS for path in root.glob(pattern)}
+    roots = [(Path(folder), PRINT_TEMPLATE_PATTERNS) for folder in folders or template_folders()]
+    roots.append((Path(code_root or settings.BASE_DIR), ("*/templatetags/*.py",)))
+    for root, patterns in roots:
+        found = {path for pattern in patterns for path in root.glob(pattern)}
         for path in sorted(found):
             digest.update(str(path.relative_to(root)).encode() + b"\x00")
             digest.update(path.read_bytes() + b"\x00")

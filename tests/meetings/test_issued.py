@@ -175,6 +175,27 @@ def test_a_template_change_changes_the_render_key_but_not_the_content(settings, 
     assert after.content == before.content
 
 
+def test_a_change_to_a_template_filter_changes_the_print_hash(tmp_path):
+    """The print shows what the filters write ("10.50am", list numbers): a change to one alone
+    left papers typeset before it in the render cache."""
+    from wkp.pdf import print_template_hash
+
+    code = tmp_path / "code"
+    shutil.copytree(
+        django_settings.BASE_DIR / "wkp" / "templatetags", code / "wkp" / "templatetags"
+    )
+    folders = (str(django_settings.BASE_DIR / "templates"),)
+    try:
+        before = print_template_hash(folders, str(code))
+        with open(code / "wkp" / "templatetags" / "wkp_format.py", "a") as handle:
+            handle.write("# a change to how times print\n")
+        print_template_hash.cache_clear()
+        after = print_template_hash(folders, str(code))
+    finally:
+        print_template_hash.cache_clear()
+    assert after != before
+
+
 # ---- Two workers issuing at once (real threads, real PostgreSQL row locks)
 
 
