@@ -21,6 +21,7 @@ class AgendaNode:
     papers: list = field(default_factory=list)
     children: list = field(default_factory=list)
     presenters: list = field(default_factory=list)
+    lists_actions: bool = False
 
     @property
     def shown_papers(self):
@@ -109,7 +110,13 @@ def build_agenda(meeting, items, links, papers_by_id, presenters_by_item):
             nodes.append(node)
         return nodes
 
-    return build(None, 1, "")
+    nodes = build(None, 1, "")
+    # The outstanding actions are listed once, under the first minutes item: an agenda with
+    # "Minutes" and "Matters arising" as two items printed the table twice.
+    minutes = next((n for n in walk(nodes) if n.item.kind == AgendaItem.Kind.MINUTES), None)
+    if minutes is not None:
+        minutes.lists_actions = True
+    return nodes
 
 
 def walk(nodes):

@@ -3,11 +3,13 @@ import datetime
 import lxml.html
 import pytest
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from meetings import services
 from meetings.minutes import load_minutes
 from meetings.models import Action, Meeting, MinutesAmendment
+from meetings.pack import gather_pack
 from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
 from tests.pdftext import page_texts
 from tests.pdftext import pdf_text as full_text
@@ -78,6 +80,22 @@ def test_open_actions_appear_under_the_next_meetings_matters_arising(
     assert "Outstanding actions" in page
     assert "Circulate the AIF review" in page
     assert "Already done" not in page
+
+
+def test_outstanding_actions_are_listed_once_when_minutes_and_matters_arising_are_two_items(
+    july, october, member_client, coordinator
+):
+    AgendaItemFactory(meeting=october, title="Minutes", kind="minutes", position=1)
+    AgendaItemFactory(meeting=october, title="Matters Arising", kind="minutes", position=2)
+    services.add_action(
+        july, description="Circulate the AIF review", owner_people=[PersonFactory()]
+    )
+    services.circulate_minutes(services.minutes_for(july), by=coordinator)
+    page = member_client.get(october.get_absolute_url()).text
+    assert page.count("Circulate the AIF review") == 1
+    content = gather_pack(october)
+    pack = render_to_string("meetings/pdf/pack.html", {"content": content, "meeting": october})
+    assert pack.count("Circulate the AIF review") == 1
 
 
 def minute_the_bid(meeting, note, decisions):
