@@ -436,7 +436,10 @@ def restore_paper(paper, *, by=None):
     _reissue_if_published(paper.meeting, by)
 
 
+# Minutes and matters arising recur at every meeting and carry the outstanding actions: a new
+# agenda started from the standing items left them out.
 STANDING_KINDS = {
+    AgendaItem.Kind.MINUTES,
     AgendaItem.Kind.STANDING,
     AgendaItem.Kind.AOB,
     AgendaItem.Kind.NEXT_MEETINGS,
