@@ -44,7 +44,8 @@ class TargetError(ValueError):
 
 def parse_target(text):
     """(date, is_month) for the text, (None, False) for an empty one; TargetError otherwise."""
-    text = " ".join(text.split()).lower().removeprefix("by ").strip()
+    shown = " ".join(text.split())  # as typed, for the message
+    text = shown.lower().removeprefix("by ").strip()
     if not text:
         return None, False
     if len(text) > 40:
@@ -59,7 +60,7 @@ def parse_target(text):
         return _date(match[1], match[2], match[3]), False
     if match := UK_DAY.match(text):
         return _date(match[3], match[2], match[1]), False
-    raise TargetError(f"“{text}” is not a date or a month. {HELP}")
+    raise TargetError(f"“{shown}” is not a date or a month. {HELP}")
 
 
 def last_day(date, is_month):

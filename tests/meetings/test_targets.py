@@ -30,6 +30,7 @@ def test_parse_target_reads_days_and_months(text, expected):
         ("Smarch 2011", "“Smarch” is not a month."),
         ("31/02/2011", "That day does not exist."),
         ("soon", "“soon” is not a date or a month."),
+        ("Next meeting", "“Next meeting” is not a date or a month."),
         ("1" * 200, "That is not a date or a month."),
     ],
 )
