@@ -124,7 +124,16 @@ def meeting_detail(request, pk):
 
 
 # What the papers list shows; the large text of a paper is not among it.
-PAPER_LIST_FIELDS = ("pk", "letter", "title", "status", "meeting__id", "meeting__date")
+PAPER_LIST_FIELDS = (
+    "pk",
+    "letter",
+    "title",
+    "status",
+    "meeting__id",
+    "meeting__date",
+    "meeting__body__id",
+    "meeting__body__name",
+)
 PAPER_LIST_TEMPLATES = ("meetings/partials/paper_list_table.html", "includes/pagination.html")
 
 
@@ -139,15 +148,15 @@ class PaperListView(PermissionRequiredMixin, NavSectionMixin, ListView):
         return (
             papers_visible_to(self.request.user)
             .live()
-            .select_related("meeting")
+            .select_related("meeting__body")
             .only(*PAPER_LIST_FIELDS)
             .order_by("-meeting__date", "letter", "pk")
         )
 
     def get(self, request, *args, **kwargs):
-        # The table is kept under the versions of the papers and meetings tables
+        # The table is kept under the versions of the papers, meetings and bodies tables
         # (wkp.table_versions): one query when nothing has changed since it was rendered.
-        versions = table_versions.versions(Paper, Meeting)
+        versions = table_versions.versions(Paper, Meeting, Body)
         key = (request.GET.get("page", ""), can_edit_meetings(request.user))
         html = table_versions.cached(
             "paper-list", versions, key, self.render_table, templates=PAPER_LIST_TEMPLATES

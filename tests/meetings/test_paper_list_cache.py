@@ -1,4 +1,4 @@
-"""The papers list is kept under the versions of the paper and meeting tables (issue 18,
+"""The papers list is kept under the versions of the paper, meeting and body tables (issue 18,
 wkp.table_versions): served from the cache while nothing changes, and every kind of change shows on
 the very next request."""
 
@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Meeting, Paper
+from subgroups.models import Body
 from tests.conftest import sign_in_fully
 from tests.factories import MeetingFactory, PaperFactory
 
@@ -42,8 +43,12 @@ def page(client):
         (lambda p: Meeting.objects.filter(pk=p.meeting_id).update(status=Meeting.Status.DRAFT),
          None, "Fund report"),
         (lambda p: PaperFactory(meeting=p.meeting, title="Crime figures"), "Crime figures", None),
+        # Each row names the meeting's body: papers of several bodies share the list.
+        (lambda p: Body.objects.filter(pk=p.meeting.body_id).update(name="Lancashire LEP"),
+         "Lancashire LEP", None),
     ],
-    ids=["retitled", "withdrawn", "deleted", "meeting moved", "meeting made draft", "added"],
+    ids=["retitled", "withdrawn", "deleted", "meeting moved", "meeting made draft", "added",
+         "body renamed"],
 )  # fmt: skip
 def test_every_change_shows_on_the_next_request(member_client, paper, change, shown, hidden):
     before = page(member_client)
