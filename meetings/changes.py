@@ -42,6 +42,6 @@ def changed_since_last_visit(user, limit=10):
         papers_visible_to(user)
         .live()
         .filter(meeting__visits__user=user, updated_at__gt=F("meeting__visits__seen_at"))
-        .select_related("meeting")
+        .select_related("meeting__body")
         .order_by("-updated_at")[:limit]
     )

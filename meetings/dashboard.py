@@ -30,7 +30,9 @@ def dashboard_for(user):
             .select_related("body", "venue")
             .first()
         )
-    recent = papers_visible_to(user).live().select_related("meeting").order_by("-updated_at")[:8]
+    recent = (
+        papers_visible_to(user).live().select_related("meeting__body").order_by("-updated_at")[:8]
+    )
     return {
         "next_meeting": next_meeting,
         "latest_meeting": latest,

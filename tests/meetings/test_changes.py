@@ -8,7 +8,7 @@ from icalendar import Calendar
 from meetings import services
 from meetings.models import Meeting
 from tests.conftest import sign_in_fully
-from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from tests.factories import AgendaItemFactory, BodyFactory, MeetingFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +37,25 @@ def test_what_changed_after_a_paper_is_replaced(member_client, member, coordinat
     assert "Updated: " in page and "Transport update" in page
     assert "New: " in page and "Late paper" in page
     home = member_client.get(reverse("home")).text
-    assert "Transport update" in home.split("Changed since you last looked")[1]
+    changed = home.split("Changed since you last looked")[1].split("Recent papers")[0]
+    assert "Transport update</a> – West Kent Partnership, 14 July 2006" in changed
 
     member_client.post(reverse("meetings:meeting_seen", args=[meeting.pk]))
     assert "Changed since you last looked" not in member_client.get(url).text
     assert new.pk
+
+
+def test_recent_papers_on_the_home_page_name_the_meetings_body(member_client):
+    lep = BodyFactory(name="Lancashire Enterprise Partnership")
+    meeting = MeetingFactory(
+        status=Meeting.Status.PUBLISHED, body=lep, date=datetime.date(2021, 11, 23)
+    )
+    PaperFactory(meeting=meeting, letter="C", title="LEP Programmes Update")
+    home = member_client.get(reverse("home")).text
+    recent = " ".join(home.split("Recent papers")[1].split())
+    assert (
+        "LEP Programmes Update</a> – Lancashire Enterprise Partnership, 23 November 2021" in recent
+    )
 
 
 def test_moving_a_meeting_updates_the_same_calendar_entry(coordinator, member):
