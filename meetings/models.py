@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from subgroups.models import Body
 from wkp.downloads import file_name
 from wkp.models import NamedModel, Organisation, Person, detail_url, optional_link
+from wkp.templatetags.wkp_format import short_date
 
 from .deadlines import paper_deadline
 from .targets import format_target, last_day
@@ -124,7 +125,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.display_title} – {self.date:%d %B %Y}"
+        return f"{self.display_title} – {short_date(self.date)}"
 
     get_absolute_url = detail_url("meetings:meeting_detail")
 

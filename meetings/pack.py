@@ -51,7 +51,7 @@ from wkp.pdf_tags import (
     take_elements,
 )
 from wkp.storage import is_unavailable
-from wkp.templatetags.wkp_format import uk_date
+from wkp.templatetags.wkp_format import short_date, uk_date
 
 from .agenda import load_agenda, walk
 from .minutes import outstanding_actions
@@ -891,7 +891,7 @@ def _set_metadata(pdf, meeting, title):
 
 
 def _description(meeting):
-    return f"{meeting.display_title}, {meeting.date:%d %B %Y}"
+    return f"{meeting.display_title}, {short_date(meeting.date)}"
 
 
 def _write_metadata(pdf, title, description, author):

@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 
 from subgroups.reports import search_models, search_records, update_ids_of
 from wkp import table_versions
+from wkp.templatetags.wkp_format import short_date
 
 from .access import papers_visible_to
 from .fragments import viewer_key
@@ -371,7 +372,7 @@ def _meetings(user, words, terms, year, meeting=None):
     return [
         Result(
             "meeting",
-            f"{m.display_title}, {m.date:%d %B %Y}",
+            f"{m.display_title}, {short_date(m.date)}",
             m.get_absolute_url(),
             m.date,
             "Meeting",
@@ -391,5 +392,5 @@ def _result(kind, row, snippet_html, rank):
     else:
         meeting, title = row.minutes.meeting, f"Minutes: {row.item.title}"
         url = reverse("meetings:minutes_detail", args=[meeting.pk])
-    context = f"{meeting.display_title}, {meeting.date:%d %B %Y}"
+    context = meeting.display_title  # the date follows it, "Tuesday 23 November 2021"
     return Result(kind, title, url, meeting.date, context, snippet_html, rank)

@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 
 from wkp.downloads import file_name
 from wkp.models import NamedModel, Organisation, Person, detail_url, optional_link
+from wkp.templatetags.wkp_format import short_date
 
 from .formatting import format_number
 from .outline import OutlineError, validate_items
@@ -328,7 +329,7 @@ class SubGroupUpdate(models.Model):
         get_latest_by = "met_on"
 
     def __str__(self):
-        return f"{self.title} ({self.met_on:%d %B %Y})"
+        return f"{self.title} ({short_date(self.met_on)})"
 
     get_absolute_url = detail_url("subgroups:update_detail")
 

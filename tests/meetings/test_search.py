@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from meetings import search, services
 from meetings.models import Meeting, Paper
-from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory
+from tests.factories import AgendaItemFactory, BodyFactory, MeetingFactory, PaperFactory
 from tests.meetings.test_pack import upload_pdf
 from tests.search_words import VOCABULARY
 
@@ -332,3 +332,18 @@ def test_a_search_stopped_at_the_time_limit_gets_a_message(
     response = member_client.get(reverse("meetings:search"), {"q": "budget"})
     assert response.status_code == 200
     assert "The search took too long and was stopped." in response.content.decode()
+
+
+def test_a_result_names_its_meeting_once_and_dates_have_no_leading_zero(member):
+    meeting = MeetingFactory(
+        status=Meeting.Status.PUBLISHED,
+        date=datetime.date(2021, 9, 7),
+        body=BodyFactory(name="Lancashire Enterprise Partnership"),
+    )
+    PaperFactory(meeting=meeting, letter="A", title="Radiowaste", body_html="<p>geology</p>")
+
+    [paper] = search.search(member, "geology")
+
+    # The page shows the context, then the date: "… Meeting · Tuesday 7 September 2021".
+    assert paper.context == "Lancashire Enterprise Partnership Meeting"
+    assert str(meeting) == "Lancashire Enterprise Partnership Meeting – 7 September 2021"
