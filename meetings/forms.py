@@ -585,10 +585,18 @@ class ApproveMinutesForm(forms.Form):
     )
 
     def __init__(self, *args, meeting, **kwargs):
+        """The same body's later meetings that have taken place (every body's, and meetings
+        still to come, were offered)."""
         super().__init__(*args, **kwargs)
-        self.fields["at_meeting"].queryset = Meeting.objects.filter(
-            date__gt=meeting.date
-        ).select_related("body")
+        self.fields["at_meeting"].queryset = (
+            Meeting.objects.filter(
+                body_id=meeting.body_id,
+                date__gt=meeting.date,
+                date__lte=timezone.localdate(),
+            )
+            .exclude(status=Meeting.Status.CANCELLED)
+            .select_related("body")
+        )
 
 
 class AmendMinuteForm(forms.Form):

@@ -990,6 +990,10 @@ def approve_minutes(minutes, *, at_meeting, by, today):
         )
     if at_meeting.date <= meeting.date:
         raise ValidationError("Minutes are approved at a later meeting.")
+    if at_meeting.body_id != meeting.body_id:
+        raise ValidationError(f"Minutes are approved at a later meeting of {meeting.body}.")
+    if at_meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("The approving meeting was cancelled.")
     if at_meeting.date > today:
         raise ValidationError("The approving meeting has not happened yet.")
     minutes.status = Minutes.Status.APPROVED

@@ -5,12 +5,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from meetings import services
 from meetings.minutes import load_minutes
 from meetings.models import Action, Meeting, MinutesAmendment
 from meetings.pack import gather_pack
-from tests.factories import AgendaItemFactory, MeetingFactory, PaperFactory, PersonFactory
+from tests.factories import (
+    AgendaItemFactory,
+    BodyFactory,
+    MeetingFactory,
+    PaperFactory,
+    PersonFactory,
+)
 from tests.pdftext import page_texts
 from tests.pdftext import pdf_text as full_text
 from wkp.templatetags.wkp_format import uk_date
@@ -218,6 +225,29 @@ def test_minutes_of_a_meeting_that_has_not_happened_cannot_be_approved(july, oct
         services.approve_minutes(
             services.minutes_for(october), at_meeting=july, by=coordinator, today=TODAY
         )
+
+
+def test_minutes_are_approved_at_a_later_meeting_of_the_same_body_that_took_place(
+    july, october, coordinator, coordinator_client
+):
+    """Every body's later meetings were offered, cancelled ones and those still to come too."""
+    lep = BodyFactory(name="Lancashire Enterprise Partnership")
+    other_body = MeetingFactory(body=lep, date=datetime.date(2006, 9, 1))
+    cancelled = MeetingFactory(date=datetime.date(2006, 9, 8), status=Meeting.Status.CANCELLED)
+    to_come = MeetingFactory(date=timezone.localdate() + datetime.timedelta(days=30))
+    minutes = services.minutes_for(july)
+    services.circulate_minutes(minutes, by=coordinator)
+
+    page = coordinator_client.get(reverse("meetings:minutes_detail", args=[july.pk])).text
+    offered = lxml.html.fromstring(page).xpath("//select[@id='id_at_meeting']/option/@value")
+    assert offered == ["", str(october.pk)]
+    for meeting, message in (
+        (other_body, "later meeting of West Kent Partnership"),
+        (cancelled, "was cancelled"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            services.approve_minutes(minutes, at_meeting=meeting, by=coordinator, today=TODAY)
+    assert to_come.pk not in offered
 
 
 def test_draft_minutes_are_for_coordinators_only(july, member_client):
