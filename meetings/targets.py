@@ -1,5 +1,5 @@
-"""Action targets as action logs write them: a day ("14 March 2011", "14/03/2011") or a month
-("March 2011", "Mar 2011", "2011-03"). Pure functions, no ORM."""
+"""Action targets as action logs write them: a day ("14 March 2011", "14/03/2011", "14/03/11")
+or a month ("March 2011", "Mar 2011", "2011-03"). Pure functions, no ORM."""
 
 import calendar
 import datetime
@@ -33,7 +33,7 @@ MONTH_NAME = re.compile(r"^([a-z]+)\.?\s+(\d{4})$")
 DAY_MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?\s+(\d{4})$")
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-UK_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+UK_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 
 HELP = "A day (14/03/2011 or 14 March 2011) or a month (March 2011)."
 
@@ -59,7 +59,8 @@ def parse_target(text):
     if match := ISO_DAY.match(text):
         return _date(match[1], match[2], match[3]), False
     if match := UK_DAY.match(text):
-        return _date(match[3], match[2], match[1]), False
+        year = match[3] if len(match[3]) == 4 else f"20{match[3]}"  # "30/11/21": this century
+        return _date(year, match[2], match[1]), False
     raise TargetError(f"“{shown}” is not a date or a month. {HELP}")
 
 

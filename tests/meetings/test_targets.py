@@ -16,6 +16,8 @@ from meetings.targets import TargetError, format_target, last_day, parse_target
         ("14 March 2011", (datetime.date(2011, 3, 14), False)),
         ("14th March 2011", (datetime.date(2011, 3, 14), False)),
         ("14/03/2011", (datetime.date(2011, 3, 14), False)),
+        ("30/11/21", (datetime.date(2021, 11, 30), False)),
+        ("1/4/07", (datetime.date(2007, 4, 1), False)),
         ("2011-03-14", (datetime.date(2011, 3, 14), False)),
         ("  ", (None, False)),
     ],
@@ -29,6 +31,7 @@ def test_parse_target_reads_days_and_months(text, expected):
     [
         ("Smarch 2011", "“Smarch” is not a month."),
         ("31/02/2011", "That day does not exist."),
+        ("30/11/202", "“30/11/202” is not a date or a month."),
         ("soon", "“soon” is not a date or a month."),
         ("Next meeting", "“Next meeting” is not a date or a month."),
         ("1" * 200, "That is not a date or a month."),
