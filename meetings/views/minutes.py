@@ -100,7 +100,8 @@ def minutes_edit(request, meeting):
         messages.error(request, "These minutes are approved: correct them with an amendment.")
         return redirect("meetings:minutes_detail", meeting.pk)
     nodes, _ = load_agenda(meeting)
-    data = request.POST if request.method == "POST" else None
+    more = _with_more_rows(request.POST) if request.method == "POST" else None
+    data = more or (request.POST if request.method == "POST" else None)
     form = MinutesForm(data, minutes=minutes, nodes=list(walk(nodes)))
     attendance = AttendanceFormSet(
         data,
@@ -113,8 +114,11 @@ def minutes_edit(request, meeting):
         prefix="declarations",
         form_kwargs={"meeting": meeting},
     )
-    valid = form.is_valid() and attendance.is_valid() and declarations.is_valid()
-    if request.method == "POST" and valid:
+    if more:
+        messages.info(request, f"{MORE_ROWS} more rows added. Nothing is saved until you save.")
+    elif request.method == "POST" and all(
+        [form.is_valid(), attendance.is_valid(), declarations.is_valid()]
+    ):
         if nothing_changed(request, form, attendance, declarations):
             return redirect("meetings:minutes_detail", meeting.pk)
         record = partial(
@@ -135,6 +139,26 @@ def minutes_edit(request, meeting):
         attendance=attendance,
         declarations=declarations,
     )
+
+
+MORE_ROWS = 5
+ROWS_AT_MOST = 200  # a meeting's attendance or declarations, blank rows included
+
+
+def _with_more_rows(post):
+    """The form as sent with MORE_ROWS blank rows more in the formset whose "Add rows" button
+    was pressed (attendance or declarations), so that nothing typed is lost and a long list
+    needs no saves between; None when no such button was pressed."""
+    prefix = post.get("more_rows")
+    if prefix not in ("attendance", "declarations"):
+        return None
+    key = f"{prefix}-TOTAL_FORMS"
+    total = post.get(key, "")
+    if not total.isdigit():
+        return None
+    data = post.copy()
+    data[key] = str(min(int(total) + MORE_ROWS, ROWS_AT_MOST))
+    return data
 
 
 def _minutes_step(request, meeting, step, done, **details):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.minutes import load_minutes
-from meetings.models import Action, Meeting, MinutesAmendment
+from meetings.models import Action, Attendance, Meeting, MinutesAmendment
 from meetings.pack import gather_pack
 from tests.factories import (
     AgendaItemFactory,
@@ -352,3 +352,42 @@ def test_the_minutes_pdf_names_the_body_in_its_footer_as_a_paper_does(july, coor
         (page,) = page_texts(coordinator_client.get(url).content)
         footer = f"{name}, {uk_date(july.date)}"
         assert [line for line in page.splitlines() if line.startswith(footer)] == [footer], page
+
+
+def test_more_rows_keep_what_was_typed_and_save_nothing(july, coordinator_client):
+    """Attendance showed three blank rows and declarations two: nine people took three saves.
+    "Add 5 more people" sends the form back with five blank rows more, nothing lost or saved."""
+    person = PersonFactory(name="Aidy Riggott")
+    url = reverse("meetings:minutes_edit", args=[july.pk])
+    document = lxml.html.document_fromstring(coordinator_client.get(url).text)
+    (form,) = [f for f in document.forms if "attendance-TOTAL_FORMS" in f.fields]
+    data = dict(form.form_values())
+    assert data["attendance-TOTAL_FORMS"] == "3"
+    data |= {"attendance-0-person": str(person.pk), "attendance-1-name": "Sarah Smith"}
+
+    response = coordinator_client.post(url, {**data, "more_rows": "attendance"})
+
+    assert response.status_code == 200
+    assert "5 more rows added. Nothing is saved until you save." in response.text
+    document = lxml.html.document_fromstring(response.text)
+    (form,) = [f for f in document.forms if "attendance-TOTAL_FORMS" in f.fields]
+    again = dict(form.form_values())
+    assert again["attendance-TOTAL_FORMS"] == "8"
+    assert again["declarations-TOTAL_FORMS"] == "2"
+    assert (again["attendance-0-person"], again["attendance-1-name"]) == (
+        str(person.pk),
+        "Sarah Smith",
+    )
+    assert not Attendance.objects.exists()
+    first_button = form.xpath(".//button[@type='submit']")[0]
+    assert first_button.text_content() == "Save", "Enter in a field saves, not adds rows"
+
+    response = coordinator_client.post(url, again, follow=True)
+    assert "Minutes and attendance saved." in response.text
+    assert Attendance.objects.filter(meeting=july).count() == 2
+
+    for hostile in ("x", "-1", "999999"):
+        response = coordinator_client.post(
+            url, {**again, "attendance-TOTAL_FORMS": hostile, "more_rows": "attendance"}
+        )
+        assert response.status_code == 200
