@@ -100,21 +100,27 @@ def minutes_edit(request, meeting):
         messages.error(request, "These minutes are approved: correct them with an amendment.")
         return redirect("meetings:minutes_detail", meeting.pk)
     nodes, _ = load_agenda(meeting)
-    more = _with_more_rows(request.POST) if request.method == "POST" else None
-    data = more or (request.POST if request.method == "POST" else None)
+    data = request.POST if request.method == "POST" else None
     form = MinutesForm(data, minutes=minutes, nodes=list(walk(nodes)))
-    attendance = AttendanceFormSet(
-        data,
-        queryset=Attendance.objects.filter(meeting=meeting).select_related("person"),
-        prefix="attendance",
-    )
-    declarations = DeclarationFormSet(
-        data,
-        queryset=Declaration.objects.filter(meeting=meeting),
-        prefix="declarations",
-        form_kwargs={"meeting": meeting},
-    )
+
+    def formsets(data):
+        attendance = AttendanceFormSet(
+            data,
+            queryset=Attendance.objects.filter(meeting=meeting).select_related("person"),
+            prefix="attendance",
+        )
+        declarations = DeclarationFormSet(
+            data,
+            queryset=Declaration.objects.filter(meeting=meeting),
+            prefix="declarations",
+            form_kwargs={"meeting": meeting},
+        )
+        return attendance, declarations
+
+    attendance, declarations = formsets(data)
+    more = data is not None and _with_more_rows(data, attendance, declarations)
     if more:
+        attendance, declarations = formsets(more)
         messages.info(request, f"{MORE_ROWS} more rows added. Nothing is saved until you save.")
     elif request.method == "POST" and all(
         [form.is_valid(), attendance.is_valid(), declarations.is_valid()]
@@ -145,19 +151,24 @@ MORE_ROWS = 5
 ROWS_AT_MOST = 200  # a meeting's attendance or declarations, blank rows included
 
 
-def _with_more_rows(post):
+def _with_more_rows(post, *formsets):
     """The form as sent with MORE_ROWS blank rows more in the formset whose "Add rows" button
-    was pressed (attendance or declarations), so that nothing typed is lost and a long list
-    needs no saves between; None when no such button was pressed."""
-    prefix = post.get("more_rows")
-    if prefix not in ("attendance", "declarations"):
-        return None
-    key = f"{prefix}-TOTAL_FORMS"
-    total = post.get(key, "")
+    was pressed, so that nothing typed is lost and a long list needs no saves between; None
+    when no such button was pressed. The new rows carry their fields' defaults (an attendance
+    row's role), as a blank row the page showed would: else they read as changed, and wrong."""
+    formset = next((f for f in formsets if f.prefix == post.get("more_rows")), None)
+    total = post.get(f"{formset.prefix}-TOTAL_FORMS", "") if formset else ""
     if not total.isdigit():
         return None
     data = post.copy()
-    data[key] = str(min(int(total) + MORE_ROWS, ROWS_AT_MOST))
+    more = min(int(total) + MORE_ROWS, ROWS_AT_MOST)
+    data[f"{formset.prefix}-TOTAL_FORMS"] = str(more)
+    blank = formset.empty_form
+    defaults = {name: blank[name].value() for name in blank.fields}
+    for index in range(int(total), more):
+        for name, value in defaults.items():
+            if isinstance(value, str | int) and value not in ("", False):
+                data[f"{formset.prefix}-{index}-{name}"] = str(value)
     return data
 
 

@@ -379,6 +379,8 @@ def test_more_rows_keep_what_was_typed_and_save_nothing(july, coordinator_client
         "Sarah Smith",
     )
     assert not Attendance.objects.exists()
+    assert "This field is required" not in response.text, "the new rows are blank, not wrong"
+    assert again["attendance-7-role"] == "attended"
     first_button = form.xpath(".//button[@type='submit']")[0]
     assert first_button.text_content() == "Save", "Enter in a field saves, not adds rows"
 
@@ -387,7 +389,8 @@ def test_more_rows_keep_what_was_typed_and_save_nothing(july, coordinator_client
     assert Attendance.objects.filter(meeting=july).count() == 2
 
     for hostile in ("x", "-1", "999999"):
-        response = coordinator_client.post(
-            url, {**again, "attendance-TOTAL_FORMS": hostile, "more_rows": "attendance"}
-        )
-        assert response.status_code == 200
+        for prefix in ("attendance", "declarations", "other"):
+            response = coordinator_client.post(
+                url, {**again, f"{prefix}-TOTAL_FORMS": hostile, "more_rows": prefix}
+            )
+            assert response.status_code == 200
