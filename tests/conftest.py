@@ -15,6 +15,7 @@ from django.db.backends.postgresql.operations import DatabaseOperations as Postg
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from tests.renders import renders  # noqa: F401 - fixture
 from tests.s3 import (  # noqa: F401 - fixtures
     file_storage,
     parametrise_storage,

@@ -1,29 +1,14 @@
 """The fund statement's PDF in the render cache: today's and each year end's are kept and read
 back; any other date a member asks for is typeset and not stored (finance/views.py)."""
 
-import logging
-
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.finance.factories import make_ledger
-from tests.wkp.test_render_once import Renders
 
 URL = reverse("finance:statement_pdf")
-
-
-@pytest.fixture
-def renders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    logger = logging.getLogger("wkp.pdf")
-    handler, level = Renders(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def stored():

@@ -1,35 +1,11 @@
 """Documents typeset on request (minutes, statements, sub-group reports) are typeset once."""
 
-import logging
-
 import pytest
 from django.core.files.storage import default_storage
 
 from wkp.pdf import render_pdf_once
 
 HTML = "<!doctype html><html lang='en-GB'><title>{0}</title><body><p>{0}</p></body></html>"
-
-
-class Renders(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.names = []
-
-    def emit(self, record):
-        if record.getMessage().startswith("PDF rendered: "):
-            self.names.append(record.args[0])
-
-
-@pytest.fixture
-def renders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    logger = logging.getLogger("wkp.pdf")
-    handler, level = Renders(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def test_the_same_html_is_typeset_once_and_read_back_after(renders):
