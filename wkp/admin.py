@@ -7,10 +7,6 @@ from .downloads import attachment
 from .models import Organisation, Person
 from .spreadsheet import escape_formula
 
-admin.site.site_header = "West Kent Partnership administration"
-admin.site.site_title = "WKP admin"
-admin.site.index_title = "Partner list and settings"
-
 
 def csv_cell(value):
     """Spreadsheet programs run cells that start like a formula; neutralise them."""

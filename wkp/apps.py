@@ -1,8 +1,17 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
+class WkpAdminConfig(admin_apps.AdminConfig):
+    """The Django admin, with the project's site (wkp.admin_site.AdminSite)."""
+
+    default = False
+    default_site = "wkp.admin_site.AdminSite"
+
+
 class WkpConfig(AppConfig):
+    default = True
     name = "wkp"
     verbose_name = "Partners"
 

@@ -360,7 +360,7 @@ def test_no_url_answers_put_delete_or_patch(settings, tmp_path):
     """Every URL asked with PUT, DELETE and PATCH by an administrator (every permission; the test
     client skips CSRF checks), and those an anonymous visitor reaches asked anonymously too: 405, or
     the case's own 403 or 404 where permission or existence refuses first, and no row changed.
-    The Django admin is left out: only staff reach it, and it writes only on POST."""
+    The Django admin's pages (and each model's delete page) too, as the administrator."""
     settings.MEDIA_ROOT = tmp_path
     world = build_world()
     askers = {role: client_for(role, world) for role in ("admin", "anonymous")}
@@ -372,6 +372,15 @@ def test_no_url_answers_put_delete_or_patch(settings, tmp_path):
         for label, kwargs, expected in cases
         for role in askers
         if role == "admin" or expected[ROLES.index("anonymous")] != 302  # 302: to sign in
+    ]
+    staff = admin_cases(world) + [
+        (name.removesuffix("_change") + "_delete", kwargs, STAFF)
+        for name, kwargs, _expected in admin_cases(world)
+        if name.endswith("_change")
+    ]
+    rows += [
+        ("admin", name, name, kwargs, expected[ROLES.index("admin")])
+        for name, kwargs, expected in staff
     ]
     before = table_fingerprints()
     answered = []
