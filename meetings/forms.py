@@ -112,7 +112,21 @@ class MeetingForm(AddPersonMixin, forms.ModelForm):
         start, end = data.get("start_time"), data.get("end_time")
         if start and end and end <= start:
             self.add_error("end_time", "The meeting must end after it starts.")
+        if self.instance.pk and data.get("date") and "date" in self.changed_data:
+            self._check_item_times(data["date"])
         return data
+
+    def _check_item_times(self, day):
+        """A meeting moved to a day whose clocks skip one of its items' times: refused, as
+        that time would be on the item's own form."""
+        times = self.instance.items.exclude(scheduled_time=None).values_list(
+            "title", "scheduled_time"
+        )
+        for title, time in times:
+            error = skipped_time_error(day, time)
+            if error:
+                self.add_error("date", f"“{title}” is at {error} Change its time first.")
+                return
 
     def repeated_time_notes(self):
         """Which time is meant, where the clocks show a new start or end time twice."""

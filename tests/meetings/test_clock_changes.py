@@ -109,6 +109,20 @@ def test_meeting_form_refuses_moving_a_meeting_to_where_its_time_is_skipped():
 
 
 @pytest.mark.django_db
+def test_meeting_form_refuses_moving_a_meeting_to_where_an_items_time_is_skipped():
+    meeting = MeetingFactory(date=datetime.date(2026, 3, 22), start_time=datetime.time(0, 30))
+    AgendaItemFactory(meeting=meeting, title="Night-time economy", scheduled_time=HALF_PAST_ONE)
+    moved = meeting_data(meeting, start_time="00:30", version=meeting.version)
+
+    form = MeetingForm(moved, instance=meeting)
+
+    assert not form.is_valid()
+    assert form.errors == {"date": [f"“Night-time economy” is at {SKIPPED} Change its time first."]}
+    unmoved = {**moved, "date": "2026-03-22"}
+    assert MeetingForm(unmoved, instance=meeting).is_valid(), "only a move is checked"
+
+
+@pytest.mark.django_db
 def test_creating_a_meeting_at_a_repeated_time_stores_it_and_says_which_is_meant(
     coordinator_client,
 ):
