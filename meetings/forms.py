@@ -26,6 +26,7 @@ from .models import (
     MinuteEntry,
     Paper,
     Venue,
+    is_meeting_date,
 )
 from .targets import HELP as TARGET_HELP
 from .targets import TargetError, format_target, last_day, parse_target
@@ -40,8 +41,8 @@ class VersionedForm(forms.Form):
 
 def in_meeting_dates(day):
     """The day, if a meeting may have it (MEETING_DATES); a blank stays blank."""
-    first, last = MEETING_DATES
-    if day is not None and not first <= day <= last:
+    if day is not None and not is_meeting_date(day):
+        first, last = MEETING_DATES
         raise ValidationError(
             f"Enter a date from {short_date(first)} to {short_date(last)}.", code="out_of_range"
         )

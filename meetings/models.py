@@ -30,6 +30,10 @@ MAX_AGENDA_DEPTH = 3
 MEETING_DATES = (datetime.date(1900, 1, 1), datetime.date(2199, 12, 31))
 
 
+def is_meeting_date(day):
+    return MEETING_DATES[0] <= day <= MEETING_DATES[1]
+
+
 class Venue(NamedModel):
     name = models.CharField(max_length=200, unique=True)
     address = models.TextField(blank=True)
@@ -139,7 +143,7 @@ class Meeting(models.Model):
 
     @property
     def has_date_in_range(self):
-        return MEETING_DATES[0] <= self.date <= MEETING_DATES[1]
+        return is_meeting_date(self.date)
 
     def agenda_visible_to(self, user):
         return user.has_perm("meetings.change_meeting") or (

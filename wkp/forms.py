@@ -88,3 +88,25 @@ class SharedChoicesFormSet(forms.BaseModelFormSet):
                     shared[name] = list(iter(field.choices))  # iter: no COUNT for list's length
                 field.choices = shared[name]
         return form
+
+
+def with_more_rows(post, formsets, *, more=5, at_most=200):
+    """The form as sent, with `more` blank rows more in the formset whose "more_rows" button was
+    pressed (its prefix is the button's value), so a long list needs no saves between and nothing
+    typed is lost; None when no such button was pressed. The new rows carry their fields'
+    defaults (an attendance row's role), as a blank row the page showed would: else they read
+    as changed, and wrong."""
+    formset = next((f for f in formsets if f.prefix == post.get("more_rows")), None)
+    total = post.get(f"{formset.prefix}-TOTAL_FORMS", "") if formset else ""
+    if not total.isdigit():
+        return None
+    data = post.copy()
+    rows = min(int(total) + more, at_most)
+    data[f"{formset.prefix}-TOTAL_FORMS"] = str(rows)
+    blank = formset.empty_form
+    defaults = {name: blank[name].value() for name in blank.fields}
+    for index in range(int(total), rows):
+        for name, value in defaults.items():
+            if isinstance(value, str | int) and value not in ("", False):
+                data[f"{formset.prefix}-{index}-{name}"] = str(value)
+    return data

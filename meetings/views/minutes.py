@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from wkp.downloads import attachment
+from wkp.forms import with_more_rows
 from wkp.http_methods import require_form_methods
 from wkp.pdf import PdfRenderError, render_pdf_once
 from wkp.views import nothing_changed
@@ -91,6 +92,9 @@ def minutes_pdf(request, pk):
     return attachment(data, f"{meeting.file_stem}-minutes.pdf", content_type="application/pdf")
 
 
+MORE_ROWS = 5  # blank rows "Add 5 more people" adds to attendance or declarations
+
+
 @require_form_methods
 @meeting_view("meetings.change_minutes")
 def minutes_edit(request, meeting):
@@ -118,7 +122,7 @@ def minutes_edit(request, meeting):
         return attendance, declarations
 
     attendance, declarations = formsets(data)
-    more = data is not None and _with_more_rows(data, attendance, declarations)
+    more = data is not None and with_more_rows(data, (attendance, declarations), more=MORE_ROWS)
     if more:
         attendance, declarations = formsets(more)
         messages.info(request, f"{MORE_ROWS} more rows added. Nothing is saved until you save.")
@@ -145,31 +149,6 @@ def minutes_edit(request, meeting):
         attendance=attendance,
         declarations=declarations,
     )
-
-
-MORE_ROWS = 5
-ROWS_AT_MOST = 200  # a meeting's attendance or declarations, blank rows included
-
-
-def _with_more_rows(post, *formsets):
-    """The form as sent with MORE_ROWS blank rows more in the formset whose "Add rows" button
-    was pressed, so that nothing typed is lost and a long list needs no saves between; None
-    when no such button was pressed. The new rows carry their fields' defaults (an attendance
-    row's role), as a blank row the page showed would: else they read as changed, and wrong."""
-    formset = next((f for f in formsets if f.prefix == post.get("more_rows")), None)
-    total = post.get(f"{formset.prefix}-TOTAL_FORMS", "") if formset else ""
-    if not total.isdigit():
-        return None
-    data = post.copy()
-    more = min(int(total) + MORE_ROWS, ROWS_AT_MOST)
-    data[f"{formset.prefix}-TOTAL_FORMS"] = str(more)
-    blank = formset.empty_form
-    defaults = {name: blank[name].value() for name in blank.fields}
-    for index in range(int(total), more):
-        for name, value in defaults.items():
-            if isinstance(value, str | int) and value not in ("", False):
-                data[f"{formset.prefix}-{index}-{name}"] = str(value)
-    return data
 
 
 def _minutes_step(request, meeting, step, done, **details):
